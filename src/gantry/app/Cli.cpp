@@ -1,0 +1,94 @@
+#include "gantry/app/Cli.h"
+
+#include "gantry/app/Commands.h"
+#include "gantry/core/Error.h"
+
+#include <c10/util/Exception.h>
+#include <CLI/CLI.hpp>
+
+#include <iostream>
+
+namespace gantry::app {
+
+namespace {
+
+std::string firstLine(const std::string& text) {
+  auto end = text.find('\n');
+  return end == std::string::npos ? text : text.substr(0, end);
+}
+
+}  // namespace
+
+int runCli(int argc, char** argv) {
+  CLI::App app{"gantry: train, sample and study generative adversarial networks"};
+  app.require_subcommand(1);
+  app.set_version_flag("--version", std::string(GANTRY_VERSION));
+
+  TrainRequest trainRequest;
+  int64_t steps = 0, seed = 0;
+  std::string out, resume;
+  auto* train = app.add_subcommand("train", "train a GAN into a run folder, or resume one");
+  train->add_option("--preset", trainRequest.preset, "preset to start from (gantry presets)");
+  train->add_option("--config", trainRequest.configFile, "TOML file of config keys (gantry keys)");
+  train->add_option("--out", out, "run folder to create");
+  train->add_option("--resume", resume, "run folder to continue");
+  auto* stepsOption = train->add_option("--steps", steps, "total generator steps (on resume: the new total)");
+  auto* seedOption = train->add_option("--seed", seed, "random seed");
+  train->add_option("--set", trainRequest.assignments, "override a config key: --set key=value (repeatable)");
+  train->add_flag("--quiet", trainRequest.quiet, "no progress output");
+
+  SampleRequest sampleRequest;
+  std::string runDir, sampleOut;
+  auto* sample = app.add_subcommand("sample", "draw samples from a trained run");
+  sample->add_option("--run", runDir, "run folder")->required();
+  sample->add_option("-n,--count", sampleRequest.count, "number of samples")->required();
+  sample->add_option("--out", sampleOut, "output file: .npy (float32 array) or .png (picture)")->required();
+  sample->add_option("--seed", sampleRequest.seed, "seed of the noise");
+
+  auto* presetsCommand = app.add_subcommand("presets", "list the training presets");
+  auto* keysCommand = app.add_subcommand("keys", "list the config keys with their types and defaults");
+  auto* infoCommand = app.add_subcommand("info", "print the LibTorch build, threads and devices");
+
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::CallForHelp& e) {
+    return app.exit(e);
+  } catch (const CLI::CallForAllHelp& e) {
+    return app.exit(e);
+  } catch (const CLI::CallForVersion& e) {
+    return app.exit(e);
+  } catch (const CLI::ParseError& e) {
+    std::cerr << "gantry: error: " << firstLine(e.what()) << "; run 'gantry --help' for usage\n";
+    return 2;
+  }
+
+  try {
+    if (train->parsed()) {
+      trainRequest.out = out;
+      trainRequest.resume = resume;
+      if (stepsOption->count() > 0) trainRequest.steps = steps;
+      if (seedOption->count() > 0) trainRequest.seed = seed;
+      return app::train(trainRequest);
+    }
+    if (sample->parsed()) {
+      sampleRequest.run = runDir;
+      sampleRequest.out = sampleOut;
+      return app::sample(sampleRequest);
+    }
+    if (presetsCommand->parsed()) printPresets();
+    if (keysCommand->parsed()) printKeys();
+    if (infoCommand->parsed()) printInfo();
+    return 0;
+  } catch (const UserError& e) {
+    std::cerr << "gantry: error: " << firstLine(e.what()) << "\n";
+    return 2;
+  } catch (const c10::Error& e) {
+    std::cerr << "gantry: internal error: " << firstLine(e.what_without_backtrace()) << "\n";
+    return 1;
+  } catch (const std::exception& e) {
+    std::cerr << "gantry: internal error: " << firstLine(e.what()) << "\n";
+    return 1;
+  }
+}
+
+}  // namespace gantry::app

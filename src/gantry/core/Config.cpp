@@ -1,0 +1,304 @@
+#include "gantry/core/Config.h"
+
+#include "gantry/core/Error.h"
+
+#include <fmt/format.h>
+#include <toml++/toml.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <cmath>
+#include <cstdlib>
+#include <fstream>
+#include <sstream>
+
+namespace gantry {
+
+std::string typeName(ConfigType type) {
+  switch (type) {
+    case ConfigType::Int:
+      return "an integer";
+    case ConfigType::Float:
+      return "a number";
+    case ConfigType::Bool:
+      return "true or false";
+    case ConfigType::String:
+      return "a string";
+    case ConfigType::IntList:
+      return "a comma-separated list of integers";
+  }
+  return "?";
+}
+
+std::string formatValue(const ConfigValue& value) {
+  struct Visitor {
+    std::string operator()(int64_t v) const { return std::to_string(v); }
+    std::string operator()(double v) const { return fmt::format("{}", v); }
+    std::string operator()(bool v) const { return v ? "true" : "false"; }
+    std::string operator()(const std::string& v) const { return v; }
+    std::string operator()(const std::vector<int64_t>& v) const { return fmt::format("{}", fmt::join(v, ",")); }
+  };
+  return std::visit(Visitor{}, value);
+}
+
+namespace {
+
+std::string trim(const std::string& s) {
+  auto begin = s.find_first_not_of(" \t");
+  if (begin == std::string::npos) return "";
+  auto end = s.find_last_not_of(" \t");
+  return s.substr(begin, end - begin + 1);
+}
+
+bool parseInt(const std::string& text, int64_t& out) {
+  auto t = trim(text);
+  if (t.empty()) return false;
+  char* end = nullptr;
+  errno = 0;
+  long long v = std::strtoll(t.c_str(), &end, 10);
+  if (errno != 0 || *end != '\0') return false;
+  out = v;
+  return true;
+}
+
+bool parseFloat(const std::string& text, double& out) {
+  auto t = trim(text);
+  if (t.empty()) return false;
+  char* end = nullptr;
+  errno = 0;
+  double v = std::strtod(t.c_str(), &end);
+  if (errno != 0 || *end != '\0' || !std::isfinite(v)) return false;
+  out = v;
+  return true;
+}
+
+std::string where(const std::string& origin) { return origin.empty() ? "" : " (" + origin + ")"; }
+
+}  // namespace
+
+void ConfigSchema::add(ConfigKey key) { keys_.push_back(std::move(key)); }
+
+const ConfigKey* ConfigSchema::find(const std::string& name) const {
+  for (const auto& key : keys_)
+    if (key.name == name) return &key;
+  return nullptr;
+}
+
+const ConfigKey& ConfigSchema::require(const std::string& name, const std::string& origin) const {
+  if (const auto* key = find(name)) return *key;
+  throw UserError(
+      fmt::format("unknown config key '{}'{}; run 'gantry keys' to list the valid keys", name, where(origin)));
+}
+
+ConfigValue ConfigSchema::parse(const std::string& name, const std::string& text, const std::string& origin) const {
+  const auto& key = require(name, origin);
+  auto bad = [&]() {
+    return UserError(
+        fmt::format("config key '{}'{} expects {}, got '{}'", name, where(origin), typeName(key.type), text));
+  };
+  ConfigValue value;
+  switch (key.type) {
+    case ConfigType::Int: {
+      int64_t v;
+      if (!parseInt(text, v)) throw bad();
+      value = v;
+      break;
+    }
+    case ConfigType::Float: {
+      double v;
+      if (!parseFloat(text, v)) throw bad();
+      value = v;
+      break;
+    }
+    case ConfigType::Bool: {
+      auto t = trim(text);
+      if (t == "true" || t == "1" || t == "yes")
+        value = true;
+      else if (t == "false" || t == "0" || t == "no")
+        value = false;
+      else
+        throw bad();
+      break;
+    }
+    case ConfigType::String:
+      value = trim(text);
+      break;
+    case ConfigType::IntList: {
+      std::vector<int64_t> list;
+      std::stringstream ss(text);
+      std::string item;
+      while (std::getline(ss, item, ',')) {
+        if (trim(item).empty()) continue;
+        int64_t v;
+        if (!parseInt(item, v)) throw bad();
+        list.push_back(v);
+      }
+      value = list;
+      break;
+    }
+  }
+  validate(name, value, origin);
+  return value;
+}
+
+void ConfigSchema::validate(const std::string& name, const ConfigValue& value, const std::string& origin) const {
+  const auto& key = require(name, origin);
+  auto fail = [&](const std::string& what) {
+    throw UserError(fmt::format("config key '{}'{} {}", name, where(origin), what));
+  };
+  switch (key.type) {
+    case ConfigType::Int: {
+      if (!std::holds_alternative<int64_t>(value)) fail("expects " + typeName(key.type));
+      if (static_cast<double>(std::get<int64_t>(value)) < key.minimum)
+        fail(fmt::format("must be at least {}, got {}", key.minimum, formatValue(value)));
+      break;
+    }
+    case ConfigType::Float: {
+      if (!std::holds_alternative<double>(value)) fail("expects " + typeName(key.type));
+      double v = std::get<double>(value);
+      if (!std::isfinite(v) || v < key.minimum)
+        fail(fmt::format("must be a finite number of at least {}, got {}", key.minimum, formatValue(value)));
+      break;
+    }
+    case ConfigType::Bool:
+      if (!std::holds_alternative<bool>(value)) fail("expects " + typeName(key.type));
+      break;
+    case ConfigType::String: {
+      if (!std::holds_alternative<std::string>(value)) fail("expects " + typeName(key.type));
+      const auto& s = std::get<std::string>(value);
+      if (!key.choices.empty() && std::find(key.choices.begin(), key.choices.end(), s) == key.choices.end())
+        fail(fmt::format("must be one of {}, got '{}'", fmt::join(key.choices, " | "), s));
+      break;
+    }
+    case ConfigType::IntList: {
+      if (!std::holds_alternative<std::vector<int64_t>>(value)) fail("expects " + typeName(key.type));
+      for (auto v : std::get<std::vector<int64_t>>(value))
+        if (static_cast<double>(v) < key.minimum)
+          fail(fmt::format("entries must be at least {}, got {}", key.minimum, formatValue(value)));
+      break;
+    }
+  }
+}
+
+Config::Config(const ConfigSchema& schema) : schema_(&schema) {
+  for (const auto& key : schema.keys()) values_[key.name] = key.defaultValue;
+}
+
+void Config::setText(const std::string& name, const std::string& text, const std::string& origin) {
+  values_[schema_->require(name, origin).name] = schema_->parse(name, text, origin);
+}
+
+void Config::setAssignment(const std::string& assignment, const std::string& origin) {
+  auto eq = assignment.find('=');
+  if (eq == std::string::npos || trim(assignment.substr(0, eq)).empty())
+    throw UserError(fmt::format("'{}'{} is not of the form key=value", assignment, where(origin)));
+  setText(trim(assignment.substr(0, eq)), assignment.substr(eq + 1), origin);
+}
+
+void Config::set(const std::string& name, ConfigValue value, const std::string& origin) {
+  schema_->validate(name, value, origin);
+  values_[name] = std::move(value);
+}
+
+namespace {
+
+ConfigValue fromToml(const ConfigKey& key, const toml::node& node, const std::string& origin) {
+  auto bad = [&]() {
+    return UserError(fmt::format("config key '{}' ({}) expects {}", key.name, origin, typeName(key.type)));
+  };
+  switch (key.type) {
+    case ConfigType::Int:
+      if (auto v = node.value_exact<int64_t>()) return *v;
+      throw bad();
+    case ConfigType::Float:
+      if (auto v = node.value<double>(); v && (node.is_integer() || node.is_floating_point())) return *v;
+      throw bad();
+    case ConfigType::Bool:
+      if (auto v = node.value_exact<bool>()) return *v;
+      throw bad();
+    case ConfigType::String:
+      if (auto v = node.value_exact<std::string>()) return *v;
+      throw bad();
+    case ConfigType::IntList: {
+      std::vector<int64_t> list;
+      if (const auto* arr = node.as_array()) {
+        for (const auto& item : *arr) {
+          auto v = item.value_exact<int64_t>();
+          if (!v) throw bad();
+          list.push_back(*v);
+        }
+        return list;
+      }
+      if (auto v = node.value_exact<int64_t>()) return std::vector<int64_t>{*v};
+      throw bad();
+    }
+  }
+  throw bad();
+}
+
+}  // namespace
+
+void Config::mergeTomlString(const std::string& text, const std::string& origin) {
+  toml::table table;
+  try {
+    table = toml::parse(text, origin);
+  } catch (const toml::parse_error& e) {
+    throw UserError(fmt::format("config file {} does not parse at line {}: {}; fix the TOML syntax", origin,
+                                e.source().begin.line, std::string(e.description())));
+  }
+  for (const auto& [k, node] : table) {
+    std::string name(k.str());
+    const auto& key = schema_->require(name, origin);
+    set(name, fromToml(key, node, origin), origin);
+  }
+}
+
+void Config::mergeToml(const std::filesystem::path& path) {
+  std::error_code ec;
+  if (!std::filesystem::is_regular_file(path, ec))
+    throw UserError(fmt::format("config file {} not found; check the path given to --config", path.string()));
+  std::ifstream in(path);
+  std::stringstream ss;
+  ss << in.rdbuf();
+  if (!in && !in.eof()) throw UserError(fmt::format("config file {} cannot be read", path.string()));
+  mergeTomlString(ss.str(), path.string());
+}
+
+const ConfigValue& Config::get(const std::string& name) const {
+  auto it = values_.find(name);
+  if (it == values_.end()) throw std::logic_error("config key not in schema: " + name);
+  return it->second;
+}
+
+int64_t Config::getInt(const std::string& name) const { return std::get<int64_t>(get(name)); }
+double Config::getFloat(const std::string& name) const { return std::get<double>(get(name)); }
+bool Config::getBool(const std::string& name) const { return std::get<bool>(get(name)); }
+const std::string& Config::getString(const std::string& name) const { return std::get<std::string>(get(name)); }
+const std::vector<int64_t>& Config::getIntList(const std::string& name) const {
+  return std::get<std::vector<int64_t>>(get(name));
+}
+
+std::string Config::toToml() const {
+  std::string out;
+  for (const auto& key : schema_->keys()) {
+    const auto& value = get(key.name);
+    out += "# " + key.help + "\n";
+    std::string text;
+    if (key.type == ConfigType::String) {
+      std::ostringstream ss;
+      ss << toml::value<std::string>(std::get<std::string>(value));
+      text = ss.str();
+    } else if (key.type == ConfigType::IntList) {
+      text = "[" + fmt::format("{}", fmt::join(std::get<std::vector<int64_t>>(value), ", ")) + "]";
+    } else if (key.type == ConfigType::Float) {
+      text = fmt::format("{}", std::get<double>(value));
+      if (text.find_first_of(".eE") == std::string::npos && text.find("inf") == std::string::npos) text += ".0";
+    } else {
+      text = formatValue(value);
+    }
+    out += key.name + " = " + text + "\n";
+  }
+  return out;
+}
+
+}  // namespace gantry

@@ -1,0 +1,81 @@
+#pragma once
+
+#include <cstdint>
+#include <filesystem>
+#include <map>
+#include <string>
+#include <variant>
+#include <vector>
+
+namespace gantry {
+
+/// One value of a config key. Lists are comma-separated integers on the
+/// command line ("1200,1200") and arrays in TOML.
+using ConfigValue = std::variant<int64_t, double, bool, std::string, std::vector<int64_t>>;
+
+enum class ConfigType { Int, Float, Bool, String, IntList };
+
+/// A key the config accepts: its type, default, allowed values (for strings),
+/// lower bound (for numbers) and one line of help.
+struct ConfigKey {
+  std::string name;
+  ConfigType type;
+  ConfigValue defaultValue;
+  std::string help;
+  std::vector<std::string> choices;  // strings only; empty = any
+  double minimum = -1e300;           // numbers and list entries
+};
+
+std::string typeName(ConfigType type);
+std::string formatValue(const ConfigValue& value);
+
+/// The set of keys a program accepts. Parsing and validation live here so
+/// every entry point (--set, TOML files, presets) reports errors the same way.
+class ConfigSchema {
+ public:
+  void add(ConfigKey key);
+  const ConfigKey* find(const std::string& name) const;
+  /// Throws UserError naming the key (and `origin`, e.g. "--set" or a file)
+  /// when the key is unknown or the value does not fit its type or choices.
+  const ConfigKey& require(const std::string& name, const std::string& origin) const;
+  ConfigValue parse(const std::string& name, const std::string& text, const std::string& origin) const;
+  void validate(const std::string& name, const ConfigValue& value, const std::string& origin) const;
+  const std::vector<ConfigKey>& keys() const { return keys_; }
+
+ private:
+  std::vector<ConfigKey> keys_;
+};
+
+/// A resolved config: every key of its schema has a value.
+class Config {
+ public:
+  explicit Config(const ConfigSchema& schema);
+
+  /// Sets from text (as given to --set key=value).
+  void setText(const std::string& name, const std::string& text, const std::string& origin);
+  /// Sets a "key=value" assignment; the origin names where it came from.
+  void setAssignment(const std::string& assignment, const std::string& origin);
+  void set(const std::string& name, ConfigValue value, const std::string& origin);
+  /// Merges a TOML file's top-level keys. Throws UserError naming the file
+  /// (and line) when it does not parse, and the key when it is not valid.
+  void mergeToml(const std::filesystem::path& path);
+  void mergeTomlString(const std::string& text, const std::string& origin);
+
+  int64_t getInt(const std::string& name) const;
+  double getFloat(const std::string& name) const;
+  bool getBool(const std::string& name) const;
+  const std::string& getString(const std::string& name) const;
+  const std::vector<int64_t>& getIntList(const std::string& name) const;
+  const ConfigValue& get(const std::string& name) const;
+
+  /// TOML text with every key, in schema order, with its help as a comment.
+  std::string toToml() const;
+  const std::map<std::string, ConfigValue>& values() const { return values_; }
+  const ConfigSchema& schema() const { return *schema_; }
+
+ private:
+  const ConfigSchema* schema_;
+  std::map<std::string, ConfigValue> values_;
+};
+
+}  // namespace gantry

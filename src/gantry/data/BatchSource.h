@@ -1,0 +1,71 @@
+#pragma once
+
+#include "gantry/data/GaussianMixture.h"
+#include "gantry/data/TensorDataset.h"
+
+#include <torch/types.h>
+
+#include <memory>
+#include <vector>
+
+namespace gantry::data {
+
+/// An endless stream of minibatches of real samples for training. Its state
+/// is the number of batches drawn, so a resumed run draws the same batches.
+class BatchSource {
+ public:
+  virtual ~BatchSource() = default;
+  /// The next minibatch [batchSize, sampleShape...], float32, on `device`.
+  virtual torch::Tensor next() = 0;
+  /// Batches drawn so far; seek() restores that position.
+  int64_t position() const { return position_; }
+  virtual void seek(int64_t position) { position_ = position; }
+  /// Batches in one pass over the data (an "epoch", for schedules).
+  virtual int64_t batchesPerEpoch() const = 0;
+  virtual std::vector<int64_t> sampleShape() const = 0;
+  int64_t batchSize() const { return batchSize_; }
+
+ protected:
+  BatchSource(int64_t batchSize, torch::Device device) : batchSize_(batchSize), device_(device) {}
+  int64_t batchSize_;
+  torch::Device device_;
+  int64_t position_ = 0;
+};
+
+/// Fresh samples from a toy distribution at every draw, with the default CPU
+/// generator (whose state checkpoints keep). An "epoch" is 100 batches.
+class MixtureBatchSource : public BatchSource {
+ public:
+  MixtureBatchSource(std::shared_ptr<const GaussianMixture> distribution, int64_t batchSize, torch::Device device);
+  torch::Tensor next() override;
+  int64_t batchesPerEpoch() const override { return 100; }
+  std::vector<int64_t> sampleShape() const override { return {distribution_->dim()}; }
+
+ private:
+  std::shared_ptr<const GaussianMixture> distribution_;
+};
+
+/// Shuffled passes over an in-memory dataset, dropping the last incomplete
+/// batch. Each epoch's order is a permutation from a generator seeded with
+/// (seed, epoch), so the order depends only on the position, not on history.
+class ShuffledBatchSource : public BatchSource {
+ public:
+  ShuffledBatchSource(std::shared_ptr<const TensorDataset> dataset, int64_t batchSize, uint64_t seed,
+                      torch::Device device);
+  torch::Tensor next() override;
+  void seek(int64_t position) override;
+  int64_t batchesPerEpoch() const override { return batchesPerEpoch_; }
+  std::vector<int64_t> sampleShape() const override { return dataset_->sampleShape(); }
+
+ private:
+  void shuffle(int64_t epoch);
+
+  std::shared_ptr<const TensorDataset> dataset_;
+  torch::Tensor samples_;  // on device_
+  uint64_t seed_;
+  int64_t batchesPerEpoch_;
+  int64_t epoch_ = -1;
+  torch::Tensor order_;  // permutation of the current epoch, on device_
+};
+
+}  // namespace gantry::data

@@ -1,0 +1,128 @@
+#include "gantry/data/ImageFolder.h"
+
+#include "gantry/core/Error.h"
+
+#include <stb_image.h>
+#include <stb_image_resize.h>
+#include <torch/torch.h>
+
+#include <algorithm>
+#include <cctype>
+#include <cstring>
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+
+namespace gantry::data {
+namespace {
+
+namespace fs = std::filesystem;
+
+// Guards against a typo like height=28000 allocating gigabytes per image.
+constexpr int64_t kMaxSide = 8192;
+
+bool isImageFile(const fs::path& path) {
+  std::string ext = path.extension().string();
+  std::transform(ext.begin(), ext.end(), ext.begin(), [](unsigned char c) { return std::tolower(c); });
+  return ext == ".png" || ext == ".jpg" || ext == ".jpeg";
+}
+
+/// Hidden entries (".git", macOS "._photo.png" resource forks) are never images of the dataset.
+bool isHidden(const fs::path& path) {
+  const std::string name = path.filename().string();
+  return !name.empty() && name[0] == '.';
+}
+
+std::vector<fs::path> findImages(const fs::path& root) {
+  std::vector<fs::path> images;
+  std::error_code ec;
+  fs::recursive_directory_iterator it(root, fs::directory_options::skip_permission_denied, ec);
+  for (; !ec && it != fs::recursive_directory_iterator(); it.increment(ec)) {
+    const fs::path& path = it->path();
+    if (isHidden(path)) {
+      if (it->is_directory(ec)) it.disable_recursion_pending();
+      continue;
+    }
+    if (it->is_regular_file(ec) && isImageFile(path)) images.push_back(path);
+  }
+  if (ec) {
+    throw UserError("cannot list image folder " + root.string() + " (" + ec.message() + "); check its permissions");
+  }
+  std::sort(images.begin(), images.end());
+  return images;
+}
+
+struct StbImageDeleter {
+  void operator()(unsigned char* pixels) const { stbi_image_free(pixels); }
+};
+
+}  // namespace
+
+TensorDataset loadImageFolder(const fs::path& root, const ImageFolderOptions& options) {
+  if (options.height < 1 || options.width < 1 || options.height > kMaxSide || options.width > kMaxSide) {
+    throw UserError("image size " + std::to_string(options.height) + "x" + std::to_string(options.width) +
+                    " is invalid; use a height and width between 1 and " + std::to_string(kMaxSide));
+  }
+  std::error_code ec;
+  if (!fs::is_directory(root, ec)) {
+    throw UserError("image folder " + root.string() + " not found; pass a folder of .png/.jpg images");
+  }
+  const std::vector<fs::path> paths = findImages(root);
+  if (paths.empty()) {
+    throw UserError("image folder " + root.string() +
+                    " holds no .png, .jpg or .jpeg image; put images in it (or in one subfolder per class)");
+  }
+
+  // Class index = rank of the top-level subfolder among those holding images, so stray empty
+  // folders do not shift the labels.
+  std::map<std::string, int64_t> classIndex;
+  std::vector<std::string> classOf(paths.size());
+  for (size_t i = 0; i < paths.size(); ++i) {
+    const fs::path relative = paths[i].lexically_relative(root);
+    if (std::distance(relative.begin(), relative.end()) > 1) {
+      classOf[i] = relative.begin()->string();
+      classIndex.emplace(classOf[i], 0);
+    }
+  }
+  int64_t nextIndex = 0;
+  for (auto& [name, index] : classIndex) index = nextIndex++;
+
+  const int height = static_cast<int>(options.height);
+  const int width = static_cast<int>(options.width);
+  const int channels = options.grayscale ? 1 : 3;
+  const auto count = static_cast<int64_t>(paths.size());
+  torch::Tensor pixels = torch::empty({count, height, width, channels}, torch::kUInt8);
+  torch::Tensor labels = torch::zeros({count}, torch::kInt64);
+  auto* out = pixels.data_ptr<uint8_t>();
+  auto labelsOut = labels.accessor<int64_t, 1>();
+  const size_t imageBytes = static_cast<size_t>(height) * width * channels;
+
+  for (int64_t i = 0; i < count; ++i) {
+    const fs::path& path = paths[i];
+    int sourceWidth = 0;
+    int sourceHeight = 0;
+    int sourceChannels = 0;
+    // stb converts to the requested channel count itself (gray = its weighted sum of R, G, B).
+    std::unique_ptr<unsigned char, StbImageDeleter> source(
+        stbi_load(path.c_str(), &sourceWidth, &sourceHeight, &sourceChannels, channels));
+    if (!source) {
+      const char* reason = stbi_failure_reason();
+      throw UserError("cannot read image " + path.string() + " (" + (reason ? reason : "unknown error") +
+                      "); remove or replace the file");
+    }
+    uint8_t* target = out + i * imageBytes;
+    if (sourceWidth == width && sourceHeight == height) {
+      std::memcpy(target, source.get(), imageBytes);
+    } else if (!stbir_resize_uint8(source.get(), sourceWidth, sourceHeight, 0, target, width, height, 0, channels)) {
+      throw UserError("cannot resize image " + path.string() + " (" + std::to_string(sourceWidth) + "x" +
+                      std::to_string(sourceHeight) + "); remove or replace the file");
+    }
+    labelsOut[i] = classOf[i].empty() ? 0 : classIndex.at(classOf[i]);
+  }
+
+  torch::Tensor samples = pixels.permute({0, 3, 1, 2}).to(torch::kFloat32).div_(255.0).contiguous();
+  return TensorDataset(std::move(samples), std::move(labels));
+}
+
+}  // namespace gantry::data

@@ -1,0 +1,23 @@
+#pragma once
+
+#include "gantry/data/TensorDataset.h"
+
+#include <filesystem>
+
+namespace gantry::data {
+
+struct ImageFolderOptions {
+  int64_t height = 28;
+  int64_t width = 28;
+  bool grayscale = true;  // 1 channel; otherwise 3 (RGB)
+};
+
+/// Loads every .png/.jpg/.jpeg (any case) below `root`, recursively, in sorted
+/// path order, resized to height x width (stb's resampler) as float
+/// [N, C, H, W] in [0, 1]. Labels are the index of the image's top-level
+/// subfolder (sorted), or 0 when images sit directly in `root`.
+/// Throws gantry::UserError naming the file for an unreadable image, and
+/// naming the folder when it is missing or holds no image.
+TensorDataset loadImageFolder(const std::filesystem::path& root, const ImageFolderOptions& options);
+
+}  // namespace gantry::data

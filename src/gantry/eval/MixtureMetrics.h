@@ -1,0 +1,27 @@
+#pragma once
+
+#include "gantry/data/GaussianMixture.h"
+
+#include <torch/types.h>
+
+#include <vector>
+
+namespace gantry::eval {
+
+/// Mode coverage on a Gaussian mixture (the PacGAN protocol, used for ring8
+/// and grid25): a sample is high quality when it lies within `radiusInStd`
+/// component standard deviations of its nearest mode; a mode is captured
+/// when it is the nearest mode of at least one high-quality sample.
+struct MixtureCoverage {
+  int64_t modesCaptured = 0;
+  double highQualityFraction = 0.0;
+  /// KL(p ‖ uniform) of the histogram p of high-quality samples over modes
+  /// (0 = every mode equally often; log M = all on one mode).
+  double klFromUniform = 0.0;
+  std::vector<int64_t> highQualityPerMode;
+};
+
+MixtureCoverage mixtureCoverage(const torch::Tensor& samples, const data::GaussianMixture& mixture,
+                                double radiusInStd = 3.0);
+
+}  // namespace gantry::eval

@@ -1,0 +1,88 @@
+#include "gantry/models/Mlp.h"
+
+#include <torch/torch.h>
+
+#include <numeric>
+
+namespace gantry::models {
+
+namespace {
+
+int64_t product(const std::vector<int64_t>& shape) {
+  return std::accumulate(shape.begin(), shape.end(), int64_t{1}, std::multiplies<>());
+}
+
+void initUniform(torch::nn::Module& module, double range) {
+  if (range <= 0.0) return;
+  torch::NoGradGuard guard;
+  for (auto& p : module.named_parameters()) {
+    if (p.key().find("bias") != std::string::npos)
+      p.value().zero_();
+    else
+      p.value().uniform_(-range, range);
+  }
+}
+
+/// Builds one hidden layer: Maxout(in, width, pieces) or Linear(in, width).
+std::shared_ptr<torch::nn::Module> hiddenLayer(Activation activation, int64_t in, int64_t width, int64_t pieces) {
+  if (activation == Activation::Maxout) return Maxout(in, width, pieces).ptr();
+  return torch::nn::Linear(in, width).ptr();
+}
+
+torch::Tensor hiddenForward(const std::shared_ptr<torch::nn::Module>& layer, Activation activation,
+                            const torch::Tensor& x) {
+  if (activation == Activation::Maxout) return layer->as<MaxoutImpl>()->forward(x);
+  return applyActivation(activation, layer->as<torch::nn::LinearImpl>()->forward(x));
+}
+
+}  // namespace
+
+MlpGenerator::MlpGenerator(MlpGeneratorOptions options) : options_(std::move(options)) {
+  hidden_ = register_module("hidden", torch::nn::ModuleList());
+  int64_t in = options_.latent_dim();
+  for (int64_t width : options_.hidden()) {
+    hidden_->push_back(hiddenLayer(options_.activation(), in, width, options_.maxout_pieces()));
+    in = width;
+  }
+  output_ = register_module("output", torch::nn::Linear(in, product(options_.output_shape())));
+  initUniform(*this, options_.init_range());
+}
+
+torch::Tensor MlpGenerator::forward(const torch::Tensor& z) {
+  auto h = z;
+  for (const auto& layer : *hidden_) h = hiddenForward(layer, options_.activation(), h);
+  auto out = applyActivation(options_.output_activation(), output_(h));
+  std::vector<int64_t> shape{z.size(0)};
+  shape.insert(shape.end(), options_.output_shape().begin(), options_.output_shape().end());
+  return out.view(shape);
+}
+
+void MlpGenerator::setOutputBias(const torch::Tensor& bias) {
+  torch::NoGradGuard guard;
+  output_->bias.copy_(bias.reshape({-1}).to(output_->bias.options()));
+}
+
+MlpDiscriminator::MlpDiscriminator(MlpDiscriminatorOptions options) : options_(std::move(options)) {
+  hidden_ = register_module("hidden", torch::nn::ModuleList());
+  int64_t in = product(options_.input_shape());
+  for (int64_t width : options_.hidden()) {
+    hidden_->push_back(hiddenLayer(options_.activation(), in, width, options_.maxout_pieces()));
+    in = width;
+  }
+  output_ = register_module("output", torch::nn::Linear(in, 1));
+  initUniform(*this, options_.init_range());
+}
+
+torch::Tensor MlpDiscriminator::forward(const torch::Tensor& x) {
+  auto h = x.reshape({x.size(0), -1});
+  double keep = options_.input_keep();
+  for (const auto& layer : *hidden_) {
+    if (keep < 1.0) h = torch::dropout(h, 1.0 - keep, is_training());
+    h = hiddenForward(layer, options_.activation(), h);
+    keep = options_.hidden_keep();
+  }
+  if (keep < 1.0) h = torch::dropout(h, 1.0 - keep, is_training());
+  return output_(h).squeeze(1);
+}
+
+}  // namespace gantry::models

@@ -1,0 +1,80 @@
+#pragma once
+
+#include "gantry/models/Activation.h"
+#include "gantry/models/Generator.h"
+#include "gantry/models/Maxout.h"
+
+#include <torch/arg.h>
+#include <torch/nn/modules/container/modulelist.h>
+#include <torch/nn/modules/linear.h>
+
+#include <vector>
+
+namespace gantry::models {
+
+struct MlpGeneratorOptions {
+  MlpGeneratorOptions(int64_t latentDim, std::vector<int64_t> outputShape)
+      : latent_dim_(latentDim), output_shape_(std::move(outputShape)) {}
+  TORCH_ARG(int64_t, latent_dim);
+  TORCH_ARG(std::vector<int64_t>, output_shape);
+  /// Widths of the hidden layers, e.g. {1200, 1200}.
+  TORCH_ARG(std::vector<int64_t>, hidden) = {128, 128};
+  TORCH_ARG(Activation, activation) = Activation::ReLU;
+  /// Applied to the output: sigmoid for pixels in [0, 1], identity for toy data.
+  TORCH_ARG(Activation, output_activation) = Activation::Identity;
+  /// > 0: weights uniform in [-init_range, init_range] and zero biases (the
+  /// 2014 code); 0: LibTorch's default (Kaiming-uniform) initialisation.
+  TORCH_ARG(double, init_range) = 0.0;
+  TORCH_ARG(int64_t, maxout_pieces) = 5;
+};
+
+/// Fully connected generator: z -> [Linear -> activation] x len(hidden) ->
+/// Linear -> output activation -> reshape to output_shape.
+class MlpGenerator : public Generator {
+ public:
+  explicit MlpGenerator(MlpGeneratorOptions options);
+  torch::Tensor forward(const torch::Tensor& z) override;
+  int64_t latentDim() const override { return options_.latent_dim(); }
+  std::vector<int64_t> outputShape() const override { return options_.output_shape(); }
+  /// Sets the output layer's bias, e.g. to the logit of the mean pixel value
+  /// so that a sigmoid output starts at the data's marginals (2014 code).
+  void setOutputBias(const torch::Tensor& bias);
+  const MlpGeneratorOptions& options() const { return options_; }
+
+ private:
+  MlpGeneratorOptions options_;
+  torch::nn::ModuleList hidden_;
+  torch::nn::Linear output_{nullptr};
+};
+
+struct MlpDiscriminatorOptions {
+  explicit MlpDiscriminatorOptions(std::vector<int64_t> inputShape) : input_shape_(std::move(inputShape)) {}
+  TORCH_ARG(std::vector<int64_t>, input_shape);
+  /// Hidden units per layer (for maxout: units, each of maxout_pieces pieces).
+  TORCH_ARG(std::vector<int64_t>, hidden) = {128, 128};
+  TORCH_ARG(Activation, activation) = Activation::LeakyReLU;
+  TORCH_ARG(int64_t, maxout_pieces) = 5;
+  /// Dropout as keep probabilities (the 2014 paper's convention): inputs of
+  /// the first layer kept with input_keep, inputs of later layers with
+  /// hidden_keep; kept values are scaled by 1/keep. 1 disables dropout.
+  TORCH_ARG(double, input_keep) = 1.0;
+  TORCH_ARG(double, hidden_keep) = 1.0;
+  TORCH_ARG(double, init_range) = 0.0;
+};
+
+/// Fully connected discriminator returning one logit per sample:
+/// x -> flatten -> [dropout -> (Linear -> activation | Maxout)] x len(hidden)
+/// -> dropout -> Linear(., 1).
+class MlpDiscriminator : public Discriminator {
+ public:
+  explicit MlpDiscriminator(MlpDiscriminatorOptions options);
+  torch::Tensor forward(const torch::Tensor& x) override;
+  const MlpDiscriminatorOptions& options() const { return options_; }
+
+ private:
+  MlpDiscriminatorOptions options_;
+  torch::nn::ModuleList hidden_;
+  torch::nn::Linear output_{nullptr};
+};
+
+}  // namespace gantry::models

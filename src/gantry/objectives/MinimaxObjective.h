@@ -1,0 +1,38 @@
+#pragma once
+
+#include "gantry/objectives/Objective.h"
+
+namespace gantry::objectives {
+
+/// The game of Goodfellow et al. (2014), "Generative Adversarial Nets":
+///
+///   V(D, G) = E_x[log D(x)] + E_z[log(1 - D(G(z)))],   D = sigmoid(logit).
+///
+/// With l a logit, log D = -softplus(-l) and log(1 - D) = -softplus(l), which
+/// is how everything here is computed (no log of a rounded sigmoid).
+///
+/// Discriminator: ascends V; its loss is -V/2 = ½[BCE(D(x), 1) + BCE(D(G(z)), 0)]
+/// (the ½ of the authors' released code; it scales the step, not the optimum).
+/// At the optimum D*(x) = p_data(x) / (p_data(x) + p_g(x)) and
+/// V(D*, G) = 2·JSD(p_data ‖ p_g) − log 4.
+///
+/// Generator:
+///   Saturating (the minimax game):  minimises E_z[log(1 − D(G(z)))];
+///   NonSaturating (paper §3, used in practice): maximises E_z[log D(G(z))],
+///   i.e. minimises BCE(D(G(z)), 1), which has strong gradients early in
+///   training when D rejects samples confidently.
+class MinimaxObjective : public Objective {
+ public:
+  enum class GeneratorLoss { Saturating, NonSaturating };
+
+  explicit MinimaxObjective(GeneratorLoss generatorLoss) : generatorLoss_(generatorLoss) {}
+  std::string name() const override;
+  torch::Tensor discriminatorLoss(const torch::Tensor& realLogits, const torch::Tensor& fakeLogits) const override;
+  torch::Tensor generatorLoss(const torch::Tensor& fakeLogits) const override;
+  torch::Tensor value(const torch::Tensor& realLogits, const torch::Tensor& fakeLogits) const override;
+
+ private:
+  GeneratorLoss generatorLoss_;
+};
+
+}  // namespace gantry::objectives

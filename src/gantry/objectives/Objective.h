@@ -1,0 +1,35 @@
+#pragma once
+
+#include <torch/types.h>
+
+#include <memory>
+#include <string>
+#include <vector>
+
+namespace gantry::objectives {
+
+/// A GAN game, written on discriminator logits. The trainer owns the schedule
+/// (which player moves when); an objective only says what each player
+/// minimises and what the game's value is, so games are interchangeable.
+class Objective {
+ public:
+  virtual ~Objective() = default;
+  virtual std::string name() const = 0;
+
+  /// The loss the discriminator minimises, from logits on real [N] and
+  /// generated [M] samples.
+  virtual torch::Tensor discriminatorLoss(const torch::Tensor& realLogits, const torch::Tensor& fakeLogits) const = 0;
+
+  /// The loss the generator minimises, from logits on generated samples.
+  virtual torch::Tensor generatorLoss(const torch::Tensor& fakeLogits) const = 0;
+
+  /// Minibatch estimate of the game's value V(D, G) (for monitoring).
+  virtual torch::Tensor value(const torch::Tensor& realLogits, const torch::Tensor& fakeLogits) const = 0;
+};
+
+/// The objectives by config name ("minimax", "nonsaturating"); nullptr for
+/// an unknown name.
+std::unique_ptr<Objective> makeObjective(const std::string& name);
+std::vector<std::string> objectiveNames();
+
+}  // namespace gantry::objectives

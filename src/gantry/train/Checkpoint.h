@@ -1,0 +1,31 @@
+#pragma once
+
+#include "gantry/models/Generator.h"
+#include "gantry/train/Trainer.h"
+
+#include <filesystem>
+#include <string>
+
+namespace gantry::train {
+
+/// Checkpoint format version; bumped when the layout changes, so an old
+/// file is refused with a clear message instead of being misread.
+constexpr int64_t kCheckpointVersion = 1;
+
+/// Writes the trainer's full state and the run's resolved config (TOML)
+/// atomically: to a temporary file beside `path`, then renamed over it, so
+/// a crash mid-write never leaves a half checkpoint.
+void writeCheckpoint(const std::filesystem::path& path, const Trainer& trainer, const std::string& configToml);
+
+/// The config stored in a checkpoint. Throws UserError naming the file when
+/// it is missing, not a gantry checkpoint, or of another version.
+std::string readCheckpointConfig(const std::filesystem::path& path);
+
+/// Restores the trainer's state (its modules must have the checkpoint's
+/// shapes: check the config first).
+void readCheckpoint(const std::filesystem::path& path, Trainer& trainer);
+
+/// Loads only the generator's weights (for sampling).
+void readGeneratorWeights(const std::filesystem::path& path, models::Generator& generator);
+
+}  // namespace gantry::train

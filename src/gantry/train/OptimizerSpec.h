@@ -1,0 +1,41 @@
+#pragma once
+
+#include <torch/optim/optimizer.h>
+
+#include <memory>
+#include <string>
+#include <vector>
+
+namespace gantry::train {
+
+/// One player's optimizer and its schedule.
+///
+/// Learning rate after n updates: max(lr / lr_decay^n, lr_min) when
+/// lr_decay > 1 (the 2014 code: divide by 1.000004 after every update, floor
+/// 1e-6), else lr. SGD momentum ramps linearly from `momentum` at epoch
+/// `momentum_start` to `momentum_final` at epoch `momentum_end`, counting
+/// completed epochs (pylearn2's MomentumAdjustor; the paper: 0.5 -> 0.7
+/// between epochs 1 and 250).
+struct OptimizerSpec {
+  enum class Kind { Sgd, Adam };
+  Kind kind = Kind::Adam;
+  double lr = 2e-4;
+  double lr_decay = 1.0;
+  double lr_min = 0.0;
+  double momentum = 0.0;
+  double momentum_final = 0.0;
+  int64_t momentum_start = 0;
+  int64_t momentum_end = 0;
+  double beta1 = 0.5;
+  double beta2 = 0.999;
+
+  static Kind parseKind(const std::string& name);  // "sgd" | "adam"
+  double learningRate(int64_t updates) const;
+  double momentumAt(int64_t completedEpochs) const;
+
+  std::unique_ptr<torch::optim::Optimizer> make(const std::vector<torch::Tensor>& parameters) const;
+  /// Sets the optimizer's learning rate (and momentum, for SGD) for the next update.
+  void apply(torch::optim::Optimizer& optimizer, int64_t updates, int64_t completedEpochs) const;
+};
+
+}  // namespace gantry::train

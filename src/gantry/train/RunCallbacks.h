@@ -1,0 +1,94 @@
+#pragma once
+
+#include "gantry/train/Trainer.h"
+
+#include <chrono>
+#include <filesystem>
+#include <fstream>
+#include <functional>
+#include <string>
+
+namespace gantry::train {
+
+/// Appends one JSON object per logged step to metrics.jsonl: step, epoch,
+/// d_loss, g_loss, d_real (mean D(x)), d_fake (mean D(G(z))), value (the
+/// minibatch estimate of V), lr_d, lr_g, steps_per_s and elapsed_s. Figures
+/// are averages over the steps since the previous line.
+class MetricsLogger : public Callback {
+ public:
+  MetricsLogger(std::filesystem::path path, int64_t every);
+  void onStart(Trainer& trainer) override;
+  void onStep(Trainer& trainer, const StepStats& stats) override;
+  void onEnd(Trainer& trainer) override;
+
+  struct Line {
+    int64_t step = 0;
+    double d_loss = 0, g_loss = 0, d_real = 0, d_fake = 0, value = 0, steps_per_s = 0, elapsed_s = 0;
+  };
+  const Line& last() const { return last_; }
+
+ private:
+  void flush(Trainer& trainer);
+
+  std::filesystem::path path_;
+  int64_t every_;
+  std::ofstream out_;
+  StepStats sum_;
+  int64_t count_ = 0;
+  int64_t lastStep_ = 0;
+  std::chrono::steady_clock::time_point start_, lastTime_;
+  Line last_;
+};
+
+/// Writes samples/step_NNNNNNNN.png and samples/latest.png from a fixed set
+/// of latent codes, so the pictures of one run are comparable across time.
+class SampleWriter : public Callback {
+ public:
+  using Renderer = std::function<torch::Tensor(const torch::Tensor& samples)>;
+  SampleWriter(std::filesystem::path dir, int64_t every, torch::Tensor fixedLatents, Renderer renderer);
+  void onStep(Trainer& trainer, const StepStats& stats) override;
+  void onEnd(Trainer& trainer) override;
+
+ private:
+  void write(Trainer& trainer);
+  std::filesystem::path dir_;
+  int64_t every_;
+  torch::Tensor latents_;
+  Renderer renderer_;
+  int64_t lastWritten_ = -1;
+};
+
+/// Writes checkpoint.pt every `every` steps and at the end.
+class CheckpointWriter : public Callback {
+ public:
+  CheckpointWriter(std::filesystem::path path, int64_t every, std::string configToml);
+  void onStep(Trainer& trainer, const StepStats& stats) override;
+  void onEnd(Trainer& trainer) override;
+
+ private:
+  std::filesystem::path path_;
+  int64_t every_;
+  std::string config_;
+  int64_t lastWritten_ = -1;
+};
+
+/// Progress on the terminal: a live bar with ETA and figures when stdout is a
+/// terminal, a plain line every `every` steps otherwise.
+class ProgressReporter : public Callback {
+ public:
+  ProgressReporter(int64_t totalSteps, int64_t every, const MetricsLogger& metrics, bool interactive);
+  void onStart(Trainer& trainer) override;
+  void onStep(Trainer& trainer, const StepStats& stats) override;
+  void onEnd(Trainer& trainer) override;
+
+ private:
+  void print(Trainer& trainer, bool final);
+  int64_t total_;
+  int64_t every_;
+  const MetricsLogger& metrics_;
+  bool interactive_;
+  int64_t startStep_ = 0;
+  std::chrono::steady_clock::time_point start_, lastPrint_;
+};
+
+}  // namespace gantry::train

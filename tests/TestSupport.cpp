@@ -1,0 +1,61 @@
+#include "TestSupport.h"
+
+#include <sys/wait.h>
+#include <cstdlib>
+#include <fstream>
+#include <random>
+#include <sstream>
+#include <stdexcept>
+
+namespace gantry::test {
+
+TempDir::TempDir() {
+  std::random_device rd;
+  auto base = std::filesystem::temp_directory_path();
+  for (int attempt = 0; attempt < 100; ++attempt) {
+    auto candidate = base / ("gantry-test-" + std::to_string(rd()));
+    if (std::filesystem::create_directory(candidate)) {
+      path_ = candidate;
+      return;
+    }
+  }
+  throw std::runtime_error("could not create a temporary folder");
+}
+
+TempDir::~TempDir() {
+  std::error_code ec;
+  std::filesystem::remove_all(path_, ec);
+}
+
+void writeFile(const std::filesystem::path& path, const std::string& bytes) {
+  std::ofstream out(path, std::ios::binary | std::ios::trunc);
+  out.write(bytes.data(), static_cast<std::streamsize>(bytes.size()));
+  if (!out) throw std::runtime_error("cannot write " + path.string());
+}
+
+std::string readFile(const std::filesystem::path& path) {
+  std::ifstream in(path, std::ios::binary);
+  std::ostringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+
+CommandResult runCommand(const std::string& command) {
+  TempDir dir;
+  auto outPath = dir / "stdout";
+  auto errPath = dir / "stderr";
+  std::string full = command + " >'" + outPath.string() + "' 2>'" + errPath.string() + "' </dev/null";
+  int status = std::system(full.c_str());
+  CommandResult result;
+  result.exitCode = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+  result.out = readFile(outPath);
+  result.err = readFile(errPath);
+  return result;
+}
+
+std::filesystem::path mnistRoot() {
+  if (const char* env = std::getenv("GANTRY_DATA")) return std::filesystem::path(env) / "mnist";
+  return std::filesystem::path(GANTRY_SOURCE_DIR) / "data" / "mnist";
+}
+
+}  // namespace gantry::test

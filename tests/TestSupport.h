@@ -1,0 +1,40 @@
+#pragma once
+
+#include <filesystem>
+#include <string>
+
+namespace gantry::test {
+
+/// A fresh, empty temporary folder, removed when the object goes out of scope.
+class TempDir {
+ public:
+  TempDir();
+  ~TempDir();
+  TempDir(const TempDir&) = delete;
+  TempDir& operator=(const TempDir&) = delete;
+  const std::filesystem::path& path() const { return path_; }
+  std::filesystem::path operator/(const std::string& name) const { return path_ / name; }
+
+ private:
+  std::filesystem::path path_;
+};
+
+/// Result of running a command through the shell.
+struct CommandResult {
+  int exitCode = -1;
+  std::string out;  // stdout
+  std::string err;  // stderr
+};
+
+/// Runs `command` with /bin/sh, capturing stdout and stderr.
+CommandResult runCommand(const std::string& command);
+
+/// Writes `bytes` to `path`, replacing it.
+void writeFile(const std::filesystem::path& path, const std::string& bytes);
+std::string readFile(const std::filesystem::path& path);
+
+/// Folder of the MNIST IDX files fetched by scripts/setup (data/mnist in the
+/// source tree, or $GANTRY_DATA/mnist).
+std::filesystem::path mnistRoot();
+
+}  // namespace gantry::test
