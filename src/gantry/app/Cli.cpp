@@ -2,11 +2,14 @@
 
 #include "gantry/app/Commands.h"
 #include "gantry/core/Error.h"
+#include "gantry/io/TerminalImage.h"
 
 #include <c10/util/Exception.h>
 #include <CLI/CLI.hpp>
 
 #include <iostream>
+
+#include <unistd.h>
 
 namespace gantry::app {
 
@@ -45,6 +48,12 @@ int runCli(int argc, char** argv) {
   sample->add_option("--out", sampleOut, "output file: .npy (float32 array) or .png (picture)")->required();
   sample->add_option("--seed", sampleRequest.seed, "seed of the noise");
 
+  std::string showImage;
+  int64_t showWidth = 100;
+  auto* show = app.add_subcommand("show", "draw a PNG (e.g. a run's samples/latest.png) in the terminal");
+  show->add_option("image", showImage, "PNG or JPEG file")->required();
+  show->add_option("--width", showWidth, "at most this many columns")->check(CLI::PositiveNumber);
+
   auto* presetsCommand = app.add_subcommand("presets", "list the training presets");
   auto* keysCommand = app.add_subcommand("keys", "list the config keys with their types and defaults");
   auto* infoCommand = app.add_subcommand("info", "print the LibTorch build, threads and devices");
@@ -74,6 +83,10 @@ int runCli(int argc, char** argv) {
       sampleRequest.run = runDir;
       sampleRequest.out = sampleOut;
       return app::sample(sampleRequest);
+    }
+    if (show->parsed()) {
+      std::cout << io::renderForTerminal(io::readRgbImage(showImage), showWidth, ::isatty(STDOUT_FILENO) != 0);
+      return 0;
     }
     if (presetsCommand->parsed()) printPresets();
     if (keysCommand->parsed()) printKeys();

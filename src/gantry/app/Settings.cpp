@@ -151,7 +151,7 @@ std::vector<Preset> buildPresets() {
                   {"latent_dim", "2"},
                   {"g_hidden", "128,128,128"},
                   {"d_hidden", "128,128,128"},
-                  {"batch_size", "256"},
+                  {"batch_size", "128"},
                   {"lr_g", "5e-4"},
                   {"lr_d", "5e-4"},
                   {"steps", "10000"},
