@@ -221,8 +221,8 @@ TEST(CliTest, Ring8CoversItsModes) {
   ASSERT_EQ(train.exitCode, 0) << train.err;
   auto sample = runGantry("sample --run " + quoted(dir / "run") + " -n 2500 --out " + quoted(dir / "s.npy"));
   ASSERT_EQ(sample.exitCode, 0) << sample.err;
-  auto coverage = gantry::eval::mixtureCoverage(gantry::io::readNpy(dir / "s.npy"),
-                                                *gantry::data::makeToyDistribution("ring8"));
+  auto coverage =
+      gantry::eval::mixtureCoverage(gantry::io::readNpy(dir / "s.npy"), *gantry::data::makeToyDistribution("ring8"));
   EXPECT_GE(coverage.modesCaptured, 7);
   EXPECT_GE(coverage.highQualityFraction, 0.90);
 }

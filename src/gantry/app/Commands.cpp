@@ -19,7 +19,9 @@
 
 #include <atomic>
 #include <csignal>
+#include <fstream>
 #include <iostream>
+#include <set>
 #include <sstream>
 
 namespace gantry::app {
@@ -227,6 +229,17 @@ void printKeys() {
 void printInfo() {
   std::cout << fmt::format("gantry {}\nLibTorch {}\nintra-op threads: {}\nCUDA available: {}\n", GANTRY_VERSION,
                            TORCH_VERSION, at::get_num_threads(), torch::cuda::is_available() ? "yes" : "no");
+  // Which BLAS the process really loaded (the libblas.so.3 alternative).
+  std::ifstream maps("/proc/self/maps");
+  std::set<std::string> blas;
+  for (std::string line; std::getline(maps, line);) {
+    auto slash = line.find('/');
+    if (slash == std::string::npos || line.find("blas", slash) == std::string::npos) continue;
+    std::error_code ec;
+    auto resolved = std::filesystem::canonical(line.substr(slash), ec);
+    blas.insert(ec ? line.substr(slash) : resolved.string());
+  }
+  for (const auto& path : blas) std::cout << "BLAS: " << path << "\n";
   std::cout << at::get_parallel_info();
 }
 
