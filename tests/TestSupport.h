@@ -1,5 +1,9 @@
 #pragma once
 
+#include "gantry/core/Error.h"
+
+#include <gtest/gtest.h>
+
 #include <filesystem>
 #include <string>
 
@@ -32,6 +36,19 @@ CommandResult runCommand(const std::string& command);
 /// Writes `bytes` to `path`, replacing it.
 void writeFile(const std::filesystem::path& path, const std::string& bytes);
 std::string readFile(const std::filesystem::path& path);
+
+/// Runs `load` and returns the gantry::UserError message it throws, failing
+/// the test if it throws none.
+template <typename Load>
+std::string userErrorOf(Load load) {
+  try {
+    load();
+  } catch (const UserError& error) {
+    return error.what();
+  }
+  ADD_FAILURE() << "expected a gantry::UserError";
+  return "";
+}
 
 /// Folder of the MNIST IDX files fetched by scripts/setup (data/mnist in the
 /// source tree, or $GANTRY_DATA/mnist).

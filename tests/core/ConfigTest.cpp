@@ -9,18 +9,7 @@
 using gantry::Config;
 using gantry::UserError;
 
-namespace {
-
-std::string errorOf(const std::function<void()>& f) {
-  try {
-    f();
-  } catch (const UserError& e) {
-    return e.what();
-  }
-  return "<no error>";
-}
-
-}  // namespace
+using gantry::test::userErrorOf;
 
 TEST(ConfigTest, ParsesEachTypeFromText) {
   Config config(gantry::app::trainingSchema());
@@ -38,17 +27,17 @@ TEST(ConfigTest, ParsesEachTypeFromText) {
 
 TEST(ConfigTest, ErrorsNameTheKeyAndWhatIsExpected) {
   Config config(gantry::app::trainingSchema());
-  auto unknown = errorOf([&] { config.setAssignment("stpes=10", "--set"); });
+  auto unknown = userErrorOf([&] { config.setAssignment("stpes=10", "--set"); });
   EXPECT_NE(unknown.find("unknown config key 'stpes'"), std::string::npos) << unknown;
   EXPECT_NE(unknown.find("gantry keys"), std::string::npos) << unknown;
-  auto wrongType = errorOf([&] { config.setAssignment("steps=ten", "--set"); });
+  auto wrongType = userErrorOf([&] { config.setAssignment("steps=ten", "--set"); });
   EXPECT_NE(wrongType.find("'steps'"), std::string::npos) << wrongType;
   EXPECT_NE(wrongType.find("integer"), std::string::npos) << wrongType;
-  auto badChoice = errorOf([&] { config.setAssignment("objective=wasserstein", "--set"); });
+  auto badChoice = userErrorOf([&] { config.setAssignment("objective=wasserstein", "--set"); });
   EXPECT_NE(badChoice.find("minimax | nonsaturating"), std::string::npos) << badChoice;
-  auto belowMinimum = errorOf([&] { config.setAssignment("batch_size=0", "--set"); });
+  auto belowMinimum = userErrorOf([&] { config.setAssignment("batch_size=0", "--set"); });
   EXPECT_NE(belowMinimum.find("at least 1"), std::string::npos) << belowMinimum;
-  auto notAssignment = errorOf([&] { config.setAssignment("steps", "--set"); });
+  auto notAssignment = userErrorOf([&] { config.setAssignment("steps", "--set"); });
   EXPECT_NE(notAssignment.find("key=value"), std::string::npos) << notAssignment;
   // Nothing was changed by the failed assignments.
   EXPECT_EQ(config.getInt("steps"), std::get<int64_t>(gantry::app::trainingSchema().find("steps")->defaultValue));
@@ -69,14 +58,14 @@ TEST(ConfigTest, TomlErrorsNameTheFileAndKey) {
   Config config(gantry::app::trainingSchema());
   auto path = dir / "run.toml";
   gantry::test::writeFile(path, "steps = \"many\"\n");
-  auto wrongType = errorOf([&] { config.mergeToml(path); });
+  auto wrongType = userErrorOf([&] { config.mergeToml(path); });
   EXPECT_NE(wrongType.find(path.string()), std::string::npos) << wrongType;
   EXPECT_NE(wrongType.find("'steps'"), std::string::npos) << wrongType;
   gantry::test::writeFile(path, "steps = 10\nsteps 11\n");
-  auto syntax = errorOf([&] { config.mergeToml(path); });
+  auto syntax = userErrorOf([&] { config.mergeToml(path); });
   EXPECT_NE(syntax.find(path.string()), std::string::npos) << syntax;
   EXPECT_NE(syntax.find("line 2"), std::string::npos) << syntax;
-  auto missing = errorOf([&] { config.mergeToml(dir / "absent.toml"); });
+  auto missing = userErrorOf([&] { config.mergeToml(dir / "absent.toml"); });
   EXPECT_NE(missing.find("absent.toml"), std::string::npos) << missing;
   gantry::test::writeFile(path, "lr_g = 1\ng_hidden = [64, 32]\n");
   config.mergeToml(path);  // an integer is a valid float
@@ -90,7 +79,7 @@ TEST(ConfigTest, PresetsResolveAndUnknownPresetListsChoices) {
   EXPECT_EQ(config.getIntList("d_hidden"), (std::vector<int64_t>{240, 240}));
   EXPECT_EQ(config.getString("d_activation"), "maxout");
   EXPECT_DOUBLE_EQ(config.getFloat("lr_decay"), 1.000004);
-  auto message = errorOf([&] { gantry::app::applyPreset(config, "mnist-cnn"); });
+  auto message = userErrorOf([&] { gantry::app::applyPreset(config, "mnist-cnn"); });
   EXPECT_NE(message.find("unknown preset 'mnist-cnn'"), std::string::npos) << message;
   EXPECT_NE(message.find("ring8"), std::string::npos) << message;
 }

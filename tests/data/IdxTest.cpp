@@ -17,17 +17,7 @@ torch::Tensor sampleBytes() {
   return torch::arange(2 * 3 * 5, torch::kInt64).mul(37).remainder(256).to(torch::kUInt8).reshape({2, 3, 5});
 }
 
-/// Runs `load` and returns the UserError message, failing the test if it does not throw one.
-template <typename Load>
-std::string userErrorOf(Load load) {
-  try {
-    load();
-  } catch (const UserError& error) {
-    return error.what();
-  }
-  ADD_FAILURE() << "expected a gantry::UserError";
-  return "";
-}
+using test::userErrorOf;
 
 void expectOneLineNaming(const std::string& message, const std::filesystem::path& path) {
   EXPECT_NE(message.find(path.string()), std::string::npos) << message;

@@ -16,16 +16,7 @@ namespace {
 namespace fs = std::filesystem;
 using test::TempDir;
 
-template <typename Load>
-std::string userErrorOf(Load load) {
-  try {
-    load();
-  } catch (const UserError& error) {
-    return error.what();
-  }
-  ADD_FAILURE() << "expected a gantry::UserError";
-  return "";
-}
+using test::userErrorOf;
 
 /// A solid RGB image of `width` x `height`.
 std::vector<unsigned char> solid(int width, int height, unsigned char r, unsigned char g, unsigned char b) {

@@ -18,16 +18,7 @@ using test::TempDir;
 
 const fs::path kFashionRoot = "/usr/share/datasets/fashion-mnist";
 
-template <typename Load>
-std::string userErrorOf(Load load) {
-  try {
-    load();
-  } catch (const UserError& error) {
-    return error.what();
-  }
-  ADD_FAILURE() << "expected a gantry::UserError";
-  return "";
-}
+using test::userErrorOf;
 
 bool hasMnistFormat(const fs::path& root) {
   return fs::exists(root / "train-images-idx3-ubyte") || fs::exists(root / "train-images-idx3-ubyte.gz");

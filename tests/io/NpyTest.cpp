@@ -14,16 +14,7 @@ namespace {
 namespace fs = std::filesystem;
 using test::TempDir;
 
-template <typename Load>
-std::string userErrorOf(Load load) {
-  try {
-    load();
-  } catch (const UserError& error) {
-    return error.what();
-  }
-  ADD_FAILURE() << "expected a gantry::UserError";
-  return "";
-}
+using test::userErrorOf;
 
 /// The header dict as written (between the length field and the data).
 std::string headerOf(const std::string& bytes) {

@@ -127,6 +127,16 @@ std::vector<Preset> buildPresets() {
       {"d_activation", "leaky_relu"}, {"objective", "nonsaturating"}, {"update", "alternating"},
       {"optimizer", "adam"},          {"adam_beta1", "0.5"},          {"adam_beta2", "0.999"},
       {"sample_count", "1000"}};
+  // ring8 and grid25 share networks and optimizer (tuning: docs/presets.md).
+  auto mixture2d = with(toy, {{"latent_dim", "2"},
+                              {"g_hidden", "128,128,128"},
+                              {"d_hidden", "128,128,128"},
+                              {"batch_size", "128"},
+                              {"lr_g", "1e-3"},
+                              {"lr_d", "1e-3"},
+                              {"log_every", "100"},
+                              {"sample_every", "1000"},
+                              {"checkpoint_every", "5000"}});
   return {
       {"mnist-mlp", "Goodfellow et al. (2014) MNIST: maxout D with dropout, ReLU G, SGD with momentum",
        with(paperMlp, {{"dataset", "mnist"}})},
@@ -147,29 +157,9 @@ std::vector<Preset> buildPresets() {
                   {"sample_every", "500"},
                   {"checkpoint_every", "1000"}})},
       {"ring8", "8 Gaussians on the unit circle, std 0.01 (PacGAN protocol)",
-       with(toy, {{"dataset", "ring8"},
-                  {"latent_dim", "2"},
-                  {"g_hidden", "128,128,128"},
-                  {"d_hidden", "128,128,128"},
-                  {"batch_size", "128"},
-                  {"lr_g", "1e-3"},
-                  {"lr_d", "1e-3"},
-                  {"steps", "10000"},
-                  {"log_every", "100"},
-                  {"sample_every", "1000"},
-                  {"checkpoint_every", "5000"}})},
+       with(mixture2d, {{"dataset", "ring8"}, {"steps", "10000"}})},
       {"grid25", "25 Gaussians on a 5x5 grid, std 0.05 (PacGAN protocol)",
-       with(toy, {{"dataset", "grid25"},
-                  {"latent_dim", "2"},
-                  {"g_hidden", "128,128,128"},
-                  {"d_hidden", "128,128,128"},
-                  {"batch_size", "128"},
-                  {"lr_g", "1e-3"},
-                  {"lr_d", "1e-3"},
-                  {"steps", "14000"},
-                  {"log_every", "100"},
-                  {"sample_every", "1000"},
-                  {"checkpoint_every", "5000"}})},
+       with(mixture2d, {{"dataset", "grid25"}, {"steps", "14000"}})},
   };
 }
 
