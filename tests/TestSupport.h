@@ -3,8 +3,10 @@
 #include "gantry/core/Error.h"
 
 #include <gtest/gtest.h>
+#include <torch/types.h>
 
 #include <filesystem>
+#include <initializer_list>
 #include <string>
 
 namespace gantry::test {
@@ -48,6 +50,11 @@ std::string userErrorOf(Load load) {
   }
   ADD_FAILURE() << "expected a gantry::UserError";
   return "";
+}
+
+/// A float64 vector tensor of the given values (for hand-computed cases).
+inline torch::Tensor f64(std::initializer_list<double> values) {
+  return torch::tensor(std::vector<double>(values), torch::kFloat64);
 }
 
 /// Folder of the MNIST IDX files fetched by scripts/setup (data/mnist in the

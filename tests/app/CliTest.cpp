@@ -225,4 +225,36 @@ TEST(CliTest, Ring8CoversItsModes) {
       gantry::eval::mixtureCoverage(gantry::io::readNpy(dir / "s.npy"), *gantry::data::makeToyDistribution("ring8"));
   EXPECT_GE(coverage.modesCaptured, 7);
   EXPECT_GE(coverage.highQualityFraction, 0.90);
+  // gantry eval draws the same 2,500 samples (seed 0) and reports the same.
+  auto eval = runGantry("eval --run " + quoted(dir / "run") + " --metrics modes --out " + quoted(dir / "e.json"));
+  ASSERT_EQ(eval.exitCode, 0) << eval.err;
+  auto report = nlohmann::json::parse(gantry::test::readFile(dir / "e.json"));
+  EXPECT_EQ(report["count"], 2500);
+  EXPECT_EQ(report["metrics"]["modes"]["modes_captured"], coverage.modesCaptured);
+  EXPECT_EQ(report["metrics"]["modes"]["high_quality_fraction"], coverage.highQualityFraction);
+}
+
+TEST(CliTest, EvalScoresSamplesFromAnySource) {
+  TempDir dir;
+  // Every ring8 mode 10 times, plus 20 far-off samples: 8/8 modes, 80% high quality.
+  auto modes = gantry::data::makeToyDistribution("ring8")->means().to(torch::kFloat32);
+  gantry::io::writeNpy(dir / "s.npy", torch::cat({modes.repeat({10, 1}), torch::full({20, 2}, 5.0f)}));
+  auto r = runGantry("eval --samples " + quoted(dir / "s.npy") + " --dataset ring8 --metrics modes --out " +
+                     quoted(dir / "e.json"));
+  ASSERT_EQ(r.exitCode, 0) << r.err;
+  auto modesReport = nlohmann::json::parse(gantry::test::readFile(dir / "e.json"))["metrics"]["modes"];
+  EXPECT_EQ(modesReport["modes_captured"], 8);
+  EXPECT_EQ(modesReport["modes_total"], 8);
+  EXPECT_EQ(modesReport["samples"], 100);
+  EXPECT_DOUBLE_EQ(modesReport["high_quality_fraction"].get<double>(), 0.8);
+
+  std::string samples = " --samples " + quoted(dir / "s.npy");
+  std::string out = " --out " + quoted(dir / "f.json");
+  expectOneLineError(runGantry("eval" + samples + " --dataset ring8 --metrics modez" + out), "unknown metric 'modez'");
+  expectOneLineError(runGantry("eval" + samples + " --metrics modes" + out), "--dataset");
+  expectOneLineError(runGantry("eval" + samples + " --dataset grid25 --metrics modes --out " + quoted(dir / "f.txt")),
+                     ".json");
+  expectOneLineError(runGantry("eval" + samples + " --dataset gaussian1d --metrics modes" + out), "shape");
+  expectOneLineError(runGantry("eval" + samples + " --dataset mnist --metrics modes" + out), "toy dataset");
+  EXPECT_FALSE(std::filesystem::exists(dir / "f.json"));
 }

@@ -131,8 +131,9 @@ TEST(NpyTest, NumPyReadsWhatWeWrite) {
   TempDir dir;
   const fs::path path = dir / "scores.npy";
   writeNpy(path, torch::arange(12, torch::kFloat32).reshape({3, 4}).div(4));
-  if (test::runCommand("python3 -c 'import numpy'").exitCode != 0) GTEST_SKIP() << "numpy is not installed";
-  const auto result = test::runCommand("python3 -c \"import numpy as np; a = np.load('" + path.string() +
+  // Debian's python3, where scripts/setup installs python3-numpy.
+  if (test::runCommand("/usr/bin/python3 -c 'import numpy'").exitCode != 0) GTEST_SKIP() << "numpy is not installed";
+  const auto result = test::runCommand("/usr/bin/python3 -c \"import numpy as np; a = np.load('" + path.string() +
                                        "'); print(a.dtype, a.shape, a[2, 3], a.flags['C_CONTIGUOUS'])\"");
   ASSERT_EQ(result.exitCode, 0) << result.err;
   EXPECT_EQ(result.out, "float32 (3, 4) 2.75 True\n");

@@ -1,6 +1,8 @@
 #include "gantry/models/Mlp.h"
 #include "gantry/objectives/MinimaxObjective.h"
 
+#include "DiscriminatorTraining.h"
+
 #include <gtest/gtest.h>
 #include <torch/torch.h>
 
@@ -26,7 +28,6 @@ TEST(MinimaxObjectiveTest, ValueAndLossesMatchTheFormulas) {
   EXPECT_NEAR(nonsaturating->discriminatorLoss(real, fake).item<double>(), -v / 2, 1e-12);
   EXPECT_NEAR(minimax->generatorLoss(fake).item<double>(), (logSigmoid(3.0) + logSigmoid(0.0)) / 2, 1e-12);
   EXPECT_NEAR(nonsaturating->generatorLoss(fake).item<double>(), -(logSigmoid(-3.0) + logSigmoid(0.0)) / 2, 1e-12);
-  EXPECT_EQ(makeObjective("wgan"), nullptr);
 }
 
 TEST(MinimaxObjectiveTest, ExtremeLogitsStayFinite) {
@@ -54,38 +55,12 @@ TEST(MinimaxObjectiveTest, NonSaturatingGeneratorKeepsItsGradientWhenDRejects) {
   EXPECT_NEAR(logit.grad().item<double>(), -(1.0 - d), 1e-12);
 }
 
-namespace {
-
-/// Trains a discriminator alone between samplers of p_data and p_g, with
-/// fresh samples each step, and returns it in eval mode.
-std::shared_ptr<gantry::models::MlpDiscriminator> trainDiscriminator(
-    const std::function<torch::Tensor(int64_t)>& data, const std::function<torch::Tensor(int64_t)>& generated,
-    int64_t steps) {
-  using namespace gantry::models;
-  auto d = std::make_shared<MlpDiscriminator>(
-      MlpDiscriminatorOptions({1}).hidden({64, 64}).activation(Activation::LeakyReLU));
-  auto objective = makeObjective("nonsaturating");
-  torch::optim::Adam opt(d->parameters(), torch::optim::AdamOptions(2e-3));
-  for (int64_t i = 0; i < steps; ++i) {
-    // Lower the rate over time so D settles instead of tracking minibatch noise.
-    static_cast<torch::optim::AdamOptions&>(opt.param_groups()[0].options())
-        .lr(2e-3 * std::pow(0.02, double(i) / steps));
-    auto loss = objective->discriminatorLoss(d->forward(data(1024)), d->forward(generated(1024)));
-    opt.zero_grad();
-    loss.backward();
-    opt.step();
-  }
-  d->eval();
-  return d;
-}
-
-}  // namespace
-
 TEST(MinimaxObjectiveTest, TrainedDiscriminatorApproachesTheOptimum) {
   // p_data = N(0, 1), p_g = N(0, 2^2): D*(x) = p_data / (p_data + p_g)
   // = 1 / (1 + exp(-x²·3/8) / 2), a non-linear function of x.
   torch::manual_seed(5);
-  auto d = trainDiscriminator(
+  auto d = gantry::test::trainDiscriminator(
+      *makeObjective("nonsaturating"),
       [](int64_t n) {
         return torch::randn({n, 1});
       },
@@ -107,10 +82,49 @@ TEST(MinimaxObjectiveTest, AtEquilibriumDIsOneHalfAndVIsMinusLog4) {
   // p_g = p_data: the best D is 1/2 everywhere and V(D*, G) = -log 4.
   torch::manual_seed(6);
   auto sampler = [](int64_t n) { return 4.0 + 0.5 * torch::randn({n, 1}); };
-  auto d = trainDiscriminator(sampler, sampler, 1500);
+  auto d = gantry::test::trainDiscriminator(*makeObjective("nonsaturating"), sampler, sampler, 1500);
   torch::NoGradGuard guard;
   auto grid = torch::linspace(3.0, 5.0, 41).unsqueeze(1);
   EXPECT_LT((torch::sigmoid(d->forward(grid)) - 0.5).abs().max().item<double>(), 0.02);
   auto v = makeObjective("minimax")->value(d->forward(sampler(200000)), d->forward(sampler(200000)));
   EXPECT_NEAR(v.item<double>(), -std::log(4.0), 0.02);
+}
+
+TEST(MinimaxObjectiveTest, ValueAtTheOptimalDiscriminatorIsTwoJsdMinusLog4) {
+  // V(D*, G) = 2·JSD(p_data ‖ p_g) − log 4 with D* = p_data / (p_data + p_g),
+  // i.e. logit log(p_data / p_g).
+  auto minimax = makeObjective("minimax");
+  // Discrete: p = (0.5, 0.3, 0.2), q = (0.1, 0.3, 0.6) on three points, as
+  // samples in exactly those proportions (so the minibatch mean is the
+  // expectation).
+  const double p[] = {0.5, 0.3, 0.2}, q[] = {0.1, 0.3, 0.6};
+  std::vector<double> realLogits, fakeLogits;
+  double jsd = 0;
+  for (int k = 0; k < 3; ++k) {
+    double logit = std::log(p[k] / q[k]);
+    for (int i = 0; i < int(std::lround(p[k] * 10)); ++i) realLogits.push_back(logit);
+    for (int i = 0; i < int(std::lround(q[k] * 10)); ++i) fakeLogits.push_back(logit);
+    double m = (p[k] + q[k]) / 2;
+    jsd += 0.5 * p[k] * std::log(p[k] / m) + 0.5 * q[k] * std::log(q[k] / m);
+  }
+  double v = minimax->value(torch::tensor(realLogits, torch::kFloat64), torch::tensor(fakeLogits, torch::kFloat64))
+                 .item<double>();
+  EXPECT_NEAR(v, 2 * jsd - std::log(4.0), 0.01 * std::abs(2 * jsd - std::log(4.0)));
+  EXPECT_NEAR(v, 2 * jsd - std::log(4.0), 1e-12);  // exact here
+
+  // 1-d Gaussians N(0, 1) and N(1.5, 1): logit log(p/q) = −1.5x + 1.125;
+  // 2·JSD by quadrature, V by a 10⁶-sample minibatch estimate, within 1%.
+  const double mu = 1.5, h = 1e-3;
+  auto x = torch::arange(-15.0, 15.0 + mu, h, torch::kFloat64);
+  auto logP = -0.5 * x.pow(2) - 0.5 * std::log(2 * M_PI);
+  auto logQ = -0.5 * (x - mu).pow(2) - 0.5 * std::log(2 * M_PI);
+  auto logM = torch::logaddexp(logP, logQ) - std::log(2.0);
+  double twoJsd =
+      torch::trapezoid(torch::exp(logP) * (logP - logM) + torch::exp(logQ) * (logQ - logM), h).item<double>();
+  torch::manual_seed(2014);
+  auto real = torch::randn({1000000}, torch::kFloat64);
+  auto fake = mu + torch::randn({1000000}, torch::kFloat64);
+  auto logit = [&](const torch::Tensor& s) { return -mu * s + 0.5 * mu * mu; };
+  double estimate = minimax->value(logit(real), logit(fake)).item<double>();
+  EXPECT_NEAR(estimate, twoJsd - std::log(4.0), 0.01 * std::abs(twoJsd - std::log(4.0)));
 }

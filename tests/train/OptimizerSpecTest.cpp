@@ -58,3 +58,18 @@ TEST(OptimizerSpecTest, ApplySetsTheOptimizersRateAndMomentum) {
   optimizer->step();
   EXPECT_NEAR(p[0].item<double>(), -options.lr(), 1e-7);
 }
+
+TEST(OptimizerSpecTest, RmsPropStepsByTheGradientOverItsRunningRms) {
+  // First RMSProp step: v = (1 − α)·g², p −= lr·g / (√v + ε); with g = 2,
+  // α = 0.9: √v = 2·√0.1, so p moves by lr/√0.1 whatever g's size.
+  OptimizerSpec spec;
+  spec.kind = OptimizerSpec::parseKind("rmsprop");
+  spec.lr = 5e-5;
+  spec.rmsprop_alpha = 0.9;
+  auto p = torch::zeros({2}, torch::requires_grad());
+  auto optimizer = spec.make({p});
+  spec.apply(*optimizer, 0, 0);
+  p.mutable_grad() = torch::full({2}, 2.0);
+  optimizer->step();
+  EXPECT_NEAR(p[0].item<double>(), -5e-5 * 2.0 / (2.0 * std::sqrt(0.1) + 1e-8), 1e-10);
+}

@@ -1,9 +1,12 @@
 #include "gantry/app/RunSetup.h"
 #include "gantry/app/Settings.h"
+#include "gantry/objectives/Penalty.h"
 #include "gantry/train/Trainer.h"
 
 #include <gtest/gtest.h>
 #include <torch/torch.h>
+
+#include "TestSupport.h"
 
 using gantry::Config;
 
@@ -72,4 +75,101 @@ TEST(TrainerTest, SimultaneousStepUsesGradientsAtTheOldParameters) {
     EXPECT_TRUE(torch::allclose(gp[i], g0[i] - 0.1 * gGrads[i], 1e-5, 1e-6)) << "generator parameter " << i;
   for (size_t i = 0; i < dp.size(); ++i)
     EXPECT_TRUE(torch::allclose(dp[i], d0[i] - 0.05 * dGrads[i], 1e-5, 1e-6)) << "discriminator parameter " << i;
+}
+
+class TrainerPenaltyTest : public ::testing::TestWithParam<std::string> {};
+
+TEST_P(TrainerPenaltyTest, DiscriminatorDescendsItsLossPlusTheWeightedPenalty) {
+  // One simultaneous plain-SGD step: θ_D -= lr ∇_D (L_D + w·P), θ_G -= lr ∇_G L_G,
+  // all at the old parameters, with the penalty on the same real and
+  // generated batch (and, for gp, the next draw of the generator: ε).
+  const std::string penalty = GetParam();
+  const double weight = 3.0;
+  auto config = toyConfig("gaussian1d");
+  for (const auto& setting : {"update=simultaneous", "d_steps=1", "optimizer=sgd", "momentum=0", "lr_decay=1",
+                              "lr_g=0.1", "lr_d=0.05", "penalty_weight=3"})
+    config.setAssignment(setting, "test");
+  config.setAssignment("penalty=" + penalty, "test");
+  auto trainer = gantry::app::buildTrainer(config);
+  auto& g = trainer->generator();
+  auto& d = trainer->discriminator();
+  std::vector<torch::Tensor> d0;
+  for (auto& p : d.parameters()) d0.push_back(p.detach().clone());
+
+  auto state = at::detail::getDefaultCPUGenerator().get_state();
+  const int64_t n = config.getInt("batch_size");
+  auto real = gantry::app::toyDistribution(config)->sample(n);
+  auto z = trainer->prior().sample(n);
+  auto fake = g.forward(z);
+  auto objective = gantry::objectives::makeObjective("nonsaturating");
+  auto loss = objective->discriminatorLoss(d.forward(real), d.forward(fake));
+  auto term = gantry::objectives::makePenalty(penalty)->compute(d, real, fake.detach());
+  auto dGrads = torch::autograd::grad({loss + weight * term}, d.parameters(), {}, /*retain_graph=*/true);
+  auto plainGrads = torch::autograd::grad({loss}, d.parameters());
+  auto defaultGenerator = at::detail::getDefaultCPUGenerator();
+  defaultGenerator.set_state(state);
+
+  trainer->step();
+  auto dp = d.parameters();
+  bool penaltyMattered = false;
+  for (size_t i = 0; i < dp.size(); ++i) {
+    EXPECT_TRUE(torch::allclose(dp[i], d0[i] - 0.05 * dGrads[i], 1e-5, 1e-6)) << "discriminator parameter " << i;
+    penaltyMattered = penaltyMattered || !torch::allclose(dp[i], d0[i] - 0.05 * plainGrads[i], 1e-5, 1e-6);
+  }
+  EXPECT_TRUE(penaltyMattered) << "the step is the same as without the penalty";
+}
+
+INSTANTIATE_TEST_SUITE_P(Penalties, TrainerPenaltyTest, ::testing::Values("r1", "r2", "gp"));
+
+TEST(TrainerTest, WganClipsEveryCriticWeightAfterEachUpdate) {
+  auto config = toyConfig("ring8");
+  config.setAssignment("objective=wgan", "test");
+  config.setAssignment("weight_clip=0.02", "test");
+  auto trainer = gantry::app::buildTrainer(config);
+  double before = 0;
+  for (auto& p : trainer->discriminator().parameters()) before = std::max(before, p.abs().max().item<double>());
+  ASSERT_GT(before, 0.02) << "the initial weights should need clipping";
+  trainer->step();
+  double after = 0;
+  for (auto& p : trainer->discriminator().parameters()) after = std::max(after, p.abs().max().item<double>());
+  EXPECT_FLOAT_EQ(after, 0.02);
+  // The generator is not clipped.
+  double g = 0;
+  for (auto& p : trainer->generator().parameters()) g = std::max(g, p.abs().max().item<double>());
+  EXPECT_GT(g, 0.02);
+}
+
+TEST(TrainerTest, WganGpImpliesTheGradientPenaltyAndRefusesAnother) {
+  auto config = toyConfig("ring8");
+  config.setAssignment("objective=wgan-gp", "test");
+  auto penalties = gantry::app::buildPenalties(config);
+  ASSERT_EQ(penalties.size(), 1u);
+  EXPECT_EQ(penalties[0].penalty->name(), "gp");
+  EXPECT_EQ(penalties[0].weight, 10.0);
+  config.setAssignment("penalty=r1", "test");
+  auto message = gantry::test::userErrorOf([&] { gantry::app::buildPenalties(config); });
+  EXPECT_NE(message.find("'penalty'"), std::string::npos) << message;
+  EXPECT_NE(message.find("wgan-gp"), std::string::npos) << message;
+
+  auto wgan = toyConfig("ring8");
+  wgan.setAssignment("objective=wgan", "test");
+  EXPECT_TRUE(gantry::app::buildPenalties(wgan).empty());
+  wgan.setAssignment("weight_clip=0", "test");
+  EXPECT_NE(gantry::test::userErrorOf([&] { gantry::app::buildObjective(wgan); }).find("weight_clip"),
+            std::string::npos);
+}
+
+TEST(TrainerTest, InstanceNoiseReachesDiscriminatorInputsAndAnneals) {
+  // With noise of std 100 on its inputs D sees mostly noise: the logged
+  // D(x) and D(G(z)) of the first step differ from a noiseless run's.
+  auto config = toyConfig("ring8");
+  auto plain = gantry::app::buildTrainer(config);
+  auto plainStats = plain->step();
+  config.setAssignment("instance_noise=100", "test");
+  config.setAssignment("instance_noise_anneal=2", "test");
+  auto noisy = gantry::app::buildTrainer(config);
+  auto noisyStats = noisy->step();
+  EXPECT_GT(std::abs(noisyStats.d_real.item<double>() - plainStats.d_real.item<double>()), 1e-3);
+  EXPECT_DOUBLE_EQ(noisy->options().instance_noise.stdAt(1), 50.0);
+  EXPECT_DOUBLE_EQ(noisy->options().instance_noise.stdAt(2), 0.0);
 }

@@ -8,6 +8,7 @@
 #include <CLI/CLI.hpp>
 
 #include <iostream>
+#include <sstream>
 
 #include <unistd.h>
 
@@ -48,6 +49,19 @@ int runCli(int argc, char** argv) {
   sample->add_option("--out", sampleOut, "output file: .npy (float32 array) or .png (picture)")->required();
   sample->add_option("--seed", sampleRequest.seed, "seed of the noise");
 
+  EvalRequest evalRequest;
+  std::string evalRun, evalSamples, evalOut, evalMetrics;
+  int64_t evalCount = 0;
+  auto* evalCommand = app.add_subcommand("eval", "compute metrics of a run's samples, or of a .npy of samples");
+  evalCommand->add_option("--run", evalRun, "run folder to draw samples from");
+  evalCommand->add_option("--samples", evalSamples, ".npy file of samples (instead of --run)");
+  evalCommand->add_option("--dataset", evalRequest.dataset, "with --samples: the dataset they imitate");
+  evalCommand->add_option("--metrics", evalMetrics, "comma-separated metric names: modes")->required();
+  evalCommand->add_option("--out", evalOut, "JSON report to write")->required();
+  auto* evalCountOption =
+      evalCommand->add_option("-n,--count", evalCount, "samples to draw (default: each metric's protocol)");
+  evalCommand->add_option("--seed", evalRequest.seed, "seed of the noise");
+
   std::string showImage;
   int64_t showWidth = 100;
   auto* show = app.add_subcommand("show", "draw a PNG (e.g. a run's samples/latest.png) in the terminal");
@@ -83,6 +97,16 @@ int runCli(int argc, char** argv) {
       sampleRequest.run = runDir;
       sampleRequest.out = sampleOut;
       return app::sample(sampleRequest);
+    }
+    if (evalCommand->parsed()) {
+      evalRequest.run = evalRun;
+      evalRequest.samples = evalSamples;
+      evalRequest.out = evalOut;
+      std::stringstream names(evalMetrics);
+      for (std::string name; std::getline(names, name, ',');)
+        if (!name.empty()) evalRequest.metrics.push_back(name);
+      if (evalCountOption->count() > 0) evalRequest.count = evalCount;
+      return app::evaluate(evalRequest);
     }
     if (show->parsed()) {
       std::cout << io::renderForTerminal(io::readRgbImage(showImage), showWidth, ::isatty(STDOUT_FILENO) != 0);

@@ -1,8 +1,10 @@
 #include "gantry/app/Commands.h"
 
+#include "gantry/app/RunFolder.h"
 #include "gantry/app/RunSetup.h"
 #include "gantry/app/Settings.h"
 #include "gantry/core/AtomicFile.h"
+#include "gantry/core/Blas.h"
 #include "gantry/core/Error.h"
 #include "gantry/io/Npy.h"
 #include "gantry/io/Png.h"
@@ -32,52 +34,31 @@ std::atomic<bool> gInterrupted{false};
 
 extern "C" void onInterrupt(int) { gInterrupted = true; }
 
+/// The run's config: key defaults < preset < the preset's settings for the
+/// chosen objective < --config file < --set < --steps/--seed. The objective
+/// is known only once everything is read, hence two passes.
 Config resolveNewRunConfig(const TrainRequest& request) {
-  Config config(trainingSchema());
   std::string preset = request.preset;
-  Config fileConfig(trainingSchema());
-  if (!request.configFile.empty()) {
+  if (preset.empty() && !request.configFile.empty()) {
     // The file may name its base preset; --preset overrides that.
+    Config fileConfig(trainingSchema());
     fileConfig.mergeToml(request.configFile);
-    if (preset.empty()) preset = fileConfig.getString("preset");
+    preset = fileConfig.getString("preset");
   }
   if (preset.empty() && request.configFile.empty()) preset = defaultPresetName();
-  if (!preset.empty()) applyPreset(config, preset);
-  if (!request.configFile.empty()) config.mergeToml(request.configFile);
-  if (!preset.empty()) config.set("preset", preset, "");
-  for (const auto& assignment : request.assignments) config.setAssignment(assignment, "--set");
-  if (request.steps) config.set("steps", *request.steps, "--steps");
-  if (request.seed) config.set("seed", *request.seed, "--seed");
-  return config;
-}
-
-Config readRunConfig(const RunFolder& run) {
-  std::error_code ec;
-  if (!std::filesystem::is_regular_file(run.config(), ec))
-    throw UserError(
-        fmt::format("{} is not a gantry run folder (no config.toml); check the path or train a new run "
-                    "with --out",
-                    run.root.string()));
-  Config config(trainingSchema());
-  config.mergeToml(run.config());
-  return config;
-}
-
-/// Refuses a checkpoint written under another config: its weights would not
-/// fit, or would silently mean something else.
-void checkCheckpointMatches(const RunFolder& run, const Config& config) {
-  Config stored(trainingSchema());
-  stored.mergeTomlString(train::readCheckpointConfig(run.checkpoint()), run.checkpoint().string());
-  for (const auto& key : trainingSchema().keys()) {
-    if (isRunInvariantKey(key.name) || key.name == "preset") continue;
-    const auto& a = stored.get(key.name);
-    const auto& b = config.get(key.name);
-    if (a != b)
-      throw UserError(
-          fmt::format("checkpoint {} was written with another config (key '{}' = {} there, {} in {}); "
-                      "restore the run's config.toml or train a new run",
-                      run.checkpoint().string(), key.name, formatValue(a), formatValue(b), run.config().string()));
-  }
+  auto resolve = [&](const std::string& objective) {
+    Config config(trainingSchema());
+    if (!preset.empty()) applyPreset(config, preset, objective);
+    if (!request.configFile.empty()) config.mergeToml(request.configFile);
+    if (!preset.empty()) config.set("preset", preset, "");
+    for (const auto& assignment : request.assignments) config.setAssignment(assignment, "--set");
+    if (request.steps) config.set("steps", *request.steps, "--steps");
+    if (request.seed) config.set("seed", *request.seed, "--seed");
+    return config;
+  };
+  auto config = resolve("");
+  if (preset.empty()) return config;
+  return resolve(config.getString("objective"));
 }
 
 /// Drops metrics lines past the checkpoint's step: those steps are redone.
@@ -181,28 +162,8 @@ int sample(const SampleRequest& request) {
   auto ext = request.out.extension().string();
   if (ext != ".npy" && ext != ".png")
     throw UserError(fmt::format("--out {} must end in .npy (array) or .png (picture)", request.out.string()));
-  RunFolder run{request.run};
-  auto config = readRunConfig(run);
-  checkCheckpointMatches(run, config);
-  applyThreads(config);
-  auto device = deviceFrom(config);
-  auto generator = buildGenerator(config);
-  train::readGeneratorWeights(run.checkpoint(), *generator);
-  generator->to(device);
-  generator->eval();
-
-  auto prior = latentPrior(config);
-  auto rng = at::make_generator<at::CPUGeneratorImpl>(static_cast<uint64_t>(request.seed));
-  std::vector<torch::Tensor> chunks;
-  {
-    torch::NoGradGuard guard;
-    const int64_t chunk = 5000;
-    for (int64_t done = 0; done < request.count; done += chunk) {
-      auto z = prior.sample(std::min(chunk, request.count - done), torch::TensorOptions(device), rng);
-      chunks.push_back(generator->forward(z).to(torch::kCPU, torch::kFloat32));
-    }
-  }
-  auto samples = torch::cat(chunks);
+  auto [config, generator] = loadTrainedGenerator(RunFolder{request.run});
+  auto samples = drawSamples(*generator, config, request.count, static_cast<uint64_t>(request.seed));
   if (request.out.has_parent_path()) std::filesystem::create_directories(request.out.parent_path());
   if (ext == ".npy")
     io::writeNpy(request.out, samples);
@@ -212,9 +173,15 @@ int sample(const SampleRequest& request) {
 }
 
 void printPresets() {
-  for (const auto& preset : presets())
+  for (const auto& preset : presets()) {
     std::cout << fmt::format("{:<14} {}{}\n", preset.name, preset.description,
                              preset.name == defaultPresetName() ? " (default)" : "");
+    for (const auto& [objective, settings] : preset.objectiveSettings) {
+      std::vector<std::string> assignments;
+      for (const auto& [key, value] : settings) assignments.push_back(key + "=" + value);
+      std::cout << fmt::format("{:<14}   with objective={}: {}\n", "", objective, fmt::join(assignments, " "));
+    }
+  }
 }
 
 void printKeys() {
@@ -240,6 +207,7 @@ void printInfo() {
     blas.insert(ec ? line.substr(slash) : resolved.string());
   }
   for (const auto& path : blas) std::cout << "BLAS: " << path << "\n";
+  if (int threads = blasThreads()) std::cout << "OpenBLAS threads: " << threads << "\n";
   std::cout << at::get_parallel_info();
 }
 

@@ -35,14 +35,19 @@ struct SampleRequest {
 /// (count, sample shape...)) or .png (a grid or plot).
 int sample(const SampleRequest& request);
 
-/// Files of a run folder.
-struct RunFolder {
-  std::filesystem::path root;
-  std::filesystem::path config() const { return root / "config.toml"; }
-  std::filesystem::path checkpoint() const { return root / "checkpoint.pt"; }
-  std::filesystem::path metrics() const { return root / "metrics.jsonl"; }
-  std::filesystem::path samples() const { return root / "samples"; }
+struct EvalRequest {
+  std::filesystem::path run;      // a run folder to draw samples from, or
+  std::filesystem::path samples;  // a .npy file of samples from any source,
+  std::string dataset;            // with --samples: the dataset they are judged against
+  std::vector<std::string> metrics;
+  std::filesystem::path out;     // .json
+  std::optional<int64_t> count;  // samples drawn from a run (default: the metrics' protocol, 2,500 for modes)
+  int64_t seed = 0;
 };
+
+/// Computes the metrics on samples of a run (or a .npy file) and writes
+/// them as JSON (keys: docs/evaluation.md).
+int evaluate(const EvalRequest& request);
 
 /// Prints the presets / the config keys / the build (torch version, threads,
 /// BLAS, CUDA).

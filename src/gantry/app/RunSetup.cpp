@@ -1,12 +1,15 @@
 #include "gantry/app/RunSetup.h"
 
+#include "gantry/core/Blas.h"
 #include "gantry/core/Error.h"
 #include "gantry/data/BatchSource.h"
 #include "gantry/data/ImageFolder.h"
 #include "gantry/data/Mnist.h"
 #include "gantry/models/Mlp.h"
 #include "gantry/objectives/Objective.h"
+#include "gantry/objectives/Penalty.h"
 
+#include <ATen/CPUGeneratorImpl.h>
 #include <fmt/format.h>
 #include <torch/torch.h>
 
@@ -51,6 +54,27 @@ torch::Device deviceFrom(const Config& config) {
   return *device;
 }
 
+int64_t largestMatrixProduct(const Config& config) {
+  // Multiply-adds of one layer's product: batch × inputs × outputs (a maxout
+  // layer computes all its pieces in one product).
+  auto pieces = [&](const std::string& activation) {
+    return config.getString(activation) == "maxout" ? config.getInt("maxout_pieces") : 1;
+  };
+  int64_t dataSize = 1;
+  for (auto d : sampleShape(config)) dataSize *= d;
+  int64_t largest = 0;
+  auto layers = [&](int64_t in, const std::vector<int64_t>& hidden, int64_t factor, int64_t out) {
+    for (int64_t width : hidden) {
+      largest = std::max(largest, in * width * factor);
+      in = width;
+    }
+    largest = std::max(largest, in * out);
+  };
+  layers(config.getInt("latent_dim"), config.getIntList("g_hidden"), pieces("g_activation"), dataSize);
+  layers(dataSize, config.getIntList("d_hidden"), pieces("d_activation"), 1);
+  return largest * config.getInt("batch_size");
+}
+
 void applyThreads(const Config& config) {
   int64_t threads = config.getInt("threads");
   // OpenBLAS already spreads each matrix product over all cores; LibTorch's
@@ -58,6 +82,16 @@ void applyThreads(const Config& config) {
   // 3x slower on 2 cores), so "auto" is one intra-op thread.
   if (threads == 0) threads = 1;
   torch::set_num_threads(static_cast<int>(threads));
+
+  int64_t blas = config.getInt("blas_threads");
+  if (blas == 0) {
+    // Below ~16M multiply-adds a product is over before a second thread has
+    // helped: ring8 (2M) trains as fast on one BLAS thread as on two, and
+    // two waste a core spinning; mnist-mlp (144M) is 1.5x faster on two.
+    const int64_t smallProduct = int64_t{1} << 24;
+    blas = largestMatrixProduct(config) < smallProduct ? 1 : static_cast<int64_t>(std::thread::hardware_concurrency());
+  }
+  setBlasThreads(static_cast<int>(std::max<int64_t>(blas, 1)));
 }
 
 std::filesystem::path dataDirectory(const Config& config) {
@@ -127,12 +161,39 @@ std::shared_ptr<models::Discriminator> buildDiscriminator(const Config& config) 
   return std::make_shared<models::MlpDiscriminator>(options);
 }
 
+std::shared_ptr<const objectives::Objective> buildObjective(const Config& config) {
+  const auto& name = config.getString("objective");
+  if (name == "wgan" && !(config.getFloat("weight_clip") > 0.0))
+    throw UserError("config key 'weight_clip' must be positive for objective = wgan (or use objective = wgan-gp)");
+  objectives::ObjectiveOptions options;
+  options.weight_clip = config.getFloat("weight_clip");
+  return objectives::makeObjective(name, options);
+}
+
+std::vector<objectives::WeightedPenalty> buildPenalties(const Config& config) {
+  auto implied = buildObjective(config)->impliedPenalty();
+  auto chosen = config.getString("penalty");
+  if (!implied.empty() && chosen != "none" && chosen != implied)
+    throw UserError(
+        fmt::format("config key 'penalty' = {} does not go with objective = {}, which includes the {} "
+                    "penalty; set penalty = none, or objective = wgan with weight_clip",
+                    chosen, config.getString("objective"), implied));
+  std::string name = implied.empty() ? chosen : implied;
+  if (name == "none") return {};
+  objectives::PenaltyOptions options;
+  options.one_sided = config.getBool("gp_one_sided");
+  return {{objectives::makePenalty(name, options), config.getFloat("penalty_weight")}};
+}
+
 train::TrainerOptions trainerOptions(const Config& config) {
   train::TrainerOptions options;
   options.batch_size = config.getInt("batch_size");
   options.d_steps = config.getInt("d_steps");
   options.update = train::parseUpdateMode(config.getString("update"));
   options.device = deviceFrom(config);
+  options.penalties = buildPenalties(config);
+  options.instance_noise.std = config.getFloat("instance_noise");
+  options.instance_noise.anneal_steps = config.getInt("instance_noise_anneal");
   train::OptimizerSpec spec;
   spec.kind = train::OptimizerSpec::parseKind(config.getString("optimizer"));
   spec.lr_decay = config.getFloat("lr_decay");
@@ -143,11 +204,26 @@ train::TrainerOptions trainerOptions(const Config& config) {
   spec.momentum_end = config.getInt("momentum_end");
   spec.beta1 = config.getFloat("adam_beta1");
   spec.beta2 = config.getFloat("adam_beta2");
+  spec.rmsprop_alpha = config.getFloat("rmsprop_alpha");
   options.g_optimizer = spec;
   options.g_optimizer.lr = config.getFloat("lr_g");
   options.d_optimizer = spec;
   options.d_optimizer.lr = config.getFloat("lr_d");
   return options;
+}
+
+torch::Tensor drawSamples(models::Generator& generator, const Config& config, int64_t count, uint64_t seed) {
+  auto prior = latentPrior(config);
+  auto device = deviceFrom(config);
+  auto rng = at::make_generator<at::CPUGeneratorImpl>(seed);
+  std::vector<torch::Tensor> chunks;
+  torch::NoGradGuard guard;
+  const int64_t chunk = 5000;
+  for (int64_t done = 0; done < count; done += chunk) {
+    auto z = prior.sample(std::min(chunk, count - done), torch::TensorOptions(device), rng);
+    chunks.push_back(generator.forward(z).to(torch::kCPU, torch::kFloat32));
+  }
+  return torch::cat(chunks);
 }
 
 std::unique_ptr<train::Trainer> buildTrainer(const Config& config) {
@@ -174,9 +250,8 @@ std::unique_ptr<train::Trainer> buildTrainer(const Config& config) {
     std::dynamic_pointer_cast<models::MlpGenerator>(generator)->setOutputBias(torch::logit(mean));
   }
   auto discriminator = buildDiscriminator(config);
-  std::shared_ptr<const objectives::Objective> objective = objectives::makeObjective(config.getString("objective"));
-  return std::make_unique<train::Trainer>(generator, discriminator, objective, std::move(source), latentPrior(config),
-                                          options);
+  return std::make_unique<train::Trainer>(generator, discriminator, buildObjective(config), std::move(source),
+                                          latentPrior(config), options);
 }
 
 }  // namespace gantry::app

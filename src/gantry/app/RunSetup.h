@@ -17,7 +17,12 @@ namespace gantry::app {
 /// or touches the run folder: that is the commands' job.
 
 torch::Device deviceFrom(const Config& config);
-/// Sets LibTorch's intra-op threads from `threads` (0 = one per core).
+/// Multiply-adds of the largest matrix product of a training step
+/// (batch × inputs × outputs of the widest layer).
+int64_t largestMatrixProduct(const Config& config);
+/// Sets LibTorch's intra-op threads from `threads` (0 = auto: 1) and
+/// OpenBLAS's from `blas_threads` (0 = auto: 1 for small products, else one
+/// per core).
 void applyThreads(const Config& config);
 
 /// The folder the config's dataset is read from.
@@ -32,7 +37,17 @@ std::shared_ptr<data::TensorDataset> loadTrainingSet(const Config& config);
 models::LatentPrior latentPrior(const Config& config);
 std::shared_ptr<models::Generator> buildGenerator(const Config& config);
 std::shared_ptr<models::Discriminator> buildDiscriminator(const Config& config);
+/// The game of `objective` (wgan with `weight_clip`).
+std::shared_ptr<const objectives::Objective> buildObjective(const Config& config);
+/// The penalties D's loss gets: `penalty`, or the one the objective implies
+/// (wgan-gp: gp), weighted by `penalty_weight`.
+std::vector<objectives::WeightedPenalty> buildPenalties(const Config& config);
 train::TrainerOptions trainerOptions(const Config& config);
+
+/// `count` samples of a trained generator, float32 on the CPU, from the
+/// config's prior with noise drawn by a CPU generator seeded with `seed`
+/// (the same codes on every device), in chunks that bound memory.
+torch::Tensor drawSamples(models::Generator& generator, const Config& config, int64_t count, uint64_t seed);
 
 /// Seeds the CPU generator, loads the data, builds and initialises both
 /// players (the generator's output bias from the data when configured).

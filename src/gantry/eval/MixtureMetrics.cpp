@@ -3,33 +3,70 @@
 #include <torch/torch.h>
 
 #include <cmath>
+#include <stdexcept>
 
 namespace gantry::eval {
 
-MixtureCoverage mixtureCoverage(const torch::Tensor& samples, const data::GaussianMixture& mixture,
-                                double radiusInStd) {
-  auto x = samples.detach().to(torch::kCPU, torch::kFloat64).reshape({samples.size(0), mixture.dim()});
-  auto distances = torch::cdist(x, mixture.means().to(torch::kFloat64));  // [N, M]
-  auto [nearestDistance, nearestMode] = distances.min(1);
-  auto highQuality = nearestDistance <= radiusInStd * mixture.componentStd();
+MixtureCoverageMetric::MixtureCoverageMetric(std::shared_ptr<const data::GaussianMixture> mixture, double radiusInStd)
+    : mixture_(std::move(mixture)), radius_(radiusInStd) {
+  reset();
+}
 
+void MixtureCoverageMetric::reset() {
+  samples_ = 0;
+  highQualityPerMode_.assign(static_cast<size_t>(mixture_->components()), 0);
+}
+
+void MixtureCoverageMetric::update(const torch::Tensor& samples) {
+  if (samples.numel() != samples.size(0) * mixture_->dim())
+    throw std::invalid_argument("mixture coverage: samples of " + std::to_string(samples.numel() / samples.size(0)) +
+                                " values, the mixture has dimension " + std::to_string(mixture_->dim()));
+  auto x = samples.detach().to(torch::kCPU, torch::kFloat64).reshape({samples.size(0), mixture_->dim()});
+  auto distances = torch::cdist(x, mixture_->means().to(torch::kFloat64));  // [N, M]
+  auto [nearestDistance, nearestMode] = distances.min(1);
+  auto highQuality = nearestDistance <= radius_ * mixture_->componentStd();
+  auto counts = torch::bincount(nearestMode.masked_select(highQuality), {}, mixture_->components());
+  auto c = counts.accessor<int64_t, 1>();
+  for (int64_t m = 0; m < counts.size(0); ++m) highQualityPerMode_[static_cast<size_t>(m)] += c[m];
+  samples_ += x.size(0);
+}
+
+MixtureCoverage MixtureCoverageMetric::coverage() const {
   MixtureCoverage coverage;
-  const int64_t n = x.size(0);
-  auto counts = torch::bincount(nearestMode.masked_select(highQuality), {}, mixture.components());
-  coverage.highQualityPerMode.assign(counts.data_ptr<int64_t>(), counts.data_ptr<int64_t>() + counts.numel());
+  coverage.samples = samples_;
+  coverage.highQualityPerMode = highQualityPerMode_;
   int64_t totalHighQuality = 0;
-  for (auto c : coverage.highQualityPerMode) {
+  for (auto c : highQualityPerMode_) {
     totalHighQuality += c;
     if (c > 0) ++coverage.modesCaptured;
   }
-  coverage.highQualityFraction = n > 0 ? static_cast<double>(totalHighQuality) / static_cast<double>(n) : 0.0;
-  const double modes = static_cast<double>(mixture.components());
-  for (auto c : coverage.highQualityPerMode) {
+  coverage.highQualityFraction =
+      samples_ > 0 ? static_cast<double>(totalHighQuality) / static_cast<double>(samples_) : 0.0;
+  const double modes = static_cast<double>(highQualityPerMode_.size());
+  for (auto c : highQualityPerMode_) {
     if (c == 0) continue;
     double p = static_cast<double>(c) / static_cast<double>(totalHighQuality);
     coverage.klFromUniform += p * std::log(p * modes);
   }
   return coverage;
+}
+
+nlohmann::json MixtureCoverageMetric::compute() const {
+  auto c = coverage();
+  return {{"samples", c.samples},
+          {"modes_total", mixture_->components()},
+          {"modes_captured", c.modesCaptured},
+          {"high_quality_fraction", c.highQualityFraction},
+          {"kl_from_uniform", c.klFromUniform},
+          {"high_quality_per_mode", c.highQualityPerMode}};
+}
+
+MixtureCoverage mixtureCoverage(const torch::Tensor& samples, const data::GaussianMixture& mixture,
+                                double radiusInStd) {
+  // A non-owning pointer: the metric lives only inside this call.
+  MixtureCoverageMetric metric(std::shared_ptr<const data::GaussianMixture>(&mixture, [](auto*) {}), radiusInStd);
+  metric.update(samples);
+  return metric.coverage();
 }
 
 }  // namespace gantry::eval

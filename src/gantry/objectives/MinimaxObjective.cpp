@@ -25,13 +25,4 @@ torch::Tensor MinimaxObjective::generatorLoss(const torch::Tensor& fakeLogits) c
   return F::softplus(-fakeLogits).mean();                                                   // -E log D
 }
 
-std::unique_ptr<Objective> makeObjective(const std::string& name) {
-  if (name == "minimax") return std::make_unique<MinimaxObjective>(MinimaxObjective::GeneratorLoss::Saturating);
-  if (name == "nonsaturating")
-    return std::make_unique<MinimaxObjective>(MinimaxObjective::GeneratorLoss::NonSaturating);
-  return nullptr;
-}
-
-std::vector<std::string> objectiveNames() { return {"minimax", "nonsaturating"}; }
-
 }  // namespace gantry::objectives

@@ -10,14 +10,16 @@ namespace gantry::train {
 
 /// One player's optimizer and its schedule.
 ///
-/// Learning rate after n updates: max(lr / lr_decay^n, lr_min) when
+/// Learning rate after n training steps: max(lr / lr_decay^n, lr_min) when
 /// lr_decay > 1 (the 2014 code: divide by 1.000004 after every update, floor
-/// 1e-6), else lr. SGD momentum ramps linearly from `momentum` at epoch
+/// 1e-6; its k = 1, so a step is an update), else lr. The trainer counts
+/// steps, not each player's own updates, so that with k discriminator updates
+/// per step both players' rates follow the same clock. SGD momentum ramps linearly from `momentum` at epoch
 /// `momentum_start` to `momentum_final` at epoch `momentum_end`, counting
 /// completed epochs (pylearn2's MomentumAdjustor; the paper: 0.5 -> 0.7
 /// between epochs 1 and 250).
 struct OptimizerSpec {
-  enum class Kind { Sgd, Adam };
+  enum class Kind { Sgd, Adam, RmsProp };
   Kind kind = Kind::Adam;
   double lr = 2e-4;
   double lr_decay = 1.0;
@@ -28,14 +30,15 @@ struct OptimizerSpec {
   int64_t momentum_end = 0;
   double beta1 = 0.5;
   double beta2 = 0.999;
+  double rmsprop_alpha = 0.99;  // smoothing of the squared-gradient average
 
-  static Kind parseKind(const std::string& name);  // "sgd" | "adam"
-  double learningRate(int64_t updates) const;
+  static Kind parseKind(const std::string& name);  // "sgd" | "adam" | "rmsprop"
+  double learningRate(int64_t steps) const;
   double momentumAt(int64_t completedEpochs) const;
 
   std::unique_ptr<torch::optim::Optimizer> make(const std::vector<torch::Tensor>& parameters) const;
   /// Sets the optimizer's learning rate (and momentum, for SGD) for the next update.
-  void apply(torch::optim::Optimizer& optimizer, int64_t updates, int64_t completedEpochs) const;
+  void apply(torch::optim::Optimizer& optimizer, int64_t steps, int64_t completedEpochs) const;
 };
 
 }  // namespace gantry::train

@@ -46,6 +46,7 @@ void MetricsLogger::onStart(Trainer& trainer) {
 
 void MetricsLogger::onStep(Trainer& trainer, const StepStats& stats) {
   accumulate(sum_.d_loss, stats.d_loss);
+  accumulate(sum_.penalty, stats.penalty);
   accumulate(sum_.g_loss, stats.g_loss);
   accumulate(sum_.d_real, stats.d_real);
   accumulate(sum_.d_fake, stats.d_fake);
@@ -82,6 +83,10 @@ void MetricsLogger::flush(Trainer& trainer) {
                       {"lr_g", trainer.generatorLearningRate()},
                       {"steps_per_s", line.steps_per_s},
                       {"elapsed_s", line.elapsed_s}};
+  // Only for runs that have them, so the common lines stay short.
+  if (sum_.penalty.defined()) j["penalty"] = averageOf(sum_.penalty, count_);
+  const auto& noise = trainer.options().instance_noise;
+  if (noise.enabled()) j["instance_noise"] = noise.stdAt(trainer.steps());
   out_ << j.dump() << '\n';
   out_.flush();
   last_ = line;

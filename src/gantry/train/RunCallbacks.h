@@ -12,8 +12,10 @@ namespace gantry::train {
 
 /// Appends one JSON object per logged step to metrics.jsonl: step, epoch,
 /// d_loss, g_loss, d_real (mean D(x)), d_fake (mean D(G(z))), value (the
-/// minibatch estimate of V), lr_d, lr_g, steps_per_s and elapsed_s. Figures
-/// are averages over the steps since the previous line.
+/// minibatch estimate of V), lr_d, lr_g, steps_per_s and elapsed_s, and
+/// penalty (the weighted penalties, part of d_loss) and instance_noise (its
+/// current std) in runs that use them. Figures are averages over the steps
+/// since the previous line.
 class MetricsLogger : public Callback {
  public:
   MetricsLogger(std::filesystem::path path, int64_t every);

@@ -50,66 +50,83 @@ Trainer::Trainer(std::shared_ptr<models::Generator> generator, std::shared_ptr<m
   dOptimizer_ = options_.d_optimizer.make(discriminator_->parameters());
 }
 
-void Trainer::recordDiscriminator(StepStats& stats, const torch::Tensor& dLoss, const torch::Tensor& realLogits,
-                                  const torch::Tensor& fakeLogits) const {
+void Trainer::recordDiscriminator(StepStats& stats, const DiscriminatorPass& pass) const {
   torch::NoGradGuard guard;
-  stats.d_loss = dLoss.detach();
-  stats.d_real = torch::sigmoid(realLogits.detach()).mean();
-  stats.d_fake = torch::sigmoid(fakeLogits.detach()).mean();
-  stats.value = objective_->value(realLogits.detach(), fakeLogits.detach());
+  auto realLogits = pass.realLogits.detach();
+  auto fakeLogits = pass.fakeLogits.detach();
+  stats.d_loss = pass.loss.detach();
+  if (pass.penalty.defined()) stats.penalty = pass.penalty.detach();
+  stats.d_real = torch::sigmoid(realLogits).mean();
+  stats.d_fake = torch::sigmoid(fakeLogits).mean();
+  stats.value = objective_->value(realLogits, fakeLogits);
+}
+
+Trainer::DiscriminatorPass Trainer::discriminatorPass(const torch::Tensor& real, const torch::Tensor& fake) {
+  const auto& noise = options_.instance_noise;
+  auto realInput = noise.apply(real, steps_);
+  auto fakeInput = noise.apply(fake, steps_);
+  DiscriminatorPass pass;
+  pass.realLogits = discriminator_->forward(realInput);
+  pass.fakeLogits = discriminator_->forward(fakeInput);
+  pass.loss = objective_->discriminatorLoss(pass.realLogits, pass.fakeLogits);
+  for (const auto& [penalty, weight] : options_.penalties) {
+    // A penalty is D's alone: no gradient of it reaches G.
+    auto term = weight * penalty->compute(*discriminator_, realInput.detach(), fakeInput.detach());
+    pass.penalty = pass.penalty.defined() ? pass.penalty + term : term;
+  }
+  if (pass.penalty.defined()) pass.loss = pass.loss + pass.penalty;
+  return pass;
+}
+
+void Trainer::updateDiscriminator() {
+  dOptimizer_->step();
+  objective_->constrainDiscriminator(*discriminator_);
 }
 
 void Trainer::discriminatorStep(StepStats& stats) {
-  options_.d_optimizer.apply(*dOptimizer_, dUpdates_, completedEpochs());
+  options_.d_optimizer.apply(*dOptimizer_, steps_, completedEpochs());
   auto real = data_->next();
   torch::Tensor fake;
   {
     torch::NoGradGuard guard;
     fake = generator_->forward(prior_.sample(options_.batch_size, torch::TensorOptions(options_.device)));
   }
-  auto realLogits = discriminator_->forward(real);
-  auto fakeLogits = discriminator_->forward(fake);
-  auto dLoss = objective_->discriminatorLoss(realLogits, fakeLogits);
+  auto pass = discriminatorPass(real, fake);
   dOptimizer_->zero_grad();
-  dLoss.backward();
-  dOptimizer_->step();
-  ++dUpdates_;
-  recordDiscriminator(stats, dLoss, realLogits, fakeLogits);
+  pass.loss.backward();
+  updateDiscriminator();
+  recordDiscriminator(stats, pass);
 }
 
 void Trainer::generatorStep(StepStats& stats) {
-  options_.g_optimizer.apply(*gOptimizer_, gUpdates_, completedEpochs());
+  options_.g_optimizer.apply(*gOptimizer_, steps_, completedEpochs());
   FrozenParameters frozen(*discriminator_);
   auto z = prior_.sample(options_.batch_size, torch::TensorOptions(options_.device));
-  auto gLoss = objective_->generatorLoss(discriminator_->forward(generator_->forward(z)));
+  auto fake = options_.instance_noise.apply(generator_->forward(z), steps_);
+  auto gLoss = objective_->generatorLoss(discriminator_->forward(fake));
   gOptimizer_->zero_grad();
   gLoss.backward();
   gOptimizer_->step();
-  ++gUpdates_;
   stats.g_loss = gLoss.detach();
 }
 
 void Trainer::simultaneousStep(StepStats& stats) {
-  options_.d_optimizer.apply(*dOptimizer_, dUpdates_, completedEpochs());
-  options_.g_optimizer.apply(*gOptimizer_, gUpdates_, completedEpochs());
+  options_.d_optimizer.apply(*dOptimizer_, steps_, completedEpochs());
+  options_.g_optimizer.apply(*gOptimizer_, steps_, completedEpochs());
   auto real = data_->next();
   auto fake = generator_->forward(prior_.sample(options_.batch_size, torch::TensorOptions(options_.device)));
-  auto realLogits = discriminator_->forward(real);
-  auto fakeLogits = discriminator_->forward(fake);
-  auto dLoss = objective_->discriminatorLoss(realLogits, fakeLogits);
-  auto gLoss = objective_->generatorLoss(fakeLogits);
+  auto pass = discriminatorPass(real, fake);
+  auto gLoss = objective_->generatorLoss(pass.fakeLogits);
   // Both gradients from the same forward pass, before either player moves.
   auto dParams = discriminator_->parameters();
   auto gParams = generator_->parameters();
-  auto dGrads = torch::autograd::grad({dLoss}, dParams, {}, /*retain_graph=*/true);
+  auto dGrads = torch::autograd::grad({pass.loss}, dParams, {}, /*retain_graph=*/true);
   auto gGrads = torch::autograd::grad({gLoss}, gParams);
   for (size_t i = 0; i < dParams.size(); ++i) dParams[i].mutable_grad() = dGrads[i];
   for (size_t i = 0; i < gParams.size(); ++i) gParams[i].mutable_grad() = gGrads[i];
-  dOptimizer_->step();
+  updateDiscriminator();
   gOptimizer_->step();
-  ++dUpdates_;
-  ++gUpdates_;
-  recordDiscriminator(stats, dLoss, realLogits, fakeLogits);
+  recordDiscriminator(stats, pass);
   stats.g_loss = gLoss.detach();
 }
 
@@ -146,8 +163,6 @@ void Trainer::save(torch::serialize::OutputArchive& archive) const {
   archive.write("g_optimizer", gOpt);
   archive.write("d_optimizer", dOpt);
   archive.write("steps", c10::IValue(steps_));
-  archive.write("g_updates", c10::IValue(gUpdates_));
-  archive.write("d_updates", c10::IValue(dUpdates_));
   archive.write("data_position", c10::IValue(data_->position()));
   archive.write("cpu_rng_state", at::detail::getDefaultCPUGenerator().get_state());
 }
@@ -165,10 +180,6 @@ void Trainer::load(torch::serialize::InputArchive& archive) {
   c10::IValue value;
   archive.read("steps", value);
   steps_ = value.toInt();
-  archive.read("g_updates", value);
-  gUpdates_ = value.toInt();
-  archive.read("d_updates", value);
-  dUpdates_ = value.toInt();
   archive.read("data_position", value);
   data_->seek(value.toInt());
   torch::Tensor rngState;

@@ -3,7 +3,9 @@
 #include "gantry/data/BatchSource.h"
 #include "gantry/models/Generator.h"
 #include "gantry/models/LatentPrior.h"
+#include "gantry/objectives/InstanceNoise.h"
 #include "gantry/objectives/Objective.h"
+#include "gantry/objectives/Penalty.h"
 #include "gantry/train/OptimizerSpec.h"
 
 #include <torch/serialize/archive.h>
@@ -30,6 +32,10 @@ struct TrainerOptions {
   UpdateMode update = UpdateMode::Alternating;
   OptimizerSpec g_optimizer;
   OptimizerSpec d_optimizer;
+  /// Terms added to D's loss at every discriminator update (R1, R2, GP).
+  std::vector<objectives::WeightedPenalty> penalties;
+  /// Noise on every input of D, in both players' updates.
+  objectives::InstanceNoise instance_noise;
   torch::Device device = torch::kCPU;
 };
 
@@ -37,7 +43,8 @@ struct TrainerOptions {
 /// scalar tensors (reading them is left to whoever logs, so a step never
 /// waits on the device for numbers nobody reads).
 struct StepStats {
-  torch::Tensor d_loss;
+  torch::Tensor d_loss;   // what D minimised: the objective's loss plus the weighted penalties
+  torch::Tensor penalty;  // the weighted penalties alone (undefined without any)
   torch::Tensor g_loss;
   torch::Tensor d_real;  // mean D(x)
   torch::Tensor d_fake;  // mean D(G(z))
@@ -79,8 +86,10 @@ class Trainer {
   const models::LatentPrior& prior() const { return prior_; }
   const TrainerOptions& options() const { return options_; }
   const data::BatchSource& data() const { return *data_; }
-  double generatorLearningRate() const { return options_.g_optimizer.learningRate(gUpdates_); }
-  double discriminatorLearningRate() const { return options_.d_optimizer.learningRate(dUpdates_); }
+  /// The rates of the current step: schedules count steps (generator
+  /// updates), so D's k updates within a step share one rate.
+  double generatorLearningRate() const { return options_.g_optimizer.learningRate(steps_); }
+  double discriminatorLearningRate() const { return options_.d_optimizer.learningRate(steps_); }
 
   /// Everything needed to continue exactly: both modules, both optimizers'
   /// states, counters, the data position and the CPU random generator.
@@ -88,11 +97,17 @@ class Trainer {
   void load(torch::serialize::InputArchive& archive);
 
  private:
+  /// D on a real and a generated batch (with instance noise, if any): its
+  /// logits and its loss with the penalties.
+  struct DiscriminatorPass {
+    torch::Tensor realLogits, fakeLogits, loss, penalty;
+  };
+  DiscriminatorPass discriminatorPass(const torch::Tensor& real, const torch::Tensor& fake);
+  void updateDiscriminator();
   void discriminatorStep(StepStats& stats);
   void simultaneousStep(StepStats& stats);
   void generatorStep(StepStats& stats);
-  void recordDiscriminator(StepStats& stats, const torch::Tensor& dLoss, const torch::Tensor& realLogits,
-                           const torch::Tensor& fakeLogits) const;
+  void recordDiscriminator(StepStats& stats, const DiscriminatorPass& pass) const;
 
   std::shared_ptr<models::Generator> generator_;
   std::shared_ptr<models::Discriminator> discriminator_;
@@ -103,8 +118,6 @@ class Trainer {
   std::unique_ptr<torch::optim::Optimizer> gOptimizer_;
   std::unique_ptr<torch::optim::Optimizer> dOptimizer_;
   int64_t steps_ = 0;
-  int64_t gUpdates_ = 0;
-  int64_t dUpdates_ = 0;
   const std::atomic<bool>* stopFlag_ = nullptr;
 };
 

@@ -1,0 +1,51 @@
+#include "gantry/app/RunFolder.h"
+
+#include "gantry/app/RunSetup.h"
+#include "gantry/app/Settings.h"
+#include "gantry/core/Error.h"
+#include "gantry/train/Checkpoint.h"
+
+#include <fmt/format.h>
+#include <torch/torch.h>
+
+namespace gantry::app {
+
+Config readRunConfig(const RunFolder& run) {
+  std::error_code ec;
+  if (!std::filesystem::is_regular_file(run.config(), ec))
+    throw UserError(
+        fmt::format("{} is not a gantry run folder (no config.toml); check the path or train a new run "
+                    "with --out",
+                    run.root.string()));
+  Config config(trainingSchema());
+  config.mergeToml(run.config());
+  return config;
+}
+
+void checkCheckpointMatches(const RunFolder& run, const Config& config) {
+  Config stored(trainingSchema());
+  stored.mergeTomlString(train::readCheckpointConfig(run.checkpoint()), run.checkpoint().string());
+  for (const auto& key : trainingSchema().keys()) {
+    if (isRunInvariantKey(key.name) || key.name == "preset") continue;
+    const auto& a = stored.get(key.name);
+    const auto& b = config.get(key.name);
+    if (a != b)
+      throw UserError(
+          fmt::format("checkpoint {} was written with another config (key '{}' = {} there, {} in {}); "
+                      "restore the run's config.toml or train a new run",
+                      run.checkpoint().string(), key.name, formatValue(a), formatValue(b), run.config().string()));
+  }
+}
+
+TrainedGenerator loadTrainedGenerator(const RunFolder& run) {
+  auto config = readRunConfig(run);
+  checkCheckpointMatches(run, config);
+  applyThreads(config);
+  auto generator = buildGenerator(config);
+  train::readGeneratorWeights(run.checkpoint(), *generator);
+  generator->to(deviceFrom(config));
+  generator->eval();
+  return {std::move(config), std::move(generator)};
+}
+
+}  // namespace gantry::app

@@ -1,0 +1,36 @@
+#pragma once
+
+#include "gantry/core/Config.h"
+#include "gantry/models/Generator.h"
+
+#include <filesystem>
+#include <memory>
+
+namespace gantry::app {
+
+/// Files of a run folder.
+struct RunFolder {
+  std::filesystem::path root;
+  std::filesystem::path config() const { return root / "config.toml"; }
+  std::filesystem::path checkpoint() const { return root / "checkpoint.pt"; }
+  std::filesystem::path metrics() const { return root / "metrics.jsonl"; }
+  std::filesystem::path samples() const { return root / "samples"; }
+};
+
+/// The run's config.toml. Throws UserError when the folder holds no run.
+Config readRunConfig(const RunFolder& run);
+
+/// Refuses (UserError naming the first differing key) a checkpoint written
+/// under another config: its weights would not fit, or would silently mean
+/// something else.
+void checkCheckpointMatches(const RunFolder& run, const Config& config);
+
+/// The run's config (checked against its checkpoint) and its trained
+/// generator, in eval mode on the config's device.
+struct TrainedGenerator {
+  Config config;
+  std::shared_ptr<models::Generator> generator;
+};
+TrainedGenerator loadTrainedGenerator(const RunFolder& run);
+
+}  // namespace gantry::app

@@ -1,0 +1,52 @@
+#pragma once
+
+#include "gantry/models/Generator.h"
+
+#include <torch/types.h>
+
+#include <memory>
+#include <string>
+#include <vector>
+
+namespace gantry::objectives {
+
+/// A regulariser of the discriminator: a term the trainer adds to D's loss,
+/// times its weight, at every discriminator update. Works with any objective.
+class Penalty {
+ public:
+  virtual ~Penalty() = default;
+  virtual std::string name() const = 0;
+  /// The unweighted term on a minibatch of real and generated samples (as D
+  /// sees them), differentiable with respect to D's parameters.
+  virtual torch::Tensor compute(models::Discriminator& discriminator, const torch::Tensor& real,
+                                const torch::Tensor& fake) const = 0;
+};
+
+/// The penalty and its weight, as the trainer applies it.
+struct WeightedPenalty {
+  std::shared_ptr<const Penalty> penalty;
+  double weight = 0.0;
+};
+
+/// ∇_x D(x) for each sample, shaped like x, kept in the autograd graph
+/// (create_graph) so a penalty on it can be differentiated with respect to
+/// D's parameters. Row i is the gradient of D's i-th output with respect to
+/// the i-th sample: the gradient of ΣD(x_i) equals that only while no output
+/// depends on another sample, which holds for D's without batch statistics
+/// (all of gantry's).
+torch::Tensor inputGradients(models::Discriminator& discriminator, const torch::Tensor& x);
+
+/// The squared Euclidean norm of each sample's gradient over all its
+/// coordinates (pixels and channels together), [N].
+torch::Tensor perSampleSquaredNorm(const torch::Tensor& gradients);
+
+struct PenaltyOptions {
+  /// gp: penalise only gradient norms above 1.
+  bool one_sided = false;
+};
+
+/// The penalties by config name: "r1", "r2", "gp"; nullptr for an unknown name.
+std::unique_ptr<Penalty> makePenalty(const std::string& name, const PenaltyOptions& options = {});
+std::vector<std::string> penaltyNames();
+
+}  // namespace gantry::objectives
