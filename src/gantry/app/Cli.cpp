@@ -70,7 +70,11 @@ int runCli(int argc, char** argv) {
 
   auto* presetsCommand = app.add_subcommand("presets", "list the training presets");
   auto* keysCommand = app.add_subcommand("keys", "list the config keys with their types and defaults");
-  auto* infoCommand = app.add_subcommand("info", "print the LibTorch build, threads and devices");
+  std::string infoPreset;
+  std::vector<std::string> infoAssignments;
+  auto* infoCommand = app.add_subcommand("info", "print the LibTorch build, BLAS, threads and devices");
+  infoCommand->add_option("--preset", infoPreset, "show the threads a run of this preset would use");
+  infoCommand->add_option("--set", infoAssignments, "with --preset: override a config key (repeatable)");
 
   try {
     app.parse(argc, argv);
@@ -114,7 +118,7 @@ int runCli(int argc, char** argv) {
     }
     if (presetsCommand->parsed()) printPresets();
     if (keysCommand->parsed()) printKeys();
-    if (infoCommand->parsed()) printInfo();
+    if (infoCommand->parsed()) printInfo(infoPreset, infoAssignments);
     return 0;
   } catch (const UserError& e) {
     std::cerr << "gantry: error: " << firstLine(e.what()) << "\n";

@@ -193,7 +193,15 @@ void printKeys() {
   }
 }
 
-void printInfo() {
+void printInfo(const std::string& preset, const std::vector<std::string>& assignments) {
+  if (!preset.empty()) {
+    Config config(trainingSchema());
+    applyPreset(config, preset);
+    for (const auto& assignment : assignments) config.setAssignment(assignment, "--set");
+    applyThreads(config);
+  } else if (!assignments.empty()) {
+    throw UserError("gantry info: --set needs --preset");
+  }
   std::cout << fmt::format("gantry {}\nLibTorch {}\nintra-op threads: {}\nCUDA available: {}\n", GANTRY_VERSION,
                            TORCH_VERSION, at::get_num_threads(), torch::cuda::is_available() ? "yes" : "no");
   // Which BLAS the process really loaded (the libblas.so.3 alternative).

@@ -50,9 +50,9 @@ struct EvalRequest {
 int evaluate(const EvalRequest& request);
 
 /// Prints the presets / the config keys / the build (torch version, threads,
-/// BLAS, CUDA).
+/// BLAS, CUDA); with a preset, the threads its runs use (after --set).
 void printPresets();
 void printKeys();
-void printInfo();
+void printInfo(const std::string& preset = "", const std::vector<std::string>& assignments = {});
 
 }  // namespace gantry::app

@@ -191,6 +191,7 @@ train::TrainerOptions trainerOptions(const Config& config) {
   options.d_steps = config.getInt("d_steps");
   options.update = train::parseUpdateMode(config.getString("update"));
   options.device = deviceFrom(config);
+  options.precision = train::parsePrecision(config.getString("precision"));
   options.penalties = buildPenalties(config);
   options.instance_noise.std = config.getFloat("instance_noise");
   options.instance_noise.anneal_steps = config.getInt("instance_noise_anneal");

@@ -31,6 +31,9 @@ ConfigSchema buildSchema() {
   add("blas_threads", T::Int, int64_t{0},
       "OpenBLAS threads (0 = auto: 1 for small models, whose products are too small to share, else one per core)", {},
       0);
+  add("precision", T::String, std::string("float32"),
+      "forward passes in float32, or bf16 (autocast: matrix products in bfloat16, fast on CPUs with AVX-512 BF16)",
+      {"float32", "bf16"});
   add("log_every", T::Int, int64_t{100}, "steps between lines of metrics.jsonl", {}, 1);
   add("sample_every", T::Int, int64_t{1000}, "steps between sample pictures (0 = only at the end)", {}, 0);
   add("sample_count", T::Int, int64_t{100}, "samples in each picture (grid or plot)", {}, 1);

@@ -10,7 +10,7 @@ namespace gantry::train {
 
 /// Checkpoint format version; bumped when the layout changes, so an old
 /// file is refused with a clear message instead of being misread.
-constexpr int64_t kCheckpointVersion = 1;
+constexpr int64_t kCheckpointVersion = 2;  // 2: one flat tensor per optimizer
 
 /// Writes the trainer's full state and the run's resolved config (TOML)
 /// atomically: to a temporary file beside `path`, then renamed over it, so

@@ -6,7 +6,9 @@
 #include "gantry/objectives/InstanceNoise.h"
 #include "gantry/objectives/Objective.h"
 #include "gantry/objectives/Penalty.h"
+#include "gantry/train/FlatParameters.h"
 #include "gantry/train/OptimizerSpec.h"
+#include "gantry/train/Precision.h"
 
 #include <torch/serialize/archive.h>
 
@@ -36,6 +38,9 @@ struct TrainerOptions {
   std::vector<objectives::WeightedPenalty> penalties;
   /// Noise on every input of D, in both players' updates.
   objectives::InstanceNoise instance_noise;
+  /// Forward passes in float32 or under bfloat16 autocast; losses and
+  /// updates are float32 either way.
+  Precision precision = Precision::Float32;
   torch::Device device = torch::kCPU;
 };
 
@@ -98,7 +103,7 @@ class Trainer {
 
  private:
   /// D on a real and a generated batch (with instance noise, if any): its
-  /// logits and its loss with the penalties.
+  /// logits (float32) and its loss with the penalties.
   struct DiscriminatorPass {
     torch::Tensor realLogits, fakeLogits, loss, penalty;
   };
@@ -108,6 +113,8 @@ class Trainer {
   void simultaneousStep(StepStats& stats);
   void generatorStep(StepStats& stats);
   void recordDiscriminator(StepStats& stats, const DiscriminatorPass& pass) const;
+  /// Before a player's backward pass.
+  static void clearGradients(torch::optim::Optimizer& optimizer, const FlatParameters* flat);
 
   std::shared_ptr<models::Generator> generator_;
   std::shared_ptr<models::Discriminator> discriminator_;
@@ -115,6 +122,10 @@ class Trainer {
   std::unique_ptr<data::BatchSource> data_;
   models::LatentPrior prior_;
   TrainerOptions options_;
+  // A small player's parameters in one tensor, which is what its optimizer
+  // steps (null for a large one).
+  std::unique_ptr<FlatParameters> gFlat_;
+  std::unique_ptr<FlatParameters> dFlat_;
   std::unique_ptr<torch::optim::Optimizer> gOptimizer_;
   std::unique_ptr<torch::optim::Optimizer> dOptimizer_;
   int64_t steps_ = 0;
