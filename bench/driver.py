@@ -189,6 +189,12 @@ def gantry_blas_threads(preset):
     return next(int(line.split(":")[1]) for line in output.splitlines() if line.startswith("OpenBLAS threads:"))
 
 
+def has_bf16_instructions():
+    """Whether this CPU has AVX-512 BF16, where `precision = bf16` runs native bfloat16 products."""
+    flags = Path("/proc/cpuinfo").read_text().split()
+    return "avx512_bf16" in flags or "amx_bf16" in flags
+
+
 def compare_preset(preset, plan, threads, blas_threads, env, peak):
     """The report's entry for one preset, and gantry's resolved config of it. Both sides run with
     the same OpenBLAS threads: `blas_threads`, or else the number gantry picks for the preset."""
@@ -206,6 +212,10 @@ def compare_preset(preset, plan, threads, blas_threads, env, peak):
     same = all(gantry["last_metrics"][key] == python["last_metrics"][key] for key in GAME_METRICS)
     if not same:
         log(f"{preset}: warning: the reference's metrics differ from gantry's; check bench/reference.py")
+    bf16 = None
+    if has_bf16_instructions():
+        bf16 = time_gantry(preset, warmup, steps, threads, env, [f"blas_threads={blas}", "precision=bf16"])
+        log(f"{preset}: gantry with precision = bf16 {bf16['steps_per_s']:.1f} steps/s")
     entry = {
         "openblas_threads": blas,
         "warmup_steps": warmup,
@@ -220,6 +230,10 @@ def compare_preset(preset, plan, threads, blas_threads, env, peak):
         "python_peak_rss_mb": python["peak_rss_mb"],
         "same_metrics": same,
     }
+    if bf16:
+        entry["gantry_bf16_steps_per_s"] = bf16["steps_per_s"]
+        entry["bf16_speedup"] = bf16["steps_per_s"] / gantry["steps_per_s"]
+        entry["gantry_bf16_peak_rss_mb"] = bf16["peak_rss_mb"]
     return entry, gantry["config"]
 
 

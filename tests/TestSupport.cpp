@@ -53,6 +53,19 @@ CommandResult runCommand(const std::string& command) {
   return result;
 }
 
+CommandResult runGantry(const std::string& args) { return runCommand(std::string(GANTRY_BIN) + " " + args); }
+
+std::string quoted(const std::filesystem::path& p) { return "'" + p.string() + "'"; }
+
+void expectOneLineError(const CommandResult& r, const std::string& needle) {
+  EXPECT_NE(r.exitCode, 0);
+  EXPECT_NE(r.exitCode, -1) << "killed by a signal";
+  ASSERT_FALSE(r.err.empty());
+  EXPECT_EQ(r.err.find('\n'), r.err.size() - 1) << "not one line: " << r.err;
+  EXPECT_EQ(r.err.rfind("gantry: error: ", 0), 0u) << r.err;
+  EXPECT_NE(r.err.find(needle), std::string::npos) << "expected '" << needle << "' in: " << r.err;
+}
+
 std::filesystem::path mnistRoot() {
   if (const char* env = std::getenv("GANTRY_DATA")) return std::filesystem::path(env) / "mnist";
   return std::filesystem::path(GANTRY_SOURCE_DIR) / "data" / "mnist";

@@ -35,6 +35,16 @@ struct CommandResult {
 /// Runs `command` with /bin/sh, capturing stdout and stderr.
 CommandResult runCommand(const std::string& command);
 
+/// Runs the gantry program with `args` (a shell fragment).
+CommandResult runGantry(const std::string& args);
+
+/// A path in single quotes, for command lines.
+std::string quoted(const std::filesystem::path& p);
+
+/// Expects a failure with exactly one line on stderr, "gantry: error: ...",
+/// that contains `needle`.
+void expectOneLineError(const CommandResult& r, const std::string& needle);
+
 /// Writes `bytes` to `path`, replacing it.
 void writeFile(const std::filesystem::path& path, const std::string& bytes);
 std::string readFile(const std::filesystem::path& path);

@@ -16,24 +16,12 @@
 #include "TestSupport.h"
 
 using gantry::test::CommandResult;
-using gantry::test::runCommand;
+using gantry::test::expectOneLineError;
+using gantry::test::quoted;
+using gantry::test::runGantry;
 using gantry::test::TempDir;
 
 namespace {
-
-CommandResult runGantry(const std::string& args) { return runCommand(std::string(GANTRY_BIN) + " " + args); }
-
-std::string quoted(const std::filesystem::path& p) { return "'" + p.string() + "'"; }
-
-/// Expects a failure with exactly one line on stderr that contains `needle`.
-void expectOneLineError(const CommandResult& r, const std::string& needle) {
-  EXPECT_NE(r.exitCode, 0);
-  EXPECT_NE(r.exitCode, -1) << "killed by a signal";
-  ASSERT_FALSE(r.err.empty());
-  EXPECT_EQ(r.err.find('\n'), r.err.size() - 1) << "not one line: " << r.err;
-  EXPECT_EQ(r.err.rfind("gantry: error: ", 0), 0u) << r.err;
-  EXPECT_NE(r.err.find(needle), std::string::npos) << "expected '" << needle << "' in: " << r.err;
-}
 
 /// All files below `dir` with their contents, to check nothing changed.
 std::map<std::string, std::string> snapshot(const std::filesystem::path& dir) {

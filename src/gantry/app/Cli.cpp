@@ -1,6 +1,7 @@
 #include "gantry/app/Cli.h"
 
 #include "gantry/app/Commands.h"
+#include "gantry/app/EvalSetup.h"
 #include "gantry/core/Error.h"
 #include "gantry/io/TerminalImage.h"
 
@@ -8,20 +9,10 @@
 #include <CLI/CLI.hpp>
 
 #include <iostream>
-#include <sstream>
 
 #include <unistd.h>
 
 namespace gantry::app {
-
-namespace {
-
-std::string firstLine(const std::string& text) {
-  auto end = text.find('\n');
-  return end == std::string::npos ? text : text.substr(0, end);
-}
-
-}  // namespace
 
 int runCli(int argc, char** argv) {
   CLI::App app{"gantry: train, sample and study generative adversarial networks"};
@@ -56,11 +47,33 @@ int runCli(int argc, char** argv) {
   evalCommand->add_option("--run", evalRun, "run folder to draw samples from");
   evalCommand->add_option("--samples", evalSamples, ".npy file of samples (instead of --run)");
   evalCommand->add_option("--dataset", evalRequest.dataset, "with --samples: the dataset they imitate");
-  evalCommand->add_option("--metrics", evalMetrics, "comma-separated metric names: modes")->required();
+  evalCommand
+      ->add_option("--metrics", evalMetrics,
+                   "comma-separated metric names: parzen, modes, fd, kid, prdc, classifier-score, classes, "
+                   "memorization (docs/evaluation.md)")
+      ->required();
   evalCommand->add_option("--out", evalOut, "JSON report to write")->required();
   auto* evalCountOption =
       evalCommand->add_option("-n,--count", evalCount, "samples to draw (default: each metric's protocol)");
-  evalCommand->add_option("--seed", evalRequest.seed, "seed of the noise");
+  evalCommand->add_option("--seed", evalRequest.seed, "seed of the noise, KID's subsets and the memorization baseline");
+  std::string evalClassifier;
+  evalCommand->add_option("--classifier", evalClassifier,
+                          "classifier file for fd, kid, prdc, classifier-score, classes (default: the dataset's, from "
+                          "gantry classifier train)");
+  evalCommand->add_flag("--quiet", evalRequest.quiet, "no summary on stdout");
+
+  ClassifierTrainRequest classifierRequest;
+  std::string classifierOut;
+  int64_t classifierEpochs = 0;
+  auto* classifier = app.add_subcommand("classifier", "the classifier behind the image metrics");
+  classifier->require_subcommand(1);
+  auto* classifierTrain = classifier->add_subcommand("train", "train it on mnist or fashion and save it");
+  classifierTrain->add_option("--dataset", classifierRequest.dataset, "mnist or fashion")->required();
+  classifierTrain->add_option("--out", classifierOut, "file to write (default: where gantry eval looks)");
+  auto* classifierEpochsOption = classifierTrain->add_option("--epochs", classifierEpochs, "passes over the data");
+  classifierTrain->add_option("--seed", classifierRequest.seed, "random seed");
+  classifierTrain->add_option("--device", classifierRequest.device, "cpu, cuda or cuda:N");
+  classifierTrain->add_flag("--quiet", classifierRequest.quiet, "no progress output");
 
   std::string showImage;
   int64_t showWidth = 100;
@@ -106,11 +119,15 @@ int runCli(int argc, char** argv) {
       evalRequest.run = evalRun;
       evalRequest.samples = evalSamples;
       evalRequest.out = evalOut;
-      std::stringstream names(evalMetrics);
-      for (std::string name; std::getline(names, name, ',');)
-        if (!name.empty()) evalRequest.metrics.push_back(name);
+      evalRequest.metrics = parseMetricList(evalMetrics);
       if (evalCountOption->count() > 0) evalRequest.count = evalCount;
+      evalRequest.classifier = evalClassifier;
       return app::evaluate(evalRequest);
+    }
+    if (classifierTrain->parsed()) {
+      classifierRequest.out = classifierOut;
+      if (classifierEpochsOption->count() > 0) classifierRequest.epochs = classifierEpochs;
+      return app::trainClassifier(classifierRequest);
     }
     if (show->parsed()) {
       std::cout << io::renderForTerminal(io::readRgbImage(showImage), showWidth, ::isatty(STDOUT_FILENO) != 0);

@@ -1,11 +1,13 @@
 #include "gantry/app/Commands.h"
 
+#include "gantry/app/EvalSetup.h"
 #include "gantry/app/RunFolder.h"
 #include "gantry/app/RunSetup.h"
 #include "gantry/app/Settings.h"
 #include "gantry/core/AtomicFile.h"
 #include "gantry/core/Blas.h"
 #include "gantry/core/Error.h"
+#include "gantry/eval/EvalCallback.h"
 #include "gantry/io/Npy.h"
 #include "gantry/io/Png.h"
 #include "gantry/train/Checkpoint.h"
@@ -82,15 +84,47 @@ torch::Tensor fixedLatents(const Config& config) {
   return latentPrior(config).sample(config.getInt("sample_count"), {}, generator);
 }
 
-int runTraining(const RunFolder& run, const Config& config, train::Trainer& trainer, bool quiet) {
+/// The metrics of eval_every, built before the run folder is touched (a
+/// missing classifier is bad input like any other); null when off.
+std::shared_ptr<eval::Evaluator> trainingEvaluator(const Config& config) {
+  if (config.getInt("eval_every") == 0) return nullptr;
+  auto names = parseMetricList(config.getString("eval_metrics"));
+  if (names.empty()) names = defaultTrainingMetrics(config);
+  EvaluatorOptions options;
+  options.classifier = config.getString("eval_classifier");
+  options.origin = "config key 'eval_metrics'";
+  return buildEvaluator(names, config, options).evaluator;
+}
+
+int runTraining(const RunFolder& run, const Config& config, train::Trainer& trainer, bool quiet,
+                std::shared_ptr<eval::Evaluator> evaluator) {
   const int64_t total = config.getInt("steps");
   auto toy = toyDistribution(config);
+  const bool interactive = ::isatty(STDOUT_FILENO) != 0;
   train::MetricsLogger metrics(run.metrics(), config.getInt("log_every"));
   train::SampleWriter samples(run.samples(), config.getInt("sample_every"), fixedLatents(config),
                               [toy](const torch::Tensor& s) { return train::renderSamples(s, toy.get()); });
   train::CheckpointWriter checkpoints(run.checkpoint(), config.getInt("checkpoint_every"), config.toToml());
-  train::ProgressReporter progress(total, config.getInt("log_every"), metrics, ::isatty(STDOUT_FILENO) != 0);
+  train::ProgressReporter progress(total, config.getInt("log_every"), metrics, interactive);
   std::vector<train::Callback*> callbacks = {&metrics, &samples, &checkpoints};
+  std::unique_ptr<eval::EvalCallback> evaluation;
+  if (evaluator) {
+    // Its own fixed noise, apart from the pictures' (seed + 7919).
+    auto rng = at::make_generator<at::CPUGeneratorImpl>(static_cast<uint64_t>(config.getInt("seed")) + 104729);
+    auto latents = latentPrior(config).sample(config.getInt("eval_samples"), {}, rng);
+    evaluation = std::make_unique<eval::EvalCallback>(
+        evaluator, config.getInt("eval_every"), latents, [&metrics, quiet, interactive](const nlohmann::json& line) {
+          metrics.writeLine(line.dump());
+          if (quiet) return;
+          std::vector<std::string> parts;
+          for (const auto& [name, result] : line["eval"].items()) parts.push_back(metricSummary(name, result));
+          std::cout << fmt::format("{}eval at step {}: {} ({:.1f} s)\n", interactive ? "\r\x1b[K" : "",
+                                   line["step"].get<int64_t>(), fmt::join(parts, ", "), line["eval_s"].get<double>())
+                    << std::flush;
+        });
+    // Before the logger: at the last step, its line must be out before the logger closes the file.
+    callbacks.insert(callbacks.begin(), evaluation.get());
+  }
   if (!quiet) callbacks.push_back(&progress);
 
   gInterrupted = false;
@@ -127,10 +161,11 @@ int trainNew(const TrainRequest& request) {
   // Everything that can fail on bad input (config, data) fails here, before
   // the run folder is created.
   auto trainer = buildTrainer(config);
+  auto evaluator = trainingEvaluator(config);
   std::filesystem::create_directories(run.root, ec);
   if (ec) throw UserError(fmt::format("cannot create run folder {} ({})", run.root.string(), ec.message()));
   writeFileAtomic(run.config(), config.toToml());
-  return runTraining(run, config, *trainer, request.quiet);
+  return runTraining(run, config, *trainer, request.quiet, evaluator);
 }
 
 int trainResume(const TrainRequest& request) {
@@ -148,9 +183,10 @@ int trainResume(const TrainRequest& request) {
   if (trainer->steps() >= config.getInt("steps"))
     throw UserError(fmt::format("run {} is already at step {}; pass --steps greater than that to train on",
                                 run.root.string(), trainer->steps()));
+  auto evaluator = trainingEvaluator(config);
   trimMetrics(run, trainer->steps());
   writeFileAtomic(run.config(), config.toToml());
-  return runTraining(run, config, *trainer, request.quiet);
+  return runTraining(run, config, *trainer, request.quiet, evaluator);
 }
 
 }  // namespace

@@ -40,14 +40,34 @@ struct EvalRequest {
   std::filesystem::path samples;  // a .npy file of samples from any source,
   std::string dataset;            // with --samples: the dataset they are judged against
   std::vector<std::string> metrics;
-  std::filesystem::path out;     // .json
-  std::optional<int64_t> count;  // samples drawn from a run (default: the metrics' protocol, 2,500 for modes)
+  std::filesystem::path out;  // .json
+  /// Samples drawn from a run (default: the largest of the metrics'
+  /// protocols, e.g. 2,500 for modes, 10,000 for parzen); with --samples, the
+  /// first `count` rows of the file (default: all).
+  std::optional<int64_t> count;
   int64_t seed = 0;
+  std::filesystem::path classifier;  // empty: the dataset's default classifier file
+  bool quiet = false;
 };
 
 /// Computes the metrics on samples of a run (or a .npy file) and writes
-/// them as JSON (keys: docs/evaluation.md).
+/// them as JSON (keys: docs/evaluation.md); prints one line per metric unless
+/// quiet. The memorization metric also writes the grid of its closest pairs
+/// beside the JSON (FILE.memorization.png).
 int evaluate(const EvalRequest& request);
+
+struct ClassifierTrainRequest {
+  std::string dataset;        // mnist | fashion
+  std::filesystem::path out;  // empty: the default location gantry eval looks in
+  std::optional<int64_t> epochs;
+  int64_t seed = 1;
+  std::string device = "cpu";
+  bool quiet = false;
+};
+
+/// Trains the classifier of the image metrics on the dataset's 60,000
+/// training images, measures its test accuracy and saves it.
+int trainClassifier(const ClassifierTrainRequest& request);
 
 /// Prints the presets / the config keys / the build (torch version, threads,
 /// BLAS, CUDA); with a preset, the threads its runs use (after --set).

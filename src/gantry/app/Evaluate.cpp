@@ -1,40 +1,65 @@
 #include "gantry/app/Commands.h"
+#include "gantry/app/EvalSetup.h"
 #include "gantry/app/RunFolder.h"
 #include "gantry/app/RunSetup.h"
 #include "gantry/app/Settings.h"
 #include "gantry/core/AtomicFile.h"
 #include "gantry/core/Error.h"
-#include "gantry/eval/MixtureMetrics.h"
+#include "gantry/eval/Memorization.h"
 #include "gantry/io/Npy.h"
+#include "gantry/io/Png.h"
 
 #include <fmt/format.h>
 #include <torch/torch.h>
 #include <nlohmann/json.hpp>
 
 #include <iostream>
+#include <numeric>
+#include <thread>
 
 namespace gantry::app {
 
 namespace {
 
-const std::vector<std::string>& metricNames() {
-  static const std::vector<std::string> names = {"modes"};
-  return names;
+int64_t product(const std::vector<int64_t>& shape) {
+  return std::accumulate(shape.begin(), shape.end(), int64_t{1}, std::multiplies<>());
 }
 
-/// Samples each metric's protocol asks for when -n is not given.
-int64_t protocolCount(const std::string& metric) { return metric == "modes" ? 2500 : 10000; }
-
-std::unique_ptr<eval::Metric> makeMetric(const std::string& name, const Config& config) {
-  if (name == "modes") {
-    auto mixture = toyDistribution(config);
-    if (!mixture)
-      throw UserError(fmt::format("metric 'modes' needs a toy dataset (ring8, grid25, gaussian1d), not '{}'",
-                                  config.getString("dataset")));
-    return std::make_unique<eval::MixtureCoverageMetric>(std::move(mixture));
+/// Samples of another source in gantry's layout: images as [N, C, H, W]
+/// float32 in [0, 1], accepting [N, C*H*W], [N, H, W] and [N, H, W, C], and
+/// bytes 0..255. Refuses anything else with the shape or range it found.
+torch::Tensor samplesOfFile(const std::filesystem::path& path, const Config& config, const std::string& dataset) {
+  auto samples = io::readNpy(path);
+  auto expected = sampleShape(config);
+  const bool images = expected.size() == 3;
+  auto shapeError = [&] {
+    return UserError(fmt::format("{} holds an array of shape ({}); samples of dataset {} have shape (N, {}){}",
+                                 path.string(), fmt::join(samples.sizes(), ", "), dataset, fmt::join(expected, ", "),
+                                 images ? " (or (N, H, W), (N, H, W, C), (N, C*H*W))" : ""));
+  };
+  if (samples.dim() < 2 || samples.size(0) < 1) throw shapeError();
+  auto rowShape = samples.sizes().slice(1).vec();
+  if (rowShape != expected) {
+    if (!images || product(rowShape) != product(expected)) throw shapeError();
+    const int64_t c = expected[0], h = expected[1], w = expected[2];
+    if (rowShape == std::vector<int64_t>{h, w, c} && c > 1)
+      samples = samples.permute({0, 3, 1, 2});  // channels last → first
+    else if (rowShape != std::vector<int64_t>{h, w} && rowShape != std::vector<int64_t>{h, w, c} &&
+             rowShape != std::vector<int64_t>{c * h * w})
+      throw shapeError();
+    samples = samples.reshape({samples.size(0), c, h, w});
   }
-  throw UserError(
-      fmt::format("unknown metric '{}' in --metrics; choose from {}", name, fmt::join(metricNames(), ", ")));
+  if (images && samples.scalar_type() == torch::kUInt8) return samples.to(torch::kFloat32).div_(255.0);
+  samples = samples.to(torch::kFloat32).contiguous();
+  if (images) {
+    const double lo = samples.min().item<double>(), hi = samples.max().item<double>();
+    if (!(lo >= 0.0 && hi <= 1.0))
+      throw UserError(
+          fmt::format("{} has pixel values from {:.4g} to {:.4g}; gantry expects [0, 1] (from [-1, 1] use "
+                      "(x + 1) / 2, from 0..255 use x / 255 or save as uint8)",
+                      path.string(), lo, hi));
+  }
+  return samples;
 }
 
 }  // namespace
@@ -45,6 +70,7 @@ int evaluate(const EvalRequest& request) {
   if (request.out.extension() != ".json")
     throw UserError(fmt::format("--out {} must end in .json", request.out.string()));
   if (request.metrics.empty()) throw UserError("--metrics needs at least one metric name");
+  if (request.count && *request.count < 1) throw UserError("-n must be at least 1");
 
   Config config(trainingSchema());
   std::shared_ptr<models::Generator> generator;
@@ -59,32 +85,51 @@ int evaluate(const EvalRequest& request) {
     config.setText("dataset", request.dataset, "--dataset");
     report["source"] = {{"samples", request.samples.string()}};
   }
+  // Evaluation is not training: every core for the classifier and the
+  // matrix products, unless the run fixed `threads`.
+  const int64_t threads = config.getInt("threads");
+  torch::set_num_threads(threads > 0 ? static_cast<int>(threads)
+                                     : static_cast<int>(std::max(1u, std::thread::hardware_concurrency())));
 
-  std::vector<std::unique_ptr<eval::Metric>> metrics;
-  int64_t count = 0;
-  for (const auto& name : request.metrics) {
-    metrics.push_back(makeMetric(name, config));
-    count = std::max(count, request.count.value_or(protocolCount(name)));
-  }
+  // Cheap checks first: names, the sample file; then the data and the classifier.
+  checkMetrics(request.metrics, config, "--metrics");
   torch::Tensor samples;
+  if (!generator) {
+    samples = samplesOfFile(request.samples, config, request.dataset);
+    if (request.count) {
+      if (*request.count > samples.size(0))
+        throw UserError(fmt::format("-n {} but {} holds only {} samples", *request.count, request.samples.string(),
+                                    samples.size(0)));
+      samples = samples.slice(0, 0, *request.count);
+    }
+  }
+  EvaluatorOptions options;
+  options.classifier = request.classifier;
+  options.seed = static_cast<uint64_t>(request.seed);
+  auto setup = buildEvaluator(request.metrics, config, options);
   if (generator) {
-    if (count < 1) throw UserError("-n must be at least 1");
-    samples = drawSamples(*generator, config, count, static_cast<uint64_t>(request.seed));
-  } else {
-    samples = io::readNpy(request.samples);
-    auto expected = sampleShape(config);
-    if (samples.dim() < 1 || samples.sizes().slice(1).vec() != expected)
-      throw UserError(fmt::format("{} holds an array of shape ({}); samples of dataset {} have shape (N, {})",
-                                  request.samples.string(), fmt::join(samples.sizes(), ", "), request.dataset,
-                                  fmt::join(expected, ", ")));
+    int64_t count = 0;
+    for (const auto& name : request.metrics) count = std::max(count, protocolSampleCount(name));
+    samples = drawSamples(*generator, config, request.count.value_or(count), static_cast<uint64_t>(request.seed));
   }
+  setup.evaluator->update(samples);
+  report["dataset"] = config.getString("dataset");
   report["count"] = samples.size(0);
-  for (auto& metric : metrics) {
-    metric->update(samples);
-    report["metrics"][metric->name()] = metric->compute();
-  }
+  if (!setup.classifier.is_null()) report["classifier"] = setup.classifier;
+  report["metrics"] = setup.evaluator->compute();
+
   if (request.out.has_parent_path()) std::filesystem::create_directories(request.out.parent_path());
+  if (auto* memorization = dynamic_cast<eval::MemorizationMetric*>(setup.evaluator->find("memorization"))) {
+    auto grid = request.out;
+    grid.replace_extension(".memorization.png");
+    io::writePng(grid, io::makeGrid(memorization->closestPairsImages(), 8));
+    report["metrics"]["memorization"]["grid"] = grid.filename().string();
+  }
   writeFileAtomic(request.out, report.dump(2) + "\n");
+  if (!request.quiet) {
+    for (const auto& name : request.metrics) std::cout << metricSummary(name, report["metrics"][name]) << "\n";
+    std::cout << fmt::format("{} samples; written {}\n", samples.size(0), request.out.string());
+  }
   return 0;
 }
 

@@ -94,14 +94,16 @@ void applyThreads(const Config& config) {
   setBlasThreads(static_cast<int>(std::max<int64_t>(blas, 1)));
 }
 
+std::filesystem::path defaultDataRoot() {
+  if (const char* env = std::getenv("GANTRY_DATA")) return env;
+  return GANTRY_DEFAULT_DATA_DIR;
+}
+
 std::filesystem::path dataDirectory(const Config& config) {
   const auto& dir = config.getString("data_dir");
   if (!dir.empty()) return dir;
   const auto& dataset = config.getString("dataset");
-  if (dataset == "mnist") {
-    if (const char* env = std::getenv("GANTRY_DATA")) return std::filesystem::path(env) / "mnist";
-    return std::filesystem::path(GANTRY_DEFAULT_DATA_DIR) / "mnist";
-  }
+  if (dataset == "mnist") return defaultDataRoot() / "mnist";
   if (dataset == "fashion") return "/usr/share/datasets/fashion-mnist";
   if (dataset == "images") throw UserError("config key 'data_dir' must name the image folder when dataset = images");
   return {};

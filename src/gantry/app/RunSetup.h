@@ -25,6 +25,9 @@ int64_t largestMatrixProduct(const Config& config);
 /// per core).
 void applyThreads(const Config& config);
 
+/// Where gantry keeps data by default: $GANTRY_DATA, else data/ in the
+/// source tree (MNIST in mnist/, trained classifiers in classifiers/).
+std::filesystem::path defaultDataRoot();
 /// The folder the config's dataset is read from.
 std::filesystem::path dataDirectory(const Config& config);
 /// Shape of one sample of the config's dataset, without loading it.

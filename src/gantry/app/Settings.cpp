@@ -38,6 +38,17 @@ ConfigSchema buildSchema() {
   add("sample_every", T::Int, int64_t{1000}, "steps between sample pictures (0 = only at the end)", {}, 0);
   add("sample_count", T::Int, int64_t{100}, "samples in each picture (grid or plot)", {}, 1);
   add("checkpoint_every", T::Int, int64_t{1000}, "steps between checkpoints (0 = only at the end)", {}, 0);
+  // Evaluation during training (docs/evaluation.md)
+  add("eval_every", T::Int, int64_t{0}, "steps between evaluations into metrics.jsonl (0 = off)", {}, 0);
+  add("eval_metrics", T::String, std::string(""),
+      "metrics evaluated during training, comma-separated (empty: modes on toy data; fd, kid, prdc, "
+      "classifier-score, classes on mnist and fashion; memorization on image folders)");
+  add("eval_samples", T::Int, int64_t{1000},
+      "samples per evaluation during training, from fixed noise (fewer than gantry eval's protocols: cheaper, and "
+      "comparable only with each other)",
+      {}, 2);
+  add("eval_classifier", T::String, std::string(""),
+      "classifier file for the feature metrics during training (empty: data/classifiers/DATASET.pt)");
   // Data
   add("dataset", T::String, std::string("ring8"), "training data",
       {"mnist", "fashion", "images", "gaussian1d", "ring8", "grid25"});
@@ -246,9 +257,9 @@ void applyPreset(Config& config, const std::string& name, const std::string& obj
 }
 
 bool isRunInvariantKey(const std::string& key) {
-  static const std::vector<std::string> keys = {"steps",       "device",       "threads",          "blas_threads",
-                                                "log_every",   "sample_every", "checkpoint_every", "data_dir",
-                                                "sample_count"};
+  static const std::vector<std::string> keys = {
+      "steps",    "device",       "threads",    "blas_threads", "log_every",    "sample_every",   "checkpoint_every",
+      "data_dir", "sample_count", "eval_every", "eval_metrics", "eval_samples", "eval_classifier"};
   return std::find(keys.begin(), keys.end(), key) != keys.end();
 }
 

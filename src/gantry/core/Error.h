@@ -13,4 +13,7 @@ class UserError : public std::runtime_error {
   using std::runtime_error::runtime_error;
 };
 
+/// The first line of a message: LibTorch's errors carry a backtrace after it.
+inline std::string firstLine(const std::string& text) { return text.substr(0, text.find('\n')); }
+
 }  // namespace gantry

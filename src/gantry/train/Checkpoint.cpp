@@ -1,10 +1,12 @@
 #include "gantry/train/Checkpoint.h"
 
+#include "gantry/core/AtomicFile.h"
 #include "gantry/core/Error.h"
 
 #include <fmt/format.h>
 #include <torch/torch.h>
-#include <unistd.h>
+
+#include <sstream>
 
 namespace gantry::train {
 
@@ -12,12 +14,13 @@ namespace {
 
 constexpr const char* kFormat = "gantry-checkpoint";
 
-std::string firstLine(const std::string& text) {
-  auto end = text.find('\n');
-  return end == std::string::npos ? text : text.substr(0, end);
-}
+/// Version 1 differs from 2 only in the optimizers' state (per tensor, not
+/// flat): its config and generator still read, so old runs sample and
+/// evaluate; only resuming needs the current version.
+constexpr int64_t kOldestGeneratorVersion = 1;
 
-torch::serialize::InputArchive openArchive(const std::filesystem::path& path) {
+torch::serialize::InputArchive openArchive(const std::filesystem::path& path,
+                                           int64_t oldestVersion = kCheckpointVersion) {
   std::error_code ec;
   if (!std::filesystem::is_regular_file(path, ec))
     throw UserError(fmt::format("checkpoint {} not found; train the run first or check the run folder", path.string()));
@@ -28,11 +31,11 @@ torch::serialize::InputArchive openArchive(const std::filesystem::path& path) {
     archive.read("format", format);
     archive.read("version", version);
     if (!format.isString() || format.toStringRef() != kFormat) throw c10::Error("not a gantry checkpoint", "");
-    if (version.toInt() != kCheckpointVersion)
-      throw UserError(
-          fmt::format("checkpoint {} has format version {}, this gantry reads version {}; retrain "
-                      "or use the gantry that wrote it",
-                      path.string(), version.toInt(), kCheckpointVersion));
+    if (version.toInt() < oldestVersion || version.toInt() > kCheckpointVersion)
+      throw UserError(fmt::format(
+          "checkpoint {} has format version {}, this gantry {} version {}; retrain or use the gantry that wrote it",
+          path.string(), version.toInt(), oldestVersion == kCheckpointVersion ? "resumes only" : "reads up to",
+          kCheckpointVersion));
   } catch (const c10::Error& e) {
     throw UserError(fmt::format("checkpoint {} is corrupt or not a gantry checkpoint ({}); restore it or retrain",
                                 path.string(), firstLine(e.what_without_backtrace())));
@@ -42,27 +45,23 @@ torch::serialize::InputArchive openArchive(const std::filesystem::path& path) {
 
 }  // namespace
 
+void writeArchiveAtomic(const std::filesystem::path& path, torch::serialize::OutputArchive& archive) {
+  std::ostringstream bytes;
+  archive.save_to(bytes);
+  writeFileAtomic(path, bytes.str());
+}
+
 void writeCheckpoint(const std::filesystem::path& path, const Trainer& trainer, const std::string& configToml) {
   torch::serialize::OutputArchive archive;
   archive.write("format", c10::IValue(std::string(kFormat)));
   archive.write("version", c10::IValue(kCheckpointVersion));
   archive.write("config", c10::IValue(configToml));
   trainer.save(archive);
-  auto tmp = path;
-  tmp += fmt::format(".tmp-{}", ::getpid());
-  try {
-    archive.save_to(tmp.string());
-  } catch (const c10::Error& e) {
-    std::error_code ec;
-    std::filesystem::remove(tmp, ec);
-    throw UserError(fmt::format("cannot write checkpoint {} ({}); check free space and permissions", path.string(),
-                                firstLine(e.what_without_backtrace())));
-  }
-  std::filesystem::rename(tmp, path);
+  writeArchiveAtomic(path, archive);
 }
 
 std::string readCheckpointConfig(const std::filesystem::path& path) {
-  auto archive = openArchive(path);
+  auto archive = openArchive(path, kOldestGeneratorVersion);
   c10::IValue config;
   archive.read("config", config);
   return config.toStringRef();
@@ -81,7 +80,7 @@ void readCheckpoint(const std::filesystem::path& path, Trainer& trainer) {
 }
 
 void readGeneratorWeights(const std::filesystem::path& path, models::Generator& generator) {
-  auto archive = openArchive(path);
+  auto archive = openArchive(path, kOldestGeneratorVersion);
   try {
     torch::serialize::InputArchive g;
     archive.read("generator", g);

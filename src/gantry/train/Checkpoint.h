@@ -12,13 +12,20 @@ namespace gantry::train {
 /// file is refused with a clear message instead of being misread.
 constexpr int64_t kCheckpointVersion = 2;  // 2: one flat tensor per optimizer
 
+/// Saves a LibTorch archive atomically (writeFileAtomic: a temporary file
+/// beside `path`, renamed over it), so a crash mid-write never leaves a half
+/// file. Throws UserError naming the file.
+void writeArchiveAtomic(const std::filesystem::path& path, torch::serialize::OutputArchive& archive);
+
 /// Writes the trainer's full state and the run's resolved config (TOML)
 /// atomically: to a temporary file beside `path`, then renamed over it, so
 /// a crash mid-write never leaves a half checkpoint.
 void writeCheckpoint(const std::filesystem::path& path, const Trainer& trainer, const std::string& configToml);
 
 /// The config stored in a checkpoint. Throws UserError naming the file when
-/// it is missing, not a gantry checkpoint, or of another version.
+/// it is missing, not a gantry checkpoint, or of an unknown version (this one
+/// and readGeneratorWeights also read version 1; readCheckpoint only the
+/// current version).
 std::string readCheckpointConfig(const std::filesystem::path& path);
 
 /// Restores the trainer's state (its modules must have the checkpoint's

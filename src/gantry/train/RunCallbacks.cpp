@@ -60,6 +60,13 @@ void MetricsLogger::onEnd(Trainer& trainer) {
   out_.close();
 }
 
+void MetricsLogger::writeLine(const std::string& json) {
+  if (!out_.is_open()) out_.open(path_, std::ios::app);
+  out_ << json << '\n';
+  out_.flush();
+  if (!out_) throw UserError(fmt::format("cannot write {}; check permissions and free space", path_.string()));
+}
+
 void MetricsLogger::flush(Trainer& trainer) {
   auto now = std::chrono::steady_clock::now();
   Line line;

@@ -22,6 +22,9 @@ class MetricsLogger : public Callback {
   void onStart(Trainer& trainer) override;
   void onStep(Trainer& trainer, const StepStats& stats) override;
   void onEnd(Trainer& trainer) override;
+  /// Appends a line of its own (a JSON object with a "step"), e.g. the
+  /// figures of an evaluation, through the same stream.
+  void writeLine(const std::string& json);
 
   struct Line {
     int64_t step = 0;

@@ -1,0 +1,39 @@
+#pragma once
+
+#include "gantry/eval/Evaluator.h"
+#include "gantry/train/Trainer.h"
+
+#include <nlohmann/json.hpp>
+
+#include <functional>
+#include <memory>
+
+namespace gantry::eval {
+
+/// Evaluates the generator during training: every `every` steps (and at the
+/// end of a run that was not interrupted) it generates samples from fixed
+/// latent codes, runs the metrics and hands
+///   {"step": s, "eval": {"<metric>": {...}, ...}, "eval_samples": n, "eval_s": seconds}
+/// to `sink` (gantry appends it to metrics.jsonl as a line of its own). It
+/// lives in eval, not train, because it needs the metrics, and eval comes
+/// after train in the layering; train only knows the Callback interface.
+class EvalCallback : public train::Callback {
+ public:
+  using Sink = std::function<void(const nlohmann::json& line)>;
+  /// latents: the codes [n, latent dim] to evaluate, the same at every
+  /// evaluation so that the figures change only with the generator.
+  EvalCallback(std::shared_ptr<Evaluator> evaluator, int64_t every, torch::Tensor latents, Sink sink);
+  void onStep(train::Trainer& trainer, const train::StepStats& stats) override;
+  void onEnd(train::Trainer& trainer) override;
+
+ private:
+  void evaluate(train::Trainer& trainer);
+
+  std::shared_ptr<Evaluator> evaluator_;
+  int64_t every_;
+  torch::Tensor latents_;
+  Sink sink_;
+  int64_t lastEvaluated_ = -1;
+};
+
+}  // namespace gantry::eval

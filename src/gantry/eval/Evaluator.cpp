@@ -1,0 +1,44 @@
+#include "gantry/eval/Evaluator.h"
+
+#include "gantry/eval/FeatureMetric.h"
+
+#include <torch/torch.h>
+
+#include <map>
+
+namespace gantry::eval {
+
+void Evaluator::add(std::unique_ptr<Metric> metric) { metrics_.push_back(std::move(metric)); }
+
+void Evaluator::update(const torch::Tensor& samples) {
+  std::map<const FeatureExtractor*, ImageFeatures> features;
+  for (auto& metric : metrics_) {
+    auto* featureMetric = dynamic_cast<FeatureMetric*>(metric.get());
+    if (!featureMetric || !featureMetric->extractor()) {
+      metric->update(samples);
+      continue;
+    }
+    const auto* extractor = featureMetric->extractor().get();
+    auto found = features.find(extractor);
+    if (found == features.end()) found = features.emplace(extractor, extractor->extract(samples)).first;
+    featureMetric->updateFeatures(found->second);
+  }
+}
+
+nlohmann::json Evaluator::compute() const {
+  nlohmann::json results = nlohmann::json::object();
+  for (const auto& metric : metrics_) results[metric->name()] = metric->compute();
+  return results;
+}
+
+void Evaluator::reset() {
+  for (auto& metric : metrics_) metric->reset();
+}
+
+Metric* Evaluator::find(const std::string& name) const {
+  for (const auto& metric : metrics_)
+    if (metric->name() == name) return metric.get();
+  return nullptr;
+}
+
+}  // namespace gantry::eval

@@ -1,0 +1,45 @@
+#include "gantry/eval/FeatureExtractor.h"
+
+#include <torch/torch.h>
+
+#include <stdexcept>
+
+namespace gantry::eval {
+
+ImageFeatures ImageFeatures::concatenate(const std::vector<ImageFeatures>& parts) {
+  if (parts.empty()) return {};
+  if (parts.size() == 1) return parts.front();
+  std::vector<torch::Tensor> features, probabilities;
+  for (const auto& p : parts) {
+    features.push_back(p.features);
+    probabilities.push_back(p.probabilities);
+  }
+  return {torch::cat(features), torch::cat(probabilities)};
+}
+
+FeatureExtractor::FeatureExtractor(models::CnnClassifier classifier, torch::Device device, int64_t batchSize)
+    : classifier_(std::move(classifier)), device_(device), batchSize_(batchSize) {
+  classifier_->to(device_);
+  classifier_->eval();
+}
+
+ImageFeatures FeatureExtractor::extract(const torch::Tensor& images) const {
+  const auto& o = classifier_->options();
+  const int64_t pixels = o.input_channels() * o.image_size() * o.image_size();
+  if (images.dim() < 2 || images.numel() != images.size(0) * pixels)
+    throw std::invalid_argument("FeatureExtractor: images must be [N, " + std::to_string(o.input_channels()) + ", " +
+                                std::to_string(o.image_size()) + ", " + std::to_string(o.image_size()) + "]");
+  torch::NoGradGuard guard;
+  auto shaped = images.reshape({images.size(0), o.input_channels(), o.image_size(), o.image_size()});
+  std::vector<torch::Tensor> features, probabilities;
+  for (int64_t begin = 0; begin < shaped.size(0); begin += batchSize_) {
+    auto x = shaped.slice(0, begin, begin + batchSize_).to(device_, torch::kFloat32);
+    auto f = classifier_->features(x);
+    probabilities.push_back(torch::softmax(classifier_->logitsOf(f), 1).cpu());
+    features.push_back(f.cpu());
+  }
+  if (features.empty()) return {torch::zeros({0, o.feature_dim()}), torch::zeros({0, o.classes()})};
+  return {torch::cat(features), torch::cat(probabilities)};
+}
+
+}  // namespace gantry::eval
