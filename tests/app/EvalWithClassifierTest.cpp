@@ -106,7 +106,10 @@ TEST(EvalWithClassifierTest, TheTestSetScoredAgainstItselfLooksPerfect) {
   EXPECT_EQ(report["classifier"]["file"], kClassifier.string());
   // Rounding: 1e-6 of the features' total variance (about 1,100), as above.
   EXPECT_NEAR(m["fd"]["fd"].get<double>(), 0.0, 1e-3);
-  EXPECT_LT(std::abs(m["kid"]["kid_mean"].get<double>()), 3 * m["kid"]["kid_std"].get<double>() / 10);
+  // Zero within the spread of the subset estimates, as for the halves above.
+  // Not tighter: the two subsets of each estimate are drawn from the same
+  // 10,000 images and share about 100, whose k(x, x) terms bias it.
+  EXPECT_LT(std::abs(m["kid"]["kid_mean"].get<double>()), m["kid"]["kid_std"].get<double>());
   EXPECT_DOUBLE_EQ(m["prdc"]["precision"].get<double>(), 1.0);
   EXPECT_DOUBLE_EQ(m["prdc"]["recall"].get<double>(), 1.0);
   EXPECT_DOUBLE_EQ(m["prdc"]["coverage"].get<double>(), 1.0);
