@@ -4,6 +4,7 @@
 #include "gantry/app/RunSetup.h"
 #include "gantry/app/Settings.h"
 #include "gantry/core/AtomicFile.h"
+#include "gantry/core/Blas.h"
 #include "gantry/core/Error.h"
 #include "gantry/eval/Memorization.h"
 #include "gantry/io/Npy.h"
@@ -15,7 +16,6 @@
 
 #include <iostream>
 #include <numeric>
-#include <thread>
 
 namespace gantry::app {
 
@@ -88,8 +88,7 @@ int evaluate(const EvalRequest& request) {
   // Evaluation is not training: every core for the classifier and the
   // matrix products, unless the run fixed `threads`.
   const int64_t threads = config.getInt("threads");
-  torch::set_num_threads(threads > 0 ? static_cast<int>(threads)
-                                     : static_cast<int>(std::max(1u, std::thread::hardware_concurrency())));
+  torch::set_num_threads(threads > 0 ? static_cast<int>(threads) : hardwareThreads());
 
   // Cheap checks first: names, the sample file; then the data and the classifier.
   checkMetrics(request.metrics, config, "--metrics");

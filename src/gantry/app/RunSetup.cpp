@@ -15,7 +15,6 @@
 
 #include <cstdlib>
 #include <optional>
-#include <thread>
 
 #ifndef GANTRY_DEFAULT_DATA_DIR
 #define GANTRY_DEFAULT_DATA_DIR "data"
@@ -89,7 +88,7 @@ void applyThreads(const Config& config) {
     // helped: ring8 (2M) trains as fast on one BLAS thread as on two, and
     // two waste a core spinning; mnist-mlp (144M) is 1.5x faster on two.
     const int64_t smallProduct = int64_t{1} << 24;
-    blas = largestMatrixProduct(config) < smallProduct ? 1 : static_cast<int64_t>(std::thread::hardware_concurrency());
+    blas = largestMatrixProduct(config) < smallProduct ? 1 : hardwareThreads();
   }
   setBlasThreads(static_cast<int>(std::max<int64_t>(blas, 1)));
 }

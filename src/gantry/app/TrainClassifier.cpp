@@ -2,6 +2,7 @@
 #include "gantry/app/EvalSetup.h"
 #include "gantry/app/RunSetup.h"
 #include "gantry/app/Settings.h"
+#include "gantry/core/Blas.h"
 #include "gantry/core/Error.h"
 #include "gantry/data/Mnist.h"
 #include "gantry/train/ClassifierCheckpoint.h"
@@ -12,7 +13,6 @@
 
 #include <chrono>
 #include <iostream>
-#include <thread>
 
 namespace gantry::app {
 
@@ -53,7 +53,7 @@ int trainClassifier(const ClassifierTrainRequest& request) {
 
   // Convolutions thread through LibTorch (oneDNN), the rest through OpenBLAS:
   // every core for both, as nothing else runs.
-  torch::set_num_threads(static_cast<int>(std::max(1u, std::thread::hardware_concurrency())));
+  torch::set_num_threads(hardwareThreads());
   torch::manual_seed(options.seed);
   models::CnnClassifier model(models::CnnClassifierOptions(1, 28, 10));
   if (!request.quiet)

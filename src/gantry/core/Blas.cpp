@@ -2,6 +2,9 @@
 
 #include <dlfcn.h>
 
+#include <algorithm>
+#include <thread>
+
 namespace gantry {
 
 namespace {
@@ -25,5 +28,7 @@ int blasThreads() {
   auto get = openBlasEntry<int (*)()>("openblas_get_num_threads");
   return get ? get() : 0;
 }
+
+int hardwareThreads() { return static_cast<int>(std::max(1u, std::thread::hardware_concurrency())); }
 
 }  // namespace gantry

@@ -12,4 +12,8 @@ bool setBlasThreads(int threads);
 /// OpenBLAS's thread count, or 0 when the loaded BLAS is not OpenBLAS.
 int blasThreads();
 
+/// The machine's hardware threads (std::thread::hardware_concurrency), at
+/// least 1: the thread count of "every core".
+int hardwareThreads();
+
 }  // namespace gantry
