@@ -111,3 +111,78 @@ TEST(LatentPriorTest, UniformHasUnitVarianceOnItsBoundedSupport) {
   EXPECT_NEAR(n.var().item<double>(), 1.0, 0.02);
   EXPECT_GT(n.abs().max().item<double>(), 3.5);  // unbounded: 5e5 draws reach past 3.5
 }
+
+namespace {
+
+std::vector<torch::Tensor> gradientsOf(const torch::Tensor& loss, torch::nn::Module& module) {
+  return torch::autograd::grad({loss}, module.parameters());
+}
+
+void expectPairMatchesTwoForwards(MlpDiscriminator& d, const torch::Tensor& real, const torch::Tensor& fake) {
+  torch::manual_seed(11);
+  auto [r, f] = d.forwardPair(real, fake);
+  auto afterPair = torch::rand({1});  // the generator's state after the draws
+  auto paired = gradientsOf(torch::softplus(-r).mean() + torch::softplus(f).mean(), d);
+  torch::manual_seed(11);
+  auto r2 = d.forward(real);
+  auto f2 = d.forward(fake);
+  auto afterTwo = torch::rand({1});
+  auto separate = gradientsOf(torch::softplus(-r2).mean() + torch::softplus(f2).mean(), d);
+  EXPECT_TRUE(torch::equal(r, r2));
+  EXPECT_TRUE(torch::equal(f, f2));
+  EXPECT_TRUE(torch::equal(afterPair, afterTwo)) << "the pair drew a different number of random values";
+  ASSERT_EQ(paired.size(), separate.size());
+  for (size_t i = 0; i < paired.size(); ++i) EXPECT_TRUE(torch::equal(paired[i], separate[i])) << "parameter " << i;
+}
+
+}  // namespace
+
+TEST(MlpTest, ForwardPairIsBitForBitTwoForwardsWithDropoutAndMaxout) {
+  auto d = paperDiscriminator();
+  torch::manual_seed(3);
+  auto real = torch::rand({100, 1, 28, 28});
+  auto fake = torch::rand({100, 1, 28, 28});
+  expectPairMatchesTwoForwards(d, real, fake);
+  d.eval();  // no dropout
+  expectPairMatchesTwoForwards(d, real, fake);
+}
+
+TEST(MlpTest, ForwardPairIsBitForBitTwoForwardsWithLeakyReLU) {
+  MlpDiscriminator d(MlpDiscriminatorOptions({2}).hidden({128, 128, 128}).activation(Activation::LeakyReLU));
+  torch::manual_seed(4);
+  expectPairMatchesTwoForwards(d, torch::randn({128, 2}), torch::randn({128, 2}));
+}
+
+TEST(MlpTest, MaxoutKernelMatchesTheStridedMaxIncludingTiesAndNaN) {
+  Maxout maxout(4, 3, 4);
+  torch::manual_seed(5);
+  auto y = torch::randn({6, 12});
+  y[0].fill_(0.5);                                    // all pieces tied: the first wins
+  y[1].slice(0, 4, 8).copy_(torch::tensor({1.0, 2.0, 2.0, -1.0}));  // a tie for the max
+  y[2][9] = std::nan("");                             // a NaN wins its unit
+  y.requires_grad_();
+  auto fast = maxout->activate(y);
+  auto reference = std::get<0>(y.view({6, 3, 4}).max(2));
+  EXPECT_TRUE(torch::equal(fast.nan_to_num(-7), reference.nan_to_num(-7)));
+  auto upstream = torch::randn({6, 3});
+  auto gradFast = torch::autograd::grad({(fast * upstream).nansum()}, {y})[0];
+  auto gradReference = torch::autograd::grad({(reference * upstream).nansum()}, {y})[0];
+  EXPECT_TRUE(torch::equal(gradFast, gradReference));
+  // Each unit's gradient lands on exactly one piece (nansum gives the NaN unit none).
+  EXPECT_EQ((gradFast != 0).sum().item<int64_t>(), 6 * 3 - 1);
+}
+
+TEST(MlpTest, MaxoutSupportsSecondOrderGradients) {
+  // A gradient penalty differentiates D's input gradient again (create_graph).
+  Maxout maxout(3, 4, 2);
+  torch::manual_seed(6);
+  auto x = torch::randn({8, 3}).requires_grad_();
+  auto secondOrder = [&](const torch::Tensor& out) {
+    auto g = torch::autograd::grad({out.pow(2).sum()}, {x}, {}, true, true)[0];
+    return torch::autograd::grad({g.pow(2).sum()}, {maxout->linear->weight})[0];
+  };
+  auto fast = secondOrder(maxout->forward(x));
+  auto reference = secondOrder(std::get<0>(maxout->linear(x).view({8, 4, 2}).max(2)));
+  EXPECT_GT(fast.abs().sum().item<double>(), 0.0);
+  EXPECT_TRUE(torch::allclose(fast, reference, 1e-6, 1e-5));
+}

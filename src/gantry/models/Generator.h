@@ -3,6 +3,7 @@
 #include <torch/nn/module.h>
 #include <torch/types.h>
 
+#include <utility>
 #include <vector>
 
 namespace gantry::models {
@@ -24,6 +25,14 @@ class Generator : public torch::nn::Module {
 class Discriminator : public torch::nn::Module {
  public:
   virtual torch::Tensor forward(const torch::Tensor& x) = 0;
+  /// D on a real and a generated batch: {forward(real), forward(fake)}, in
+  /// that order. A model may override it to share work between the two
+  /// passes, provided that the logits, the random draws (dropout) and the
+  /// gradients stay exactly those of the two calls.
+  virtual std::pair<torch::Tensor, torch::Tensor> forwardPair(const torch::Tensor& real, const torch::Tensor& fake) {
+    auto realLogits = forward(real);
+    return {realLogits, forward(fake)};
+  }
 };
 
 }  // namespace gantry::models

@@ -15,6 +15,8 @@ class MaxoutImpl : public torch::nn::Cloneable<MaxoutImpl> {
   MaxoutImpl(int64_t inFeatures, int64_t units, int64_t pieces);
   void reset() override;
   torch::Tensor forward(const torch::Tensor& x);
+  /// The maxout of the Linear's outputs y [N, units * pieces] -> [N, units].
+  torch::Tensor activate(const torch::Tensor& y) const;
 
   int64_t units() const { return units_; }
   int64_t pieces() const { return pieces_; }

@@ -1,8 +1,12 @@
 #include "gantry/models/Mlp.h"
 
+#include "gantry/models/PairedLinear.h"
+
+#include <ATen/autocast_mode.h>
 #include <torch/torch.h>
 
 #include <numeric>
+#include <tuple>
 
 namespace gantry::models {
 
@@ -83,6 +87,56 @@ torch::Tensor MlpDiscriminator::forward(const torch::Tensor& x) {
   }
   if (keep < 1.0) h = torch::dropout(h, 1.0 - keep, is_training());
   return output_(h).squeeze(1);
+}
+
+std::vector<torch::Tensor> MlpDiscriminator::dropoutNoise(int64_t n, const torch::TensorOptions& options) const {
+  std::vector<torch::Tensor> noise;
+  int64_t in = product(options_.input_shape());
+  double keep = options_.input_keep();
+  auto draw = [&] {
+    // ATen's dropout for p = 1 - keep: bernoulli_(1 - p), then div_(1 - p).
+    const double p = 1.0 - keep;
+    noise.push_back(keep < 1.0 && is_training() ? torch::empty({n, in}, options).bernoulli_(1 - p).div_(1 - p)
+                                                 : torch::Tensor());
+  };
+  for (int64_t width : options_.hidden()) {
+    draw();
+    in = width;
+    keep = options_.hidden_keep();
+  }
+  draw();
+  return noise;
+}
+
+std::pair<torch::Tensor, torch::Tensor> MlpDiscriminator::forwardPair(const torch::Tensor& real,
+                                                                      const torch::Tensor& fake) {
+  // Under autocast the layers run in reduced precision and the pairing would
+  // mix dtypes; the two plain passes are then just as good.
+  if (at::autocast::is_cpu_enabled() || at::autocast::is_enabled()) return Discriminator::forwardPair(real, fake);
+  auto r = real.reshape({real.size(0), -1});
+  auto f = fake.reshape({fake.size(0), -1});
+  const auto realNoise = dropoutNoise(r.size(0), r.options());
+  const auto fakeNoise = dropoutNoise(f.size(0), f.options());
+  auto layer = [&](size_t i, const torch::nn::LinearImpl& linear) {
+    if (realNoise[i].defined()) r = r * realNoise[i];
+    if (fakeNoise[i].defined()) f = f * fakeNoise[i];
+    std::tie(r, f) = pairedLinear(r, f, linear.weight, linear.bias);
+  };
+  size_t i = 0;
+  for (const auto& module : *hidden_) {
+    if (options_.activation() == Activation::Maxout) {
+      auto* maxout = module->as<MaxoutImpl>();
+      layer(i++, *maxout->linear);
+      r = maxout->activate(r);
+      f = maxout->activate(f);
+    } else {
+      layer(i++, *module->as<torch::nn::LinearImpl>());
+      r = applyActivation(options_.activation(), r);
+      f = applyActivation(options_.activation(), f);
+    }
+  }
+  layer(i, *output_);
+  return {r.squeeze(1), f.squeeze(1)};
 }
 
 }  // namespace gantry::models

@@ -69,9 +69,16 @@ class MlpDiscriminator : public Discriminator {
  public:
   explicit MlpDiscriminator(MlpDiscriminatorOptions options);
   torch::Tensor forward(const torch::Tensor& x) override;
+  /// Both batches layer by layer, each Linear as one pairedLinear: same
+  /// logits, dropout masks and gradients as forward(real), forward(fake).
+  std::pair<torch::Tensor, torch::Tensor> forwardPair(const torch::Tensor& real, const torch::Tensor& fake) override;
   const MlpDiscriminatorOptions& options() const { return options_; }
 
  private:
+  /// The dropout multipliers (mask / keep) forward() draws for a batch of n,
+  /// in its order: one per layer input, undefined where keep is 1.
+  std::vector<torch::Tensor> dropoutNoise(int64_t n, const torch::TensorOptions& options) const;
+
   MlpDiscriminatorOptions options_;
   torch::nn::ModuleList hidden_;
   torch::nn::Linear output_{nullptr};

@@ -1,0 +1,77 @@
+#include "gantry/models/PairedLinear.h"
+
+#include <gtest/gtest.h>
+#include <torch/torch.h>
+
+using namespace gantry::models;
+
+namespace {
+
+struct Layer {
+  torch::Tensor first, second, weight, bias;
+};
+
+/// Shapes of the 2014 discriminator's first layer, where rounding would show.
+Layer randomLayer(int64_t rows = 100, int64_t in = 784, int64_t out = 1200) {
+  torch::manual_seed(7);
+  return {torch::rand({rows, in}).requires_grad_(), torch::rand({rows, in}).requires_grad_(),
+          (torch::rand({out, in}) - 0.5).requires_grad_(), (torch::rand({out}) - 0.5).requires_grad_()};
+}
+
+void expectIdentical(const std::vector<torch::Tensor>& actual, const std::vector<torch::Tensor>& expected) {
+  ASSERT_EQ(actual.size(), expected.size());
+  for (size_t i = 0; i < actual.size(); ++i) {
+    ASSERT_EQ(actual[i].defined(), expected[i].defined()) << "gradient " << i;
+    if (actual[i].defined()) EXPECT_TRUE(torch::equal(actual[i], expected[i])) << "gradient " << i;
+  }
+}
+
+}  // namespace
+
+TEST(PairedLinearTest, OutputsAndGradientsAreBitForBitThoseOfTwoLinears) {
+  auto l = randomLayer();
+  auto [a, b] = pairedLinear(l.first, l.second, l.weight, l.bias);
+  auto a2 = torch::nn::functional::linear(l.first, l.weight, l.bias);
+  auto b2 = torch::nn::functional::linear(l.second, l.weight, l.bias);
+  EXPECT_TRUE(torch::equal(a, a2));
+  EXPECT_TRUE(torch::equal(b, b2));
+
+  // A loss that weighs the two outputs differently, as a GAN's does.
+  auto upstreamA = torch::randn_like(a), upstreamB = torch::randn_like(b);
+  std::vector<torch::Tensor> inputs{l.first, l.second, l.weight, l.bias};
+  auto paired = torch::autograd::grad({(a * upstreamA).sum() + (b * upstreamB).sum()}, inputs);
+  auto separate = torch::autograd::grad({(a2 * upstreamA).sum() + (b2 * upstreamB).sum()}, inputs);
+  expectIdentical(paired, separate);
+  // The weight gradient really is the sum of both batches' products.
+  auto expected = upstreamA.t().mm(l.first.detach()) + upstreamB.t().mm(l.second.detach());
+  EXPECT_TRUE(torch::allclose(paired[2], expected, 1e-5, 1e-4));
+}
+
+TEST(PairedLinearTest, ComputesOnlyTheGradientsThatAreAskedFor) {
+  auto l = randomLayer(32, 20, 10);
+  auto [a, b] = pairedLinear(l.first, l.second, l.weight, l.bias);
+  auto b2 = torch::nn::functional::linear(l.second, l.weight, l.bias);
+  // Only the second output feeds the loss, and only the second input's
+  // gradient is requested (G's step through D's fake pass).
+  auto paired = torch::autograd::grad({b.pow(2).sum()}, {l.second}, {}, /*retain_graph=*/true);
+  auto separate = torch::autograd::grad({b2.pow(2).sum()}, {l.second});
+  expectIdentical(paired, separate);
+  // An output that does not reach the loss contributes nothing.
+  auto weightOnly = torch::autograd::grad({b.sum()}, {l.weight})[0];
+  EXPECT_TRUE(torch::allclose(weightOnly, torch::ones({32, 10}).t().mm(l.second.detach())));
+}
+
+TEST(PairedLinearTest, SupportsSecondOrderGradients) {
+  auto l = randomLayer(16, 6, 5);
+  auto penalty = [&](const torch::Tensor& a, const torch::Tensor& b) {
+    auto g = torch::autograd::grad({torch::tanh(a).sum() + torch::tanh(b).sum()}, {l.first, l.second}, {},
+                                   /*retain_graph=*/true, /*create_graph=*/true);
+    return torch::autograd::grad({g[0].pow(2).sum() + g[1].pow(2).sum()}, {l.weight})[0];
+  };
+  auto [a, b] = pairedLinear(l.first, l.second, l.weight, l.bias);
+  auto paired = penalty(a, b);
+  auto separate = penalty(torch::nn::functional::linear(l.first, l.weight, l.bias),
+                          torch::nn::functional::linear(l.second, l.weight, l.bias));
+  EXPECT_GT(paired.abs().sum().item<double>(), 0.0);
+  EXPECT_TRUE(torch::allclose(paired, separate, 1e-6, 1e-5));
+}
