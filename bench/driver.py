@@ -39,10 +39,11 @@ class Plan:
     scaling_steps: tuple
     sgemm_size: int
     sgemm_repeats: int
+    ceiling_repeats: int
 
 
-FULL = Plan({"mnist-mlp": (100, 1000), "ring8": (200, 3000)}, (20, 200), 4096, 5)
-QUICK = Plan({"mnist-mlp": (10, 30), "ring8": (20, 200)}, (5, 15), 1024, 3)
+FULL = Plan({"mnist-mlp": (100, 1000), "ring8": (200, 3000)}, (20, 200), 4096, 5, 50)
+QUICK = Plan({"mnist-mlp": (10, 30), "ring8": (20, 200)}, (5, 15), 1024, 3, 3)
 
 
 def log(message):
@@ -114,21 +115,33 @@ def flops_per_step(config):
     simultaneous step. Biases, activations, dropout, losses and optimizer updates are elementwise
     and not counted, so this is a lower bound on the work.
     """
+    return sum(2 * n * i * o for _, n, i, o in step_products(config))
+
+
+def step_products(config):
+    """The matrix products of one step, [kind, n, in, out] per Linear product, in the order of the
+    model in flops_per_step: "forward" (x W^T), "input_grad" (g W), "weight_grad" (g^T x)."""
     if config["penalty"] != "none" or config["objective"] == "wgan-gp":
         raise ValueError("the FLOP count covers runs without a gradient penalty")
     n, pieces, data = config["batch_size"], config["maxout_pieces"], sample_size(config)
     g = matmul_shapes(config["latent_dim"], config["g_hidden"], data, config["g_activation"], pieces)
     d = matmul_shapes(data, config["d_hidden"], 1, config["d_activation"], pieces)
 
-    def cost(shapes):
-        return sum(2 * n * i * o for i, o in shapes)
+    def forward(shapes):  # F(X)
+        return [["forward", n, i, o] for i, o in shapes]
 
-    g_all, g_rest, d_all, d_rest = cost(g), cost(g[1:]), cost(d), cost(d[1:])
-    d_step = g_all + 2 * d_all + 2 * (d_all + d_rest)
+    def input_grads(shapes):  # F(X), or F'(X) for shapes[1:]
+        return [["input_grad", n, i, o] for i, o in shapes]
+
+    def weight_grads(shapes):
+        return [["weight_grad", n, i, o] for i, o in shapes]
+
+    d_backward = weight_grads(d) + input_grads(d[1:])
+    d_step = forward(g) + 2 * forward(d) + 2 * d_backward
     if config["update"] == "simultaneous":
-        both = g_all + 2 * d_all + 2 * (d_all + d_rest) + d_all + g_all + g_rest
+        both = forward(g) + 2 * forward(d) + 2 * d_backward + input_grads(d) + weight_grads(g) + input_grads(g[1:])
         return (config["d_steps"] - 1) * d_step + both
-    g_step = g_all + d_all + d_all + g_all + g_rest
+    g_step = forward(g) + forward(d) + input_grads(d) + weight_grads(g) + input_grads(g[1:])
     return config["d_steps"] * d_step + g_step
 
 
@@ -169,6 +182,15 @@ def time_reference(preset, warmup, steps, threads, env):
     output, rss = run_measured(command, env)
     result = last_json_line(output)
     return {"steps_per_s": result["steps_per_s"], "peak_rss_mb": rss, "last_metrics": result["last_metrics"]}
+
+
+def measure_gemm_ceiling(config, plan, threads, env):
+    """bench/gemm_ceiling.py on the products of one step of `config`: the GFLOP/s of its matrix
+    products alone, back to back, with the same threads as the training run."""
+    command = [PYTHON, REPO / "bench" / "gemm_ceiling.py", "--products", json.dumps(step_products(config))]
+    command += ["--repeats", str(plan.ceiling_repeats), "--threads", str(threads)]
+    output, _ = run_measured(command, env)
+    return last_json_line(output)
 
 
 def measure_sgemm(plan, threads, env):
@@ -212,6 +234,8 @@ def compare_preset(preset, plan, threads, blas_threads, env, peak):
     same = all(gantry["last_metrics"][key] == python["last_metrics"][key] for key in GAME_METRICS)
     if not same:
         log(f"{preset}: warning: the reference's metrics differ from gantry's; check bench/reference.py")
+    ceiling = measure_gemm_ceiling(gantry["config"], plan, threads, env)
+    log(f"{preset}: the step's matrix products alone {ceiling['gflops']:.1f} GFLOP/s")
     bf16 = None
     if has_bf16_instructions():
         bf16 = time_gantry(preset, warmup, steps, threads, env, [f"blas_threads={blas}", "precision=bf16"])
@@ -226,6 +250,9 @@ def compare_preset(preset, plan, threads, blas_threads, env, peak):
         "flops_per_step": gantry["flops_per_step"],
         "gantry_gflops": gflops,
         "peak_fraction": gflops / peak,
+        "gemm_ceiling_gflops": ceiling["gflops"],
+        "gemm_ceiling_peak_fraction": ceiling["gflops"] / peak,
+        "ceiling_fraction": gflops / ceiling["gflops"],
         "gantry_peak_rss_mb": gantry["peak_rss_mb"],
         "python_peak_rss_mb": python["peak_rss_mb"],
         "same_metrics": same,
