@@ -157,9 +157,9 @@ TEST(MlpTest, MaxoutKernelMatchesTheStridedMaxIncludingTiesAndNaN) {
   Maxout maxout(4, 3, 4);
   torch::manual_seed(5);
   auto y = torch::randn({6, 12});
-  y[0].fill_(0.5);                                    // all pieces tied: the first wins
+  y[0].fill_(0.5);                                                  // all pieces tied: the first wins
   y[1].slice(0, 4, 8).copy_(torch::tensor({1.0, 2.0, 2.0, -1.0}));  // a tie for the max
-  y[2][9] = std::nan("");                             // a NaN wins its unit
+  y[2][9] = std::nan("");                                           // a NaN wins its unit
   y.requires_grad_();
   auto fast = maxout->activate(y);
   auto reference = std::get<0>(y.view({6, 3, 4}).max(2));

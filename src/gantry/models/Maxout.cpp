@@ -72,13 +72,10 @@ MaxoutImpl::MaxoutImpl(int64_t inFeatures, int64_t units, int64_t pieces)
 
 void MaxoutImpl::reset() { linear = register_module("linear", torch::nn::Linear(inFeatures_, units_ * pieces_)); }
 
-torch::Tensor MaxoutImpl::forward(const torch::Tensor& x) {
-  return activate(linear(x));
-}
+torch::Tensor MaxoutImpl::forward(const torch::Tensor& x) { return activate(linear(x)); }
 
 torch::Tensor MaxoutImpl::activate(const torch::Tensor& y) const {
-  if (y.device().is_cpu() && y.scalar_type() == torch::kFloat32 && y.dim() == 2 && y.is_contiguous() &&
-      pieces_ <= 256)
+  if (y.device().is_cpu() && y.scalar_type() == torch::kFloat32 && y.dim() == 2 && y.is_contiguous() && pieces_ <= 256)
     return MaxOverPieces::apply(y, pieces_);
   return std::get<0>(y.view({y.size(0), units_, pieces_}).max(2));
 }

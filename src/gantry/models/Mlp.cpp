@@ -97,7 +97,7 @@ std::vector<torch::Tensor> MlpDiscriminator::dropoutNoise(int64_t n, const torch
     // ATen's dropout for p = 1 - keep: bernoulli_(1 - p), then div_(1 - p).
     const double p = 1.0 - keep;
     noise.push_back(keep < 1.0 && is_training() ? torch::empty({n, in}, options).bernoulli_(1 - p).div_(1 - p)
-                                                 : torch::Tensor());
+                                                : torch::Tensor());
   };
   for (int64_t width : options_.hidden()) {
     draw();
