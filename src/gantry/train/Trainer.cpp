@@ -86,7 +86,12 @@ Trainer::DiscriminatorPass Trainer::discriminatorPass(const torch::Tensor& real,
   // one over the concatenated halves: a single pass sums D's weight gradients
   // in another order, and the toy games are chaotic enough that this rounding
   // changes where ring8 ends up (seed 1: 83% instead of 96% high quality).
-  std::tie(pass.realLogits, pass.fakeLogits) = discriminator_->forwardPair(realInput, fakeInput);
+  // With a penalty, D's weight gradient has a third term from the penalty's
+  // own D pass, and a shared pass would change the order autograd adds the
+  // three in: there the plain passes keep every run's arithmetic as it was.
+  std::tie(pass.realLogits, pass.fakeLogits) = options_.penalties.empty()
+                                                   ? discriminator_->forwardPair(realInput, fakeInput)
+                                                   : discriminator_->Discriminator::forwardPair(realInput, fakeInput);
   pass.realLogits = pass.realLogits.to(torch::kFloat32);
   pass.fakeLogits = pass.fakeLogits.to(torch::kFloat32);
   pass.loss = objective_->discriminatorLoss(pass.realLogits, pass.fakeLogits);
