@@ -137,11 +137,12 @@ def step_products(config):
         return [["weight_grad", n, i, o] for i, o in shapes]
 
     d_backward = weight_grads(d) + input_grads(d[1:])
+    g_backward = weight_grads(g) + input_grads(g[1:])
     d_step = forward(g) + 2 * forward(d) + 2 * d_backward
     if config["update"] == "simultaneous":
-        both = forward(g) + 2 * forward(d) + 2 * d_backward + input_grads(d) + weight_grads(g) + input_grads(g[1:])
+        both = forward(g) + 2 * forward(d) + 2 * d_backward + input_grads(d) + g_backward
         return (config["d_steps"] - 1) * d_step + both
-    g_step = forward(g) + forward(d) + input_grads(d) + weight_grads(g) + input_grads(g[1:])
+    g_step = forward(g) + forward(d) + input_grads(d) + g_backward
     return config["d_steps"] * d_step + g_step
 
 
