@@ -2,6 +2,8 @@
 #include "gantry/models/Maxout.h"
 #include "gantry/models/Mlp.h"
 
+#include "TestOverlap.h"
+
 #include <gtest/gtest.h>
 #include <torch/torch.h>
 
@@ -151,6 +153,49 @@ TEST(MlpTest, ForwardPairIsBitForBitTwoForwardsWithLeakyReLU) {
   MlpDiscriminator d(MlpDiscriminatorOptions({2}).hidden({128, 128, 128}).activation(Activation::LeakyReLU));
   torch::manual_seed(4);
   expectPairMatchesTwoForwards(d, torch::randn({128, 2}), torch::randn({128, 2}));
+}
+
+TEST(MlpTest, OverlappedForwardPairIsBitForBitTwoForwards) {
+  // With a core free, forwardPair runs each batch's chain on its own thread
+  // (pairedMlp; maxout keeps the layer-by-layer pass, its products overlapped).
+  gantry::test::OverlapScope on(true);
+  for (auto activation : {Activation::LeakyReLU, Activation::ReLU, Activation::Maxout}) {
+    SCOPED_TRACE(activationName(activation));
+    MlpDiscriminator d(MlpDiscriminatorOptions({2})
+                           .hidden({128, 128, 128})
+                           .activation(activation)
+                           .maxout_pieces(3)
+                           .input_keep(0.9)
+                           .hidden_keep(0.5));
+    torch::manual_seed(4);
+    expectPairMatchesTwoForwards(d, torch::randn({128, 2}), torch::randn({128, 2}));
+  }
+}
+
+TEST(MlpTest, OverlappedGeneratorGradientsAreBitForBitThePlainOnes) {
+  MlpGenerator g(MlpGeneratorOptions(2, {2}).hidden({128, 128, 128}));
+  torch::manual_seed(6);
+  auto z = torch::randn({128, 2});
+  auto upstream = torch::randn({128, 2});
+  auto gradients = [&](bool overlap) {
+    gantry::test::OverlapScope scope(overlap);
+    auto params = g.parameters();
+    return torch::autograd::grad({(g.forward(z) * upstream).sum()}, params);
+  };
+  auto overlappedGrads = gradients(true);
+  auto serialGrads = gradients(false);
+  // And against LibTorch's own Linear modules' autograd.
+  auto h = z;
+  auto params = g.parameters();  // hidden.0.weight, hidden.0.bias, ..., output.weight, output.bias
+  for (size_t i = 0; i + 2 < params.size(); i += 2)
+    h = torch::relu(torch::nn::functional::linear(h, params[i], params[i + 1]));
+  auto out = torch::nn::functional::linear(h, params[params.size() - 2], params.back());
+  auto plain = torch::autograd::grad({(out * upstream).sum()}, params);
+  ASSERT_EQ(overlappedGrads.size(), plain.size());
+  for (size_t i = 0; i < plain.size(); ++i) {
+    EXPECT_TRUE(torch::equal(overlappedGrads[i], plain[i])) << "parameter " << i;
+    EXPECT_TRUE(torch::equal(serialGrads[i], plain[i])) << "parameter " << i;
+  }
 }
 
 TEST(MlpTest, MaxoutKernelMatchesTheStridedMaxIncludingTiesAndNaN) {

@@ -1,5 +1,7 @@
 #include "gantry/models/PairedLinear.h"
 
+#include "TestOverlap.h"
+
 #include <gtest/gtest.h>
 #include <torch/torch.h>
 
@@ -74,4 +76,38 @@ TEST(PairedLinearTest, SupportsSecondOrderGradients) {
                           torch::nn::functional::linear(l.second, l.weight, l.bias));
   EXPECT_GT(paired.abs().sum().item<double>(), 0.0);
   EXPECT_TRUE(torch::allclose(paired, separate, 1e-6, 1e-5));
+}
+
+TEST(PairedLinearTest, OverlappedProductsGiveTheSameBits) {
+  gantry::test::OverlapScope on(true);
+  auto l = randomLayer(128, 128, 128);
+  auto [a, b] = pairedLinear(l.first, l.second, l.weight, l.bias);
+  auto a2 = torch::nn::functional::linear(l.first, l.weight, l.bias);
+  auto b2 = torch::nn::functional::linear(l.second, l.weight, l.bias);
+  EXPECT_TRUE(torch::equal(a, a2));
+  EXPECT_TRUE(torch::equal(b, b2));
+  auto upstreamA = torch::randn_like(a), upstreamB = torch::randn_like(b);
+  std::vector<torch::Tensor> inputs{l.first, l.second, l.weight, l.bias};
+  expectIdentical(torch::autograd::grad({(a * upstreamA).sum() + (b * upstreamB).sum()}, inputs),
+                  torch::autograd::grad({(a2 * upstreamA).sum() + (b2 * upstreamB).sum()}, inputs));
+}
+
+TEST(PairedLinearTest, OverlappedLinearIsBitForBitLinear) {
+  for (bool overlap : {false, true}) {
+    gantry::test::OverlapScope scope(overlap);
+    auto l = randomLayer(128, 100, 120);
+    auto y = overlappedLinear(l.first, l.weight, l.bias);
+    auto y2 = torch::nn::functional::linear(l.first, l.weight, l.bias);
+    EXPECT_TRUE(torch::equal(y, y2));
+    auto upstream = torch::randn_like(y);
+    std::vector<torch::Tensor> inputs{l.first, l.weight, l.bias};
+    expectIdentical(torch::autograd::grad({(y * upstream).sum()}, inputs),
+                    torch::autograd::grad({(y2 * upstream).sum()}, inputs));
+    // The first layer of G: its input (noise) needs no gradient.
+    auto z = l.second.detach();
+    std::vector<torch::Tensor> parameters{l.weight, l.bias};
+    expectIdentical(
+        torch::autograd::grad({overlappedLinear(z, l.weight, l.bias).pow(2).sum()}, parameters),
+        torch::autograd::grad({torch::nn::functional::linear(z, l.weight, l.bias).pow(2).sum()}, parameters));
+  }
 }

@@ -7,6 +7,7 @@
 #include "gantry/core/AtomicFile.h"
 #include "gantry/core/Blas.h"
 #include "gantry/core/Error.h"
+#include "gantry/core/Overlap.h"
 #include "gantry/eval/EvalCallback.h"
 #include "gantry/io/Npy.h"
 #include "gantry/io/Png.h"
@@ -252,6 +253,7 @@ void printInfo(const std::string& preset, const std::vector<std::string>& assign
   }
   for (const auto& path : blas) std::cout << "BLAS: " << path << "\n";
   if (int threads = blasThreads()) std::cout << "OpenBLAS threads: " << threads << "\n";
+  std::cout << "overlapped products: " << (overlapEnabled() ? "on" : "off") << "\n";
   std::cout << at::get_parallel_info();
 }
 

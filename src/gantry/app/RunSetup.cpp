@@ -2,6 +2,7 @@
 
 #include "gantry/core/Blas.h"
 #include "gantry/core/Error.h"
+#include "gantry/core/Overlap.h"
 #include "gantry/data/BatchSource.h"
 #include "gantry/data/ImageFolder.h"
 #include "gantry/data/Mnist.h"
@@ -91,6 +92,8 @@ void applyThreads(const Config& config) {
     blas = largestMatrixProduct(config) < smallProduct ? 1 : hardwareThreads();
   }
   setBlasThreads(static_cast<int>(std::max<int64_t>(blas, 1)));
+  // The second thread needs a core OpenBLAS leaves free.
+  setOverlap(config.getBool("overlap") && blas == 1 && hardwareThreads() > 1);
 }
 
 std::filesystem::path defaultDataRoot() {

@@ -31,6 +31,9 @@ ConfigSchema buildSchema() {
   add("blas_threads", T::Int, int64_t{0},
       "OpenBLAS threads (0 = auto: 1 for small models, whose products are too small to share, else one per core)", {},
       0);
+  add("overlap", T::Bool, true,
+      "with one OpenBLAS thread on a multi-core CPU: run independent matrix products of a step (D on the real and "
+      "the generated batch, a layer's weight and input gradients) on a second thread; same results bit for bit");
   add("precision", T::String, std::string("float32"),
       "forward passes in float32, or bf16 (autocast: matrix products in bfloat16, fast on CPUs with AVX-512 BF16)",
       {"float32", "bf16"});
@@ -257,9 +260,10 @@ void applyPreset(Config& config, const std::string& name, const std::string& obj
 }
 
 bool isRunInvariantKey(const std::string& key) {
-  static const std::vector<std::string> keys = {
-      "steps",    "device",       "threads",    "blas_threads", "log_every",    "sample_every",   "checkpoint_every",
-      "data_dir", "sample_count", "eval_every", "eval_metrics", "eval_samples", "eval_classifier"};
+  static const std::vector<std::string> keys = {"steps",        "device",         "threads",      "blas_threads",
+                                                "overlap",      "log_every",      "sample_every", "checkpoint_every",
+                                                "data_dir",     "sample_count",   "eval_every",   "eval_metrics",
+                                                "eval_samples", "eval_classifier"};
   return std::find(keys.begin(), keys.end(), key) != keys.end();
 }
 

@@ -39,13 +39,34 @@ torch::Tensor applyActivation(Activation activation, const torch::Tensor& x) {
     case Activation::ReLU:
       return torch::relu(x);
     case Activation::LeakyReLU:
-      return torch::leaky_relu(x, 0.2);
+      return torch::leaky_relu(x, kLeakyReluSlope);
     case Activation::Tanh:
       return torch::tanh(x);
     case Activation::Sigmoid:
       return torch::sigmoid(x);
     case Activation::Identity:
       return x;
+    case Activation::Maxout:
+      break;
+  }
+  throw std::invalid_argument("maxout is a layer, not a pointwise activation");
+}
+
+torch::Tensor activationBackward(Activation activation, const torch::Tensor& grad, const torch::Tensor& input,
+                                 const torch::Tensor& output) {
+  // LibTorch 1.13's derivatives (tools/autograd/derivatives.yaml), so that
+  // the values are those autograd computes for applyActivation.
+  switch (activation) {
+    case Activation::ReLU:
+      return at::threshold_backward(grad, output, 0);
+    case Activation::LeakyReLU:
+      return at::leaky_relu_backward(grad, input, kLeakyReluSlope, /*self_is_result=*/false);
+    case Activation::Tanh:
+      return at::tanh_backward(grad, output);
+    case Activation::Sigmoid:
+      return at::sigmoid_backward(grad, output);
+    case Activation::Identity:
+      return grad;
     case Activation::Maxout:
       break;
   }

@@ -1,6 +1,8 @@
 #include "gantry/models/Mlp.h"
 
+#include "gantry/core/Overlap.h"
 #include "gantry/models/PairedLinear.h"
+#include "gantry/models/PairedMlp.h"
 
 #include <ATen/autocast_mode.h>
 #include <torch/torch.h>
@@ -54,8 +56,15 @@ MlpGenerator::MlpGenerator(MlpGeneratorOptions options) : options_(std::move(opt
 
 torch::Tensor MlpGenerator::forward(const torch::Tensor& z) {
   auto h = z;
-  for (const auto& layer : *hidden_) h = hiddenForward(layer, options_.activation(), h);
-  auto out = applyActivation(options_.output_activation(), output_(h));
+  for (const auto& layer : *hidden_) {
+    if (options_.activation() == Activation::Maxout) {
+      h = layer->as<MaxoutImpl>()->forward(h);
+    } else {
+      const auto& linear = *layer->as<torch::nn::LinearImpl>();
+      h = applyActivation(options_.activation(), overlappedLinear(h, linear.weight, linear.bias));
+    }
+  }
+  auto out = applyActivation(options_.output_activation(), overlappedLinear(h, output_->weight, output_->bias));
   std::vector<int64_t> shape{z.size(0)};
   shape.insert(shape.end(), options_.output_shape().begin(), options_.output_shape().end());
   return out.view(shape);
@@ -117,6 +126,20 @@ std::pair<torch::Tensor, torch::Tensor> MlpDiscriminator::forwardPair(const torc
   auto f = fake.reshape({fake.size(0), -1});
   const auto realNoise = dropoutNoise(r.size(0), r.options());
   const auto fakeNoise = dropoutNoise(f.size(0), f.options());
+  if (overlapEnabled() && options_.activation() != Activation::Maxout) {
+    // A second core is free: each batch's whole chain on its own thread.
+    MlpLayers layers;
+    layers.activation = options_.activation();
+    for (const auto& module : *hidden_) {
+      const auto& linear = *module->as<torch::nn::LinearImpl>();
+      layers.weights.push_back(linear.weight);
+      layers.biases.push_back(linear.bias);
+    }
+    layers.weights.push_back(output_->weight);
+    layers.biases.push_back(output_->bias);
+    std::tie(r, f) = pairedMlp(r, f, layers, realNoise, fakeNoise);
+    return {r.squeeze(1), f.squeeze(1)};
+  }
   auto layer = [&](size_t i, const torch::nn::LinearImpl& linear) {
     if (realNoise[i].defined()) r = r * realNoise[i];
     if (fakeNoise[i].defined()) f = f * fakeNoise[i];

@@ -1,5 +1,7 @@
 #include "gantry/models/PairedLinear.h"
 
+#include "gantry/core/Overlap.h"
+
 #include <ATen/ExpandUtils.h>
 #include <torch/torch.h>
 
@@ -10,15 +12,27 @@ namespace {
 using torch::autograd::AutogradContext;
 using torch::autograd::variable_list;
 
+torch::Tensor sumDefined(const torch::Tensor& a, const torch::Tensor& b) {
+  if (!a.defined()) return b;
+  if (!b.defined()) return a;
+  return a + b;
+}
+
 /// The gradients below follow LibTorch 1.13's own formulas for addmm(b, x, Wᵀ)
 /// (torch/csrc/autograd/FunctionsManual.cpp: mm_mat1_backward,
 /// mm_mat2_backward; the bias gradient is sum_to of the output gradient), so
-/// each value is computed by the same kernel on the same operands.
+/// each value is computed by the same kernel on the same operands. The input
+/// gradients and the parameter gradients are independent: with overlapping on, the real and
+/// the generated batch's products run on two threads
+/// (gantry/core/Overlap.h), each the same call as in two separate passes.
 struct PairedLinearFunction : public torch::autograd::Function<PairedLinearFunction> {
   static variable_list forward(AutogradContext* ctx, const torch::Tensor& first, const torch::Tensor& second,
                                const torch::Tensor& weight, const torch::Tensor& bias) {
     ctx->save_for_backward({first, second, weight, bias});
-    return {torch::nn::functional::linear(first, weight, bias), torch::nn::functional::linear(second, weight, bias)};
+    torch::Tensor firstOut, secondOut;
+    overlapped([&] { secondOut = torch::nn::functional::linear(second, weight, bias); },
+               [&] { firstOut = torch::nn::functional::linear(first, weight, bias); });
+    return {firstOut, secondOut};
   }
 
   static variable_list backward(AutogradContext* ctx, variable_list grads) {
@@ -26,21 +40,76 @@ struct PairedLinearFunction : public torch::autograd::Function<PairedLinearFunct
     const auto &first = saved[0], &second = saved[1], &weight = saved[2], &bias = saved[3];
     const auto &gradFirst = grads[0], &gradSecond = grads[1];
     torch::Tensor dFirst, dSecond, dWeight, dBias;
-    if (ctx->needs_input_grad(0) && gradFirst.defined()) dFirst = gradFirst.mm(weight);
-    if (ctx->needs_input_grad(1) && gradSecond.defined()) dSecond = gradSecond.mm(weight);
-    if (ctx->needs_input_grad(2)) {
-      if (gradFirst.defined()) dWeight = gradFirst.t().mm(first);
-      if (gradSecond.defined())
-        dWeight = dWeight.defined() ? dWeight.addmm_(gradSecond.t(), second) : gradSecond.t().mm(second);
-    }
-    if (bias.defined() && ctx->needs_input_grad(3)) {
-      if (gradFirst.defined()) dBias = at::sum_to(gradFirst, bias.sizes());
-      if (gradSecond.defined()) {
-        auto term = at::sum_to(gradSecond, bias.sizes());
-        dBias = dBias.defined() ? dBias + term : term;
+    const bool weightNeeded = ctx->needs_input_grad(2);
+    if (overlapEnabled() && !torch::GradMode::is_enabled()) {
+      // Each batch's products on its own thread: its input gradient and its
+      // term of the weight gradient, then the two terms added as autograd
+      // adds them (floating-point addition commutes: the same bits).
+      torch::Tensor firstTerm, secondTerm;
+      auto firstProducts = [&] {
+        if (!gradFirst.defined()) return;
+        if (ctx->needs_input_grad(0)) dFirst = gradFirst.mm(weight);
+        if (weightNeeded) firstTerm = gradFirst.t().mm(first);
+      };
+      auto secondProducts = [&] {
+        if (!gradSecond.defined()) return;
+        if (ctx->needs_input_grad(1)) dSecond = gradSecond.mm(weight);
+        if (weightNeeded) secondTerm = gradSecond.t().mm(second);
+      };
+      overlapped(secondProducts, firstProducts);
+      if (weightNeeded) dWeight = sumDefined(firstTerm, secondTerm);
+    } else {
+      // One thread: the second term accumulated into the first by the
+      // matrix multiply (beta = 1), which rounds as the addition does.
+      if (ctx->needs_input_grad(0) && gradFirst.defined()) dFirst = gradFirst.mm(weight);
+      if (ctx->needs_input_grad(1) && gradSecond.defined()) dSecond = gradSecond.mm(weight);
+      if (weightNeeded) {
+        if (gradFirst.defined()) dWeight = gradFirst.t().mm(first);
+        if (gradSecond.defined())
+          dWeight = dWeight.defined() ? dWeight.addmm_(gradSecond.t(), second) : gradSecond.t().mm(second);
       }
     }
+    if (bias.defined() && ctx->needs_input_grad(3)) {
+      torch::Tensor firstBias, secondBias;
+      if (gradFirst.defined()) firstBias = at::sum_to(gradFirst, bias.sizes());
+      if (gradSecond.defined()) secondBias = at::sum_to(gradSecond, bias.sizes());
+      dBias = sumDefined(firstBias, secondBias);
+    }
     return {dFirst, dSecond, dWeight, dBias};
+  }
+};
+
+/// pairedLinear's single-batch form: addmm's gradients, with the input's
+/// computed beside the parameters'.
+struct OverlappedLinearFunction : public torch::autograd::Function<OverlappedLinearFunction> {
+  static torch::Tensor forward(AutogradContext* ctx, const torch::Tensor& input, const torch::Tensor& weight,
+                               const torch::Tensor& bias) {
+    ctx->save_for_backward({input, weight, bias});
+    return torch::nn::functional::linear(input, weight, bias);
+  }
+
+  static variable_list backward(AutogradContext* ctx, variable_list grads) {
+    auto saved = ctx->get_saved_variables();
+    const auto &input = saved[0], &weight = saved[1], &bias = saved[2];
+    const auto& grad = grads[0];
+    torch::Tensor dInput, dWeight, dBias;
+    if (!grad.defined()) return {dInput, dWeight, dBias};
+    // The weight's product on the helper, the input's and the bias's sum
+    // (about as long together) on the caller.
+    auto weightGradient = [&] {
+      if (ctx->needs_input_grad(1)) dWeight = grad.t().mm(input);
+    };
+    auto otherGradients = [&] {
+      if (ctx->needs_input_grad(0)) dInput = grad.mm(weight);
+      if (bias.defined() && ctx->needs_input_grad(2)) dBias = at::sum_to(grad, bias.sizes());
+    };
+    if (ctx->needs_input_grad(0))
+      overlapped(weightGradient, otherGradients);
+    else {
+      weightGradient();
+      otherGradients();
+    }
+    return {dInput, dWeight, dBias};
   }
 };
 
@@ -51,6 +120,11 @@ std::pair<torch::Tensor, torch::Tensor> pairedLinear(const torch::Tensor& first,
   TORCH_CHECK(first.dim() == 2 && second.dim() == 2, "pairedLinear expects 2-D inputs");
   auto outputs = PairedLinearFunction::apply(first, second, weight, bias);
   return {outputs[0], outputs[1]};
+}
+
+torch::Tensor overlappedLinear(const torch::Tensor& input, const torch::Tensor& weight, const torch::Tensor& bias) {
+  TORCH_CHECK(input.dim() == 2, "overlappedLinear expects a 2-D input");
+  return OverlappedLinearFunction::apply(input, weight, bias);
 }
 
 }  // namespace gantry::models

@@ -20,4 +20,9 @@ namespace gantry::models {
 std::pair<torch::Tensor, torch::Tensor> pairedLinear(const torch::Tensor& first, const torch::Tensor& second,
                                                      const torch::Tensor& weight, const torch::Tensor& bias);
 
+/// torch::nn::functional::linear on a 2-D input, same values and gradients
+/// bit for bit, whose backward computes the input's gradient beside the
+/// weight's and bias's (gantry/core/Overlap.h) instead of after them.
+torch::Tensor overlappedLinear(const torch::Tensor& input, const torch::Tensor& weight, const torch::Tensor& bias);
+
 }  // namespace gantry::models

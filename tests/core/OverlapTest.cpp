@@ -1,0 +1,104 @@
+#include "gantry/core/Overlap.h"
+
+#include "TestOverlap.h"
+
+#include <gtest/gtest.h>
+#include <torch/torch.h>
+
+#include <stdexcept>
+#include <thread>
+
+using gantry::overlapped;
+using gantry::test::OverlapScope;
+
+TEST(OverlapTest, RunsTheSideTaskOnAnotherThreadBesideTheCallersTask) {
+  OverlapScope on(true);
+  torch::NoGradGuard noGrad;
+  std::thread::id sideThread, mainThread;
+  int sideRuns = 0, mainRuns = 0;
+  for (int i = 0; i < 3; ++i)
+    overlapped(
+        [&] {
+          sideThread = std::this_thread::get_id();
+          ++sideRuns;
+        },
+        [&] {
+          mainThread = std::this_thread::get_id();
+          ++mainRuns;
+        });
+  EXPECT_EQ(sideRuns, 3);
+  EXPECT_EQ(mainRuns, 3);
+  EXPECT_EQ(mainThread, std::this_thread::get_id());
+  EXPECT_NE(sideThread, std::this_thread::get_id());
+}
+
+TEST(OverlapTest, RunsBothOnTheCallerWhenOffOrWhileGradientsAreRecorded) {
+  std::thread::id sideThread;
+  auto side = [&] { sideThread = std::this_thread::get_id(); };
+  {
+    OverlapScope off(false);
+    torch::NoGradGuard noGrad;
+    overlapped(side, [] {});
+    EXPECT_EQ(sideThread, std::this_thread::get_id());
+  }
+  {
+    // Recording: a graph built on another thread would change autograd's order.
+    OverlapScope on(true);
+    torch::AutoGradMode recording(true);
+    sideThread = {};
+    overlapped(side, [] {});
+    EXPECT_EQ(sideThread, std::this_thread::get_id());
+  }
+}
+
+TEST(OverlapTest, NestedCallsRunSeriallyWhereTheyAre) {
+  OverlapScope on(true);
+  torch::NoGradGuard noGrad;
+  const auto caller = std::this_thread::get_id();
+  std::thread::id helper, innerOfSide, innerOfMain;
+  overlapped(
+      [&] {
+        helper = std::this_thread::get_id();
+        overlapped([&] { innerOfSide = std::this_thread::get_id(); }, [] {});
+      },
+      [&] { overlapped([&] { innerOfMain = std::this_thread::get_id(); }, [] {}); });
+  EXPECT_NE(helper, caller);
+  EXPECT_EQ(innerOfSide, helper);
+  EXPECT_EQ(innerOfMain, caller);
+}
+
+TEST(OverlapTest, ExceptionsOfEitherTaskReachTheCaller) {
+  OverlapScope on(true);
+  torch::NoGradGuard noGrad;
+  bool mainRan = false;
+  EXPECT_THROW(overlapped([] { throw std::runtime_error("side failed"); }, [&] { mainRan = true; }),
+               std::runtime_error);
+  EXPECT_TRUE(mainRan);
+  bool sideRan = false;
+  try {
+    overlapped([&] { sideRan = true; }, [] { throw std::invalid_argument("main failed"); });
+    ADD_FAILURE() << "no exception";
+  } catch (const std::invalid_argument& e) {
+    EXPECT_STREQ(e.what(), "main failed");
+  }
+  EXPECT_TRUE(sideRan) << "the caller must wait for the side task even when its own task throws";
+  // The helper still works afterwards.
+  int value = 0;
+  overlapped([&] { value += 1; }, [&] { value += 10; });
+  EXPECT_EQ(value, 11);
+}
+
+TEST(OverlapTest, MatrixProductsOnBothThreadsGiveTheSerialBits) {
+  torch::NoGradGuard noGrad;
+  torch::manual_seed(1);
+  auto a = torch::randn({128, 128}), b = torch::randn({128, 128}), c = torch::randn({64, 128});
+  torch::Tensor x, y, x2, y2;
+  {
+    OverlapScope on(true);
+    overlapped([&] { x = a.mm(b); }, [&] { y = c.mm(b.t()); });
+  }
+  x2 = a.mm(b);
+  y2 = c.mm(b.t());
+  EXPECT_TRUE(torch::equal(x, x2));
+  EXPECT_TRUE(torch::equal(y, y2));
+}
