@@ -8,11 +8,13 @@ and layer widths grow. Writes one JSON report.
 """
 
 import argparse
+import dataclasses
 import datetime
 import json
 import math
 import os
 import platform
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -33,17 +35,19 @@ GAME_METRICS = ["d_loss", "g_loss", "d_real", "d_fake", "value"]
 
 @dataclass
 class Plan:
-    """Step counts: (warm-up, timed) per preset and per scaling point; sgemm size and repeats."""
+    """Step counts: (warm-up, timed) per preset and per scaling point; sgemm size and repeats;
+    rounds of the gantry/PyTorch comparison (each round runs both, one after the other)."""
 
     preset_steps: dict
     scaling_steps: tuple
     sgemm_size: int
     sgemm_repeats: int
     ceiling_repeats: int
+    rounds: int
 
 
-FULL = Plan({"mnist-mlp": (100, 1000), "ring8": (200, 3000)}, (20, 200), 4096, 5, 50)
-QUICK = Plan({"mnist-mlp": (10, 30), "ring8": (20, 200)}, (5, 15), 1024, 3, 3)
+FULL = Plan({"mnist-mlp": (100, 1000), "ring8": (200, 3000)}, (20, 200), 4096, 5, 50, 3)
+QUICK = Plan({"mnist-mlp": (10, 30), "ring8": (20, 200)}, (5, 15), 1024, 3, 3, 1)
 
 
 def log(message):
@@ -224,15 +228,28 @@ def compare_preset(preset, plan, threads, blas_threads, env, peak):
     warmup, steps = plan.preset_steps[preset]
     blas = blas_threads or gantry_blas_threads(preset)
     env = {**env, "OPENBLAS_NUM_THREADS": str(blas)}
-    log(f"{preset}: gantry, {warmup} warm-up + {steps} timed steps")
-    gantry = time_gantry(preset, warmup, steps, threads, env, [f"blas_threads={blas}"])
-    log(f"{preset}: gantry {gantry['steps_per_s']:.1f} steps/s; now the PyTorch reference")
-    python = time_reference(preset, warmup, steps, threads, env)
-    log(f"{preset}: PyTorch reference {python['steps_per_s']:.1f} steps/s")
+    # Interleaved rounds, medians: this machine's speed drifts by ±15% over minutes, and each
+    # round exposes both programs to the same conditions.
+    gantry_runs, python_runs = [], []
+    for round_ in range(1, plan.rounds + 1):
+        log(f"{preset}: round {round_}/{plan.rounds}: gantry, {warmup} warm-up + {steps} timed steps")
+        gantry_runs.append(time_gantry(preset, warmup, steps, threads, env, [f"blas_threads={blas}"]))
+        log(f"{preset}: gantry {gantry_runs[-1]['steps_per_s']:.1f} steps/s; now the PyTorch reference")
+        python_runs.append(time_reference(preset, warmup, steps, threads, env))
+        log(f"{preset}: PyTorch reference {python_runs[-1]['steps_per_s']:.1f} steps/s")
+    gantry_speeds = [run["steps_per_s"] for run in gantry_runs]
+    python_speeds = [run["steps_per_s"] for run in python_runs]
+    gantry = {**gantry_runs[0], "steps_per_s": statistics.median(gantry_speeds)}
+    python = {"steps_per_s": statistics.median(python_speeds)}
     gflops = gantry["flops_per_step"] * gantry["steps_per_s"] / 1e9
     # Same seed, same ops, same RNG draws in the same order: the two runs' last metrics lines
     # agree to the bit unless the reference no longer mirrors gantry's trainer.
-    same = all(gantry["last_metrics"][key] == python["last_metrics"][key] for key in GAME_METRICS)
+    same = all(
+        g["last_metrics"][key] == p["last_metrics"][key]
+        for g in gantry_runs
+        for p in python_runs
+        for key in GAME_METRICS
+    )
     if not same:
         log(f"{preset}: warning: the reference's metrics differ from gantry's; check bench/reference.py")
     ceiling = measure_gemm_ceiling(gantry["config"], plan, threads, env)
@@ -245,17 +262,21 @@ def compare_preset(preset, plan, threads, blas_threads, env, peak):
         "openblas_threads": blas,
         "warmup_steps": warmup,
         "timed_steps": steps,
+        "rounds": plan.rounds,
         "gantry_steps_per_s": gantry["steps_per_s"],
         "python_steps_per_s": python["steps_per_s"],
         "ratio": gantry["steps_per_s"] / python["steps_per_s"],
+        "gantry_steps_per_s_runs": gantry_speeds,
+        "python_steps_per_s_runs": python_speeds,
+        "ratio_runs": [g / p for g, p in zip(gantry_speeds, python_speeds)],
         "flops_per_step": gantry["flops_per_step"],
         "gantry_gflops": gflops,
         "peak_fraction": gflops / peak,
         "gemm_ceiling_gflops": ceiling["gflops"],
         "gemm_ceiling_peak_fraction": ceiling["gflops"] / peak,
         "ceiling_fraction": gflops / ceiling["gflops"],
-        "gantry_peak_rss_mb": gantry["peak_rss_mb"],
-        "python_peak_rss_mb": python["peak_rss_mb"],
+        "gantry_peak_rss_mb": max(run["peak_rss_mb"] for run in gantry_runs),
+        "python_peak_rss_mb": max(run["peak_rss_mb"] for run in python_runs),
         "same_metrics": same,
     }
     if bf16:
@@ -369,10 +390,15 @@ def main():
         help="OpenBLAS threads for both sides of every comparison (default: what gantry picks for "
         "each preset, `gantry info --preset P`); the sgemm peak and the scaling points use all cores",
     )
+    parser.add_argument(
+        "--rounds", type=int, default=0, help="rounds of each gantry/PyTorch comparison (default: 3; --quick: 1)"
+    )
     args = parser.parse_args()
 
     prepare(build=not args.no_build)
     plan = QUICK if args.quick else FULL
+    if args.rounds > 0:
+        plan = dataclasses.replace(plan, rounds=args.rounds)
     all_cores = len(os.sched_getaffinity(0))
     env = {**os.environ, "OPENBLAS_NUM_THREADS": str(args.blas_threads or all_cores)}
     report = {

@@ -32,22 +32,32 @@ TEST(OverlapTest, RunsTheSideTaskOnAnotherThreadBesideTheCallersTask) {
   EXPECT_NE(sideThread, std::this_thread::get_id());
 }
 
-TEST(OverlapTest, RunsBothOnTheCallerWhenOffOrWhileGradientsAreRecorded) {
+TEST(OverlapTest, RunsBothOnTheCallerWhenOff) {
+  OverlapScope off(false);
   std::thread::id sideThread;
-  auto side = [&] { sideThread = std::this_thread::get_id(); };
-  {
-    OverlapScope off(false);
-    torch::NoGradGuard noGrad;
-    overlapped(side, [] {});
-    EXPECT_EQ(sideThread, std::this_thread::get_id());
-  }
-  {
-    // Recording: a graph built on another thread would change autograd's order.
-    OverlapScope on(true);
+  overlapped([&] { sideThread = std::this_thread::get_id(); }, [] {});
+  EXPECT_EQ(sideThread, std::this_thread::get_id());
+}
+
+TEST(OverlapTest, TheSideTaskNeverRecordsGradients) {
+  // A graph built on another thread would change autograd's order; the
+  // caller's own task records as usual.
+  for (bool on : {true, false}) {
+    OverlapScope scope(on);
     torch::AutoGradMode recording(true);
-    sideThread = {};
-    overlapped(side, [] {});
-    EXPECT_EQ(sideThread, std::this_thread::get_id());
+    auto w = torch::ones({2}, torch::requires_grad());
+    torch::Tensor sideResult, mainResult;
+    bool sideRecording = true;
+    overlapped(
+        [&] {
+          sideRecording = torch::GradMode::is_enabled();
+          sideResult = w * 2;
+        },
+        [&] { mainResult = w * 3; });
+    EXPECT_FALSE(sideRecording);
+    EXPECT_FALSE(sideResult.requires_grad());
+    EXPECT_TRUE(mainResult.requires_grad());
+    EXPECT_TRUE(torch::GradMode::is_enabled()) << "the caller's mode is left as it was";
   }
 }
 

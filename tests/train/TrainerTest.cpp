@@ -6,6 +6,7 @@
 #include <gtest/gtest.h>
 #include <torch/torch.h>
 
+#include "TestOverlap.h"
 #include "TestSupport.h"
 
 using gantry::Config;
@@ -75,6 +76,96 @@ TEST(TrainerTest, SimultaneousStepUsesGradientsAtTheOldParameters) {
     EXPECT_TRUE(torch::allclose(gp[i], g0[i] - 0.1 * gGrads[i], 1e-5, 1e-6)) << "generator parameter " << i;
   for (size_t i = 0; i < dp.size(); ++i)
     EXPECT_TRUE(torch::allclose(dp[i], d0[i] - 0.05 * dGrads[i], 1e-5, 1e-6)) << "discriminator parameter " << i;
+}
+
+TEST(TrainerTest, AlternatingGeneratorStepSeesTheUpdatedDiscriminator) {
+  // One alternating step with plain SGD: θ_D1 = θ_D0 - lr ∇_D L_D(θ_D0, θ_G0),
+  // then θ_G1 = θ_G0 - lr ∇_G L_G(θ_D1, θ_G0). D's update runs late (beside
+  // G's forward pass, see Trainer::besidePendingUpdate), but before G's
+  // gradient reads D; with overlap on, on another thread.
+  for (bool overlap : {false, true}) {
+    SCOPED_TRACE(overlap ? "overlapped" : "serial");
+    gantry::test::OverlapScope scope(overlap);
+    auto config = toyConfig("gaussian1d");
+    config.setAssignment("d_steps=1", "test");
+    config.setAssignment("optimizer=sgd", "test");
+    config.setAssignment("momentum=0", "test");
+    config.setAssignment("lr_decay=1", "test");
+    config.setAssignment("lr_g=0.1", "test");
+    config.setAssignment("lr_d=0.05", "test");
+    auto trainer = gantry::app::buildTrainer(config);
+    auto& g = trainer->generator();
+    auto& d = trainer->discriminator();
+    std::vector<torch::Tensor> g0, d0;
+    for (auto& p : g.parameters()) g0.push_back(p.detach().clone());
+    for (auto& p : d.parameters()) d0.push_back(p.detach().clone());
+
+    // Replay the draws: the real batch, D's noise, then G's noise.
+    const int64_t n = config.getInt("batch_size");
+    auto state = at::detail::getDefaultCPUGenerator().get_state();
+    auto real = gantry::app::toyDistribution(config)->sample(n);
+    auto zD = trainer->prior().sample(n);
+    auto zG = trainer->prior().sample(n);
+    auto objective = gantry::objectives::makeObjective("nonsaturating");
+    torch::Tensor fakeD;
+    {
+      torch::NoGradGuard noGrad;
+      fakeD = g.forward(zD);
+    }
+    auto dGrads =
+        torch::autograd::grad({objective->discriminatorLoss(d.forward(real), d.forward(fakeD))}, d.parameters());
+    std::vector<torch::Tensor> d1;
+    for (size_t i = 0; i < d0.size(); ++i) d1.push_back(d0[i] - 0.05 * dGrads[i]);
+    // G's loss through D at θ_D1: evaluate D with the updated weights.
+    auto dParams = d.parameters();
+    {
+      torch::NoGradGuard noGrad;
+      for (size_t i = 0; i < dParams.size(); ++i) dParams[i].copy_(d1[i]);
+    }
+    auto gGrads = torch::autograd::grad({objective->generatorLoss(d.forward(g.forward(zG)))}, g.parameters());
+    {
+      torch::NoGradGuard noGrad;
+      for (size_t i = 0; i < dParams.size(); ++i) dParams[i].copy_(d0[i]);
+    }
+    auto cpuGenerator = at::detail::getDefaultCPUGenerator();
+    cpuGenerator.set_state(state);
+
+    trainer->step();
+    auto gp = g.parameters();
+    auto dp = d.parameters();
+    for (size_t i = 0; i < dp.size(); ++i)
+      EXPECT_TRUE(torch::allclose(dp[i], d1[i], 1e-5, 1e-6)) << "discriminator parameter " << i;
+    for (size_t i = 0; i < gp.size(); ++i)
+      EXPECT_TRUE(torch::allclose(gp[i], g0[i] - 0.1 * gGrads[i], 1e-5, 1e-6)) << "generator parameter " << i;
+  }
+}
+
+TEST(TrainerTest, OverlappedTrainingIsBitForBitTheSerialOne) {
+  // Schedules where D's update waits for the next G forward pass (k = 2:
+  // also for the next D step's), the simultaneous update after a D step,
+  // dropout in D, and bf16 autocast (plain layers).
+  const std::vector<std::vector<std::string>> cases = {
+      {"d_steps=2", "d_hidden_keep=0.7"}, {"update=simultaneous", "d_steps=2"}, {"precision=bf16"}};
+  for (const auto& assignments : cases) {
+    SCOPED_TRACE(assignments.front());
+    auto train = [&](bool overlap) {
+      gantry::test::OverlapScope scope(overlap);
+      auto config = toyConfig("ring8");
+      for (const auto& a : assignments) config.setAssignment(a, "test");
+      torch::manual_seed(config.getInt("seed"));
+      auto trainer = gantry::app::buildTrainer(config);
+      gantry::train::StepStats stats;
+      for (int i = 0; i < 20; ++i) stats = trainer->step();
+      std::vector<torch::Tensor> state{stats.d_loss, stats.g_loss, stats.d_real, stats.d_fake, stats.value};
+      for (const auto& p : trainer->generator().parameters()) state.push_back(p.detach().clone());
+      for (const auto& p : trainer->discriminator().parameters()) state.push_back(p.detach().clone());
+      return state;
+    };
+    auto serial = train(false);
+    auto overlapped = train(true);
+    ASSERT_EQ(serial.size(), overlapped.size());
+    for (size_t i = 0; i < serial.size(); ++i) EXPECT_TRUE(torch::equal(serial[i], overlapped[i])) << "value " << i;
+  }
 }
 
 class TrainerPenaltyTest : public ::testing::TestWithParam<std::string> {};

@@ -106,10 +106,9 @@ void setOverlap(bool on) { enabled.store(on, std::memory_order_relaxed); }
 bool overlapEnabled() { return enabled.load(std::memory_order_relaxed); }
 
 void runOverlapped(void (*side)(void*), void* sideArg, void (*main)(void*), void* mainArg) {
-  // With gradient recording on, the side task would build graph on another
-  // thread (its sequence numbers, hence autograd's order, would change).
-  if (!overlapEnabled() || insideOverlap || c10::GradMode::is_enabled()) {
+  if (!overlapEnabled() || insideOverlap) {
     main(mainArg);
+    c10::AutoGradMode noGrad(false);  // as on the helper
     side(sideArg);
     return;
   }
@@ -117,6 +116,7 @@ void runOverlapped(void (*side)(void*), void* sideArg, void (*main)(void*), void
   std::unique_lock<std::mutex> lock(helper.user(), std::try_to_lock);
   if (!lock.owns_lock()) {
     main(mainArg);
+    c10::AutoGradMode noGrad(false);
     side(sideArg);
     return;
   }

@@ -16,12 +16,16 @@ namespace gantry {
 /// same single-threaded BLAS call, so the results are bit for bit those of
 /// running them one after the other.
 ///
+/// The side task always runs with gradient recording off, wherever it runs:
+/// a graph built on another thread would take that thread's sequence
+/// numbers, and so change the order of autograd's work. Give it work that
+/// records nothing (an optimizer step, products inside an autograd Function);
+/// the caller's task may record.
+///
 /// The helper spins briefly between tasks (a wake-up from sleep costs more
-/// than the products it would overlap) and then sleeps. It runs the work
-/// serially on the caller instead when overlapping is off, when gradient
-/// recording is on (inside an autograd Function's forward and a backward that
-/// builds no graph it is off), when called from inside overlapped work, or
-/// when another thread is using the helper.
+/// than the products it would overlap) and then sleeps. Both tasks run on
+/// the caller, main first, when overlapping is off, when called from inside
+/// overlapped work, or when another thread is using the helper.
 void runOverlapped(void (*side)(void*), void* sideArg, void (*main)(void*), void* mainArg);
 
 template <typename Side, typename Main>

@@ -55,16 +55,20 @@ MlpGenerator::MlpGenerator(MlpGeneratorOptions options) : options_(std::move(opt
 }
 
 torch::Tensor MlpGenerator::forward(const torch::Tensor& z) {
+  // overlappedLinear is an autograd Function, which autocast does not cast
+  // for: under autocast the layers run as LibTorch's own Linear.
+  const bool autocast = at::autocast::is_cpu_enabled() || at::autocast::is_enabled();
+  auto linear = [&](torch::nn::LinearImpl& layer, const torch::Tensor& x) {
+    return autocast ? layer.forward(x) : overlappedLinear(x, layer.weight, layer.bias);
+  };
   auto h = z;
   for (const auto& layer : *hidden_) {
-    if (options_.activation() == Activation::Maxout) {
+    if (options_.activation() == Activation::Maxout)
       h = layer->as<MaxoutImpl>()->forward(h);
-    } else {
-      const auto& linear = *layer->as<torch::nn::LinearImpl>();
-      h = applyActivation(options_.activation(), overlappedLinear(h, linear.weight, linear.bias));
-    }
+    else
+      h = applyActivation(options_.activation(), linear(*layer->as<torch::nn::LinearImpl>(), h));
   }
-  auto out = applyActivation(options_.output_activation(), overlappedLinear(h, output_->weight, output_->bias));
+  auto out = applyActivation(options_.output_activation(), linear(*output_, h));
   std::vector<int64_t> shape{z.size(0)};
   shape.insert(shape.end(), options_.output_shape().begin(), options_.output_shape().end());
   return out.view(shape);

@@ -103,7 +103,8 @@ struct OverlappedLinearFunction : public torch::autograd::Function<OverlappedLin
       if (ctx->needs_input_grad(0)) dInput = grad.mm(weight);
       if (bias.defined() && ctx->needs_input_grad(2)) dBias = at::sum_to(grad, bias.sizes());
     };
-    if (ctx->needs_input_grad(0))
+    // A backward that records (create_graph) keeps its graph on this thread.
+    if (ctx->needs_input_grad(0) && !torch::GradMode::is_enabled())
       overlapped(weightGradient, otherGradients);
     else {
       weightGradient();

@@ -1,5 +1,7 @@
 #include "gantry/train/Trainer.h"
 
+#include "gantry/core/Overlap.h"
+
 #include <ATen/CPUGeneratorImpl.h>
 #include <torch/torch.h>
 
@@ -109,33 +111,55 @@ void Trainer::updateDiscriminator() {
   objective_->constrainDiscriminator(*discriminator_);
 }
 
+void Trainer::besidePendingUpdate(const std::function<void()>& work) {
+  auto pending = std::move(pendingUpdate_);
+  pendingUpdate_ = nullptr;
+  if (pending)
+    overlapped(pending, work);
+  else
+    work();
+}
+
 void Trainer::discriminatorStep(StepStats& stats) {
-  options_.d_optimizer.apply(*dOptimizer_, steps_, completedEpochs());
+  // The schedule sees the epoch count before this batch is drawn.
+  const int64_t epochs = completedEpochs();
   auto real = data_->next();
+  torch::Tensor fake;
+  // G's forward pass does not read D: the previous D update runs beside it.
+  besidePendingUpdate([&] {
+    torch::NoGradGuard guard;
+    AutocastScope autocast(options_.precision, options_.device);
+    fake = generator_->forward(prior_.sample(options_.batch_size, torch::TensorOptions(options_.device)));
+  });
+  options_.d_optimizer.apply(*dOptimizer_, steps_, epochs);
   DiscriminatorPass pass;
   {
     AutocastScope autocast(options_.precision, options_.device);
-    torch::Tensor fake;
-    {
-      torch::NoGradGuard guard;
-      fake = generator_->forward(prior_.sample(options_.batch_size, torch::TensorOptions(options_.device)));
-    }
     pass = discriminatorPass(real, fake);
   }
   clearGradients(*dOptimizer_, dFlat_.get());
   pass.loss.backward();
-  updateDiscriminator();
-  recordDiscriminator(stats, pass);
+  // The update (and the statistics, which need only the logits) waits for
+  // the next G forward pass, to run beside it.
+  pendingUpdate_ = [this, pass, &stats] {
+    updateDiscriminator();
+    recordDiscriminator(stats, pass);
+  };
 }
 
 void Trainer::generatorStep(StepStats& stats) {
   options_.g_optimizer.apply(*gOptimizer_, steps_, completedEpochs());
-  FrozenParameters frozen(*discriminator_);
   auto z = prior_.sample(options_.batch_size, torch::TensorOptions(options_.device));
+  torch::Tensor generated;
+  besidePendingUpdate([&] {
+    AutocastScope autocast(options_.precision, options_.device);
+    generated = generator_->forward(z);
+  });
+  FrozenParameters frozen(*discriminator_);
   torch::Tensor gLoss;
   {
     AutocastScope autocast(options_.precision, options_.device);
-    auto fake = options_.instance_noise.apply(generator_->forward(z), steps_);
+    auto fake = options_.instance_noise.apply(generated, steps_);
     gLoss = objective_->generatorLoss(discriminator_->forward(fake).to(torch::kFloat32));
   }
   clearGradients(*gOptimizer_, gFlat_.get());
@@ -145,6 +169,7 @@ void Trainer::generatorStep(StepStats& stats) {
 }
 
 void Trainer::simultaneousStep(StepStats& stats) {
+  besidePendingUpdate([] {});  // before the schedule changes D's rate
   options_.d_optimizer.apply(*dOptimizer_, steps_, completedEpochs());
   options_.g_optimizer.apply(*gOptimizer_, steps_, completedEpochs());
   auto real = data_->next();
@@ -178,6 +203,7 @@ StepStats Trainer::step() {
     simultaneousStep(stats);
   else
     generatorStep(stats);
+  besidePendingUpdate([] {});  // none is left by the steps above; callbacks must see D updated
   ++steps_;
   return stats;
 }

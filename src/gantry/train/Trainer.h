@@ -13,6 +13,7 @@
 #include <torch/serialize/archive.h>
 
 #include <atomic>
+#include <functional>
 #include <memory>
 #include <string>
 #include <vector>
@@ -109,6 +110,9 @@ class Trainer {
   };
   DiscriminatorPass discriminatorPass(const torch::Tensor& real, const torch::Tensor& fake);
   void updateDiscriminator();
+  /// Runs `work` (which must not read D's parameters) beside the pending D
+  /// update, if any (gantry/core/Overlap.h), and clears it.
+  void besidePendingUpdate(const std::function<void()>& work);
   void discriminatorStep(StepStats& stats);
   void simultaneousStep(StepStats& stats);
   void generatorStep(StepStats& stats);
@@ -130,6 +134,9 @@ class Trainer {
   std::unique_ptr<torch::optim::Optimizer> dOptimizer_;
   int64_t steps_ = 0;
   const std::atomic<bool>* stopFlag_ = nullptr;
+  // D's optimizer step and statistics after its last backward pass, left to
+  // run beside the next G forward pass; always done by the end of step().
+  std::function<void()> pendingUpdate_;
 };
 
 }  // namespace gantry::train
