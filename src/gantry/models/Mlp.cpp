@@ -1,6 +1,7 @@
 #include "gantry/models/Mlp.h"
 
 #include "gantry/core/Overlap.h"
+#include "gantry/models/DropoutNoise.h"
 #include "gantry/models/PairedLinear.h"
 #include "gantry/models/PairedMlp.h"
 
@@ -109,8 +110,7 @@ std::vector<torch::Tensor> MlpDiscriminator::dropoutNoise(int64_t n, const torch
   auto draw = [&] {
     // ATen's dropout for p = 1 - keep: bernoulli_(1 - p), then div_(1 - p).
     const double p = 1.0 - keep;
-    noise.push_back(keep < 1.0 && is_training() ? torch::empty({n, in}, options).bernoulli_(1 - p).div_(1 - p)
-                                                : torch::Tensor());
+    noise.push_back(keep < 1.0 && is_training() ? dropoutMultipliers({n, in}, 1 - p, options) : torch::Tensor());
   };
   for (int64_t width : options_.hidden()) {
     draw();
