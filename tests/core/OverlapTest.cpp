@@ -5,27 +5,45 @@
 #include <gtest/gtest.h>
 #include <torch/torch.h>
 
+#include <atomic>
+#include <chrono>
 #include <stdexcept>
 #include <thread>
 
 using gantry::overlapped;
 using gantry::test::OverlapScope;
 
+namespace {
+
+/// The caller claims a side task the helper has not started once its own
+/// task is done; a main task that waits for the side task to start (up to
+/// a second) makes the helper take it.
+void awaitStart(const std::atomic<bool>& started) {
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(1);
+  while (!started.load() && std::chrono::steady_clock::now() < deadline) std::this_thread::yield();
+}
+
+}  // namespace
+
 TEST(OverlapTest, RunsTheSideTaskOnAnotherThreadBesideTheCallersTask) {
   OverlapScope on(true);
   torch::NoGradGuard noGrad;
   std::thread::id sideThread, mainThread;
   int sideRuns = 0, mainRuns = 0;
-  for (int i = 0; i < 3; ++i)
+  for (int i = 0; i < 3; ++i) {
+    std::atomic<bool> started{false};
     overlapped(
         [&] {
+          started = true;
           sideThread = std::this_thread::get_id();
           ++sideRuns;
         },
         [&] {
           mainThread = std::this_thread::get_id();
           ++mainRuns;
+          awaitStart(started);
         });
+  }
   EXPECT_EQ(sideRuns, 3);
   EXPECT_EQ(mainRuns, 3);
   EXPECT_EQ(mainThread, std::this_thread::get_id());
@@ -66,15 +84,31 @@ TEST(OverlapTest, NestedCallsRunSeriallyWhereTheyAre) {
   torch::NoGradGuard noGrad;
   const auto caller = std::this_thread::get_id();
   std::thread::id helper, innerOfSide, innerOfMain;
+  std::atomic<bool> started{false};
   overlapped(
       [&] {
+        started = true;
         helper = std::this_thread::get_id();
         overlapped([&] { innerOfSide = std::this_thread::get_id(); }, [] {});
       },
-      [&] { overlapped([&] { innerOfMain = std::this_thread::get_id(); }, [] {}); });
+      [&] {
+        overlapped([&] { innerOfMain = std::this_thread::get_id(); }, [] {});
+        awaitStart(started);
+      });
   EXPECT_NE(helper, caller);
   EXPECT_EQ(innerOfSide, helper);
   EXPECT_EQ(innerOfMain, caller);
+}
+
+TEST(OverlapTest, EverySideTaskRunsExactlyOnceWhoeverClaimsIt) {
+  // Trivial main tasks: the caller often claims the side task before the
+  // helper does; either way it runs once, and before overlapped returns.
+  OverlapScope on(true);
+  std::atomic<int> runs{0};
+  for (int i = 0; i < 2000; ++i) {
+    overlapped([&] { ++runs; }, [] {});
+    ASSERT_EQ(runs.load(), i + 1);
+  }
 }
 
 TEST(OverlapTest, ExceptionsOfEitherTaskReachTheCaller) {
