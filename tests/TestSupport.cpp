@@ -1,5 +1,7 @@
 #include "TestSupport.h"
 
+#include <torch/torch.h>
+
 #include <sys/wait.h>
 #include <cstdlib>
 #include <fstream>
@@ -69,6 +71,14 @@ void expectOneLineError(const CommandResult& r, const std::string& needle) {
 std::filesystem::path mnistRoot() {
   if (const char* env = std::getenv("GANTRY_DATA")) return std::filesystem::path(env) / "mnist";
   return std::filesystem::path(GANTRY_SOURCE_DIR) / "data" / "mnist";
+}
+
+void expectIdenticalTensors(const std::vector<torch::Tensor>& actual, const std::vector<torch::Tensor>& expected) {
+  ASSERT_EQ(actual.size(), expected.size());
+  for (size_t i = 0; i < actual.size(); ++i) {
+    ASSERT_EQ(actual[i].defined(), expected[i].defined()) << "tensor " << i;
+    if (actual[i].defined()) EXPECT_TRUE(torch::equal(actual[i], expected[i])) << "tensor " << i;
+  }
 }
 
 }  // namespace gantry::test

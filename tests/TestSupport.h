@@ -8,6 +8,7 @@
 #include <filesystem>
 #include <initializer_list>
 #include <string>
+#include <vector>
 
 namespace gantry::test {
 
@@ -44,6 +45,10 @@ std::string quoted(const std::filesystem::path& p);
 /// Expects a failure with exactly one line on stderr, "gantry: error: ...",
 /// that contains `needle`.
 void expectOneLineError(const CommandResult& r, const std::string& needle);
+
+/// Expects two lists of tensors (gradients, say) to be equal bit for bit,
+/// including which entries are undefined.
+void expectIdenticalTensors(const std::vector<torch::Tensor>& actual, const std::vector<torch::Tensor>& expected);
 
 /// Writes `bytes` to `path`, replacing it.
 void writeFile(const std::filesystem::path& path, const std::string& bytes);

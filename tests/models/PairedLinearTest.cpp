@@ -1,11 +1,13 @@
 #include "gantry/models/PairedLinear.h"
 
 #include "TestOverlap.h"
+#include "TestSupport.h"
 
 #include <gtest/gtest.h>
 #include <torch/torch.h>
 
 using namespace gantry::models;
+using gantry::test::expectIdenticalTensors;
 
 namespace {
 
@@ -18,14 +20,6 @@ Layer randomLayer(int64_t rows = 100, int64_t in = 784, int64_t out = 1200) {
   torch::manual_seed(7);
   return {torch::rand({rows, in}).requires_grad_(), torch::rand({rows, in}).requires_grad_(),
           (torch::rand({out, in}) - 0.5).requires_grad_(), (torch::rand({out}) - 0.5).requires_grad_()};
-}
-
-void expectIdentical(const std::vector<torch::Tensor>& actual, const std::vector<torch::Tensor>& expected) {
-  ASSERT_EQ(actual.size(), expected.size());
-  for (size_t i = 0; i < actual.size(); ++i) {
-    ASSERT_EQ(actual[i].defined(), expected[i].defined()) << "gradient " << i;
-    if (actual[i].defined()) EXPECT_TRUE(torch::equal(actual[i], expected[i])) << "gradient " << i;
-  }
 }
 
 }  // namespace
@@ -43,7 +37,7 @@ TEST(PairedLinearTest, OutputsAndGradientsAreBitForBitThoseOfTwoLinears) {
   std::vector<torch::Tensor> inputs{l.first, l.second, l.weight, l.bias};
   auto paired = torch::autograd::grad({(a * upstreamA).sum() + (b * upstreamB).sum()}, inputs);
   auto separate = torch::autograd::grad({(a2 * upstreamA).sum() + (b2 * upstreamB).sum()}, inputs);
-  expectIdentical(paired, separate);
+  expectIdenticalTensors(paired, separate);
   // The weight gradient really is the sum of both batches' products.
   auto expected = upstreamA.t().mm(l.first.detach()) + upstreamB.t().mm(l.second.detach());
   EXPECT_TRUE(torch::allclose(paired[2], expected, 1e-5, 1e-4));
@@ -57,7 +51,7 @@ TEST(PairedLinearTest, ComputesOnlyTheGradientsThatAreAskedFor) {
   // gradient is requested (G's step through D's fake pass).
   auto paired = torch::autograd::grad({b.pow(2).sum()}, {l.second}, {}, /*retain_graph=*/true);
   auto separate = torch::autograd::grad({b2.pow(2).sum()}, {l.second});
-  expectIdentical(paired, separate);
+  expectIdenticalTensors(paired, separate);
   // An output that does not reach the loss contributes nothing.
   auto weightOnly = torch::autograd::grad({b.sum()}, {l.weight})[0];
   EXPECT_TRUE(torch::allclose(weightOnly, torch::ones({32, 10}).t().mm(l.second.detach())));
@@ -88,8 +82,8 @@ TEST(PairedLinearTest, OverlappedProductsGiveTheSameBits) {
   EXPECT_TRUE(torch::equal(b, b2));
   auto upstreamA = torch::randn_like(a), upstreamB = torch::randn_like(b);
   std::vector<torch::Tensor> inputs{l.first, l.second, l.weight, l.bias};
-  expectIdentical(torch::autograd::grad({(a * upstreamA).sum() + (b * upstreamB).sum()}, inputs),
-                  torch::autograd::grad({(a2 * upstreamA).sum() + (b2 * upstreamB).sum()}, inputs));
+  expectIdenticalTensors(torch::autograd::grad({(a * upstreamA).sum() + (b * upstreamB).sum()}, inputs),
+                         torch::autograd::grad({(a2 * upstreamA).sum() + (b2 * upstreamB).sum()}, inputs));
 }
 
 TEST(PairedLinearTest, OverlappedLinearIsBitForBitLinear) {
@@ -101,12 +95,12 @@ TEST(PairedLinearTest, OverlappedLinearIsBitForBitLinear) {
     EXPECT_TRUE(torch::equal(y, y2));
     auto upstream = torch::randn_like(y);
     std::vector<torch::Tensor> inputs{l.first, l.weight, l.bias};
-    expectIdentical(torch::autograd::grad({(y * upstream).sum()}, inputs),
-                    torch::autograd::grad({(y2 * upstream).sum()}, inputs));
+    expectIdenticalTensors(torch::autograd::grad({(y * upstream).sum()}, inputs),
+                           torch::autograd::grad({(y2 * upstream).sum()}, inputs));
     // The first layer of G: its input (noise) needs no gradient.
     auto z = l.second.detach();
     std::vector<torch::Tensor> parameters{l.weight, l.bias};
-    expectIdentical(
+    expectIdenticalTensors(
         torch::autograd::grad({overlappedLinear(z, l.weight, l.bias).pow(2).sum()}, parameters),
         torch::autograd::grad({torch::nn::functional::linear(z, l.weight, l.bias).pow(2).sum()}, parameters));
   }

@@ -1,11 +1,13 @@
 #include "gantry/models/PairedMlp.h"
 
 #include "TestOverlap.h"
+#include "TestSupport.h"
 
 #include <gtest/gtest.h>
 #include <torch/torch.h>
 
 using namespace gantry::models;
+using gantry::test::expectIdenticalTensors;
 using gantry::test::OverlapScope;
 
 namespace {
@@ -56,14 +58,6 @@ torch::Tensor ganLoss(const torch::Tensor& realLogits, const torch::Tensor& fake
   return torch::softplus(-realLogits).mean() + torch::softplus(fakeLogits).mean();
 }
 
-void expectIdentical(const std::vector<torch::Tensor>& actual, const std::vector<torch::Tensor>& expected) {
-  ASSERT_EQ(actual.size(), expected.size());
-  for (size_t i = 0; i < actual.size(); ++i) {
-    ASSERT_EQ(actual[i].defined(), expected[i].defined()) << "gradient " << i;
-    if (actual[i].defined()) EXPECT_TRUE(torch::equal(actual[i], expected[i])) << "gradient " << i;
-  }
-}
-
 }  // namespace
 
 TEST(PairedMlpTest, OutputsAndGradientsAreBitForBitThoseOfThePlainOps) {
@@ -79,7 +73,7 @@ TEST(PairedMlpTest, OutputsAndGradientsAreBitForBitThoseOfThePlainOps) {
       EXPECT_TRUE(torch::equal(f, f2));
       auto fused = torch::autograd::grad({ganLoss(r, f)}, n.leaves());
       auto plain = torch::autograd::grad({ganLoss(r2, f2)}, n.leaves());
-      expectIdentical(fused, plain);
+      expectIdenticalTensors(fused, plain);
       // Not vacuous: every gradient is non-zero.
       for (const auto& g : fused) EXPECT_GT(g.abs().sum().item<double>(), 0.0);
     }
@@ -95,12 +89,12 @@ TEST(PairedMlpTest, ComputesOnlyTheGradientsThatAreAskedFor) {
   // input's gradient.
   auto fused = torch::autograd::grad({torch::softplus(-f).mean()}, {n.second}, {}, /*retain_graph=*/true);
   auto plain = torch::autograd::grad({torch::softplus(-f2).mean()}, {n.second}, {}, /*retain_graph=*/true);
-  expectIdentical(fused, plain);
+  expectIdenticalTensors(fused, plain);
   // D's view: the parameters only, from the real batch alone.
   std::vector<torch::Tensor> parameters(n.layers.weights);
   parameters.insert(parameters.end(), n.layers.biases.begin(), n.layers.biases.end());
   auto r2 = plainChain(n.first, n.layers, n.firstNoise);
-  expectIdentical(torch::autograd::grad({r.sum()}, parameters), torch::autograd::grad({r2.sum()}, parameters));
+  expectIdenticalTensors(torch::autograd::grad({r.sum()}, parameters), torch::autograd::grad({r2.sum()}, parameters));
 }
 
 TEST(PairedMlpTest, RefusesSecondOrderGradientsWithAClearError) {

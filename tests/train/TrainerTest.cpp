@@ -19,6 +19,22 @@ Config toyConfig(const std::string& preset) {
   return config;
 }
 
+/// gaussian1d with k = 1 and plain SGD (no momentum, no decay; G's rate
+/// 0.1, D's 0.05): one step can be replayed by hand.
+Config plainSgdConfig(const std::string& update) {
+  auto config = toyConfig("gaussian1d");
+  for (const auto* setting : {"d_steps=1", "optimizer=sgd", "momentum=0", "lr_decay=1", "lr_g=0.1", "lr_d=0.05"})
+    config.setAssignment(setting, "test");
+  config.setAssignment("update=" + update, "test");
+  return config;
+}
+
+std::vector<torch::Tensor> valuesOf(torch::nn::Module& module) {
+  std::vector<torch::Tensor> values;
+  for (auto& p : module.parameters()) values.push_back(p.detach().clone());
+  return values;
+}
+
 }  // namespace
 
 TEST(TrainerTest, AlternatingScheduleTakesKDiscriminatorStepsPerGeneratorStep) {
@@ -41,20 +57,11 @@ TEST(TrainerTest, SimultaneousScheduleDrawsOneBatchPerStepWithK1) {
 TEST(TrainerTest, SimultaneousStepUsesGradientsAtTheOldParameters) {
   // With plain SGD (no momentum) one simultaneous step must equal
   // θ_D -= lr ∇_D L_D(θ_D, θ_G) and θ_G -= lr ∇_G L_G(θ_D, θ_G), both at the old θ.
-  auto config = toyConfig("gaussian1d");
-  config.setAssignment("update=simultaneous", "test");
-  config.setAssignment("d_steps=1", "test");
-  config.setAssignment("optimizer=sgd", "test");
-  config.setAssignment("momentum=0", "test");
-  config.setAssignment("lr_decay=1", "test");
-  config.setAssignment("lr_g=0.1", "test");
-  config.setAssignment("lr_d=0.05", "test");
+  auto config = plainSgdConfig("simultaneous");
   auto trainer = gantry::app::buildTrainer(config);
   auto& g = trainer->generator();
   auto& d = trainer->discriminator();
-  std::vector<torch::Tensor> g0, d0;
-  for (auto& p : g.parameters()) g0.push_back(p.detach().clone());
-  for (auto& p : d.parameters()) d0.push_back(p.detach().clone());
+  auto g0 = valuesOf(g), d0 = valuesOf(d);
 
   // Replay the step's random draws: the real batch, then the noise.
   auto state = at::detail::getDefaultCPUGenerator().get_state();
@@ -86,19 +93,11 @@ TEST(TrainerTest, AlternatingGeneratorStepSeesTheUpdatedDiscriminator) {
   for (bool overlap : {false, true}) {
     SCOPED_TRACE(overlap ? "overlapped" : "serial");
     gantry::test::OverlapScope scope(overlap);
-    auto config = toyConfig("gaussian1d");
-    config.setAssignment("d_steps=1", "test");
-    config.setAssignment("optimizer=sgd", "test");
-    config.setAssignment("momentum=0", "test");
-    config.setAssignment("lr_decay=1", "test");
-    config.setAssignment("lr_g=0.1", "test");
-    config.setAssignment("lr_d=0.05", "test");
+    auto config = plainSgdConfig("alternating");
     auto trainer = gantry::app::buildTrainer(config);
     auto& g = trainer->generator();
     auto& d = trainer->discriminator();
-    std::vector<torch::Tensor> g0, d0;
-    for (auto& p : g.parameters()) g0.push_back(p.detach().clone());
-    for (auto& p : d.parameters()) d0.push_back(p.detach().clone());
+    auto g0 = valuesOf(g), d0 = valuesOf(d);
 
     // Replay the draws: the real batch, D's noise, then G's noise.
     const int64_t n = config.getInt("batch_size");
