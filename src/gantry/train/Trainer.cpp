@@ -196,6 +196,12 @@ void Trainer::simultaneousStep(StepStats& stats) {
 
 StepStats Trainer::step() {
   StepStats stats;
+  // The pending update refers to `stats`: none may outlive this call, even
+  // when a step throws.
+  struct ClearPending {
+    std::function<void()>& update;
+    ~ClearPending() { update = nullptr; }
+  } clearPending{pendingUpdate_};
   const bool simultaneous = options_.update == UpdateMode::Simultaneous;
   const int64_t alternatingSteps = simultaneous ? options_.d_steps - 1 : options_.d_steps;
   for (int64_t i = 0; i < alternatingSteps; ++i) discriminatorStep(stats);
