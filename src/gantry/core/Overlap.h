@@ -23,9 +23,12 @@ namespace gantry {
 /// the caller's task may record.
 ///
 /// The helper spins briefly between tasks (a wake-up from sleep costs more
-/// than the products it would overlap) and then sleeps. Both tasks run on
-/// the caller, main first, when overlapping is off, when called from inside
-/// overlapped work, or when another thread is using the helper.
+/// than the products it would overlap), yielding its core to any thread that
+/// wants it, and then sleeps. A side task the helper has not started by the
+/// time `main` is done runs on the caller instead (its core may be busy with
+/// another process). Both tasks run on the caller, main first, when
+/// overlapping is off, when called from inside overlapped work, or when
+/// another thread is using the helper.
 void runOverlapped(void (*side)(void*), void* sideArg, void (*main)(void*), void* mainArg);
 
 template <typename Side, typename Main>

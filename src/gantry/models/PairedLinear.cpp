@@ -21,10 +21,9 @@ torch::Tensor sumDefined(const torch::Tensor& a, const torch::Tensor& b) {
 /// The gradients below follow LibTorch 1.13's own formulas for addmm(b, x, Wᵀ)
 /// (torch/csrc/autograd/FunctionsManual.cpp: mm_mat1_backward,
 /// mm_mat2_backward; the bias gradient is sum_to of the output gradient), so
-/// each value is computed by the same kernel on the same operands. The input
-/// gradients and the parameter gradients are independent: with overlapping on, the real and
-/// the generated batch's products run on two threads
-/// (gantry/core/Overlap.h), each the same call as in two separate passes.
+/// each value is computed by the same kernel on the same operands. The two
+/// batches' products are independent: with overlapping on they run on two
+/// threads (gantry/core/Overlap.h), each the same call as in two passes.
 struct PairedLinearFunction : public torch::autograd::Function<PairedLinearFunction> {
   static variable_list forward(AutogradContext* ctx, const torch::Tensor& first, const torch::Tensor& second,
                                const torch::Tensor& weight, const torch::Tensor& bias) {
