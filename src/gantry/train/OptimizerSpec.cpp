@@ -31,8 +31,7 @@ double OptimizerSpec::momentumAt(int64_t completedEpochs) const {
 }
 
 std::unique_ptr<torch::optim::Optimizer> OptimizerSpec::make(const std::vector<torch::Tensor>& parameters) const {
-  if (kind == Kind::Sgd)
-    return std::make_unique<FusedSgd>(parameters, torch::optim::SGDOptions(lr).momentum(momentum));
+  if (kind == Kind::Sgd) return std::make_unique<FusedSgd>(parameters, torch::optim::SGDOptions(lr).momentum(momentum));
   if (kind == Kind::RmsProp)
     return std::make_unique<torch::optim::RMSprop>(parameters, torch::optim::RMSpropOptions(lr).alpha(rmsprop_alpha));
   return std::make_unique<torch::optim::Adam>(parameters,
