@@ -165,7 +165,7 @@ TEST(CliTest, ResumeIsBitwiseExact) {
     auto load = [](const std::filesystem::path& run) {
       gantry::Config config(gantry::app::trainingSchema());
       config.mergeToml(run / "config.toml");
-      auto generator = gantry::app::buildGenerator(config);
+      auto generator = gantry::app::buildGenerator(config, 0);
       gantry::train::readGeneratorWeights(run / "checkpoint.pt", *generator);
       std::map<std::string, torch::Tensor> params;
       for (const auto& p : generator->named_parameters()) params[p.key()] = p.value();

@@ -1,3 +1,4 @@
+#include "gantry/app/RunSettings.h"
 #include "gantry/app/RunSetup.h"
 #include "gantry/app/Settings.h"
 #include "gantry/core/Blas.h"
@@ -29,14 +30,21 @@ TEST(RunSetupTest, LargestMatrixProductOfAStep) {
 
 TEST(RunSetupTest, BlasThreadsFollowTheModelSize) {
   if (gantry::blasThreads() == 0) GTEST_SKIP() << "the loaded BLAS is not OpenBLAS";
+  auto apply = [](const gantry::Config& config) {
+    auto plan = gantry::app::threadPlan(gantry::app::readSettings(config), gantry::app::largestMatrixProduct(config));
+    gantry::app::applyThreads(plan);
+    return plan;
+  };
   auto small = presetConfig("ring8");
-  gantry::app::applyThreads(small);
+  auto plan = apply(small);
   EXPECT_EQ(gantry::blasThreads(), 1);
   EXPECT_EQ(torch::get_num_threads(), 1);
+  EXPECT_EQ(plan.overlap, gantry::hardwareThreads() > 1) << "one BLAS thread leaves a core for the helper";
   auto large = presetConfig("mnist-mlp");
-  gantry::app::applyThreads(large);
+  plan = apply(large);
   EXPECT_EQ(gantry::blasThreads(), static_cast<int>(std::thread::hardware_concurrency()));
+  EXPECT_FALSE(plan.overlap) << "OpenBLAS takes every core";
   large.setAssignment("blas_threads=1", "test");
-  gantry::app::applyThreads(large);
+  apply(large);
   EXPECT_EQ(gantry::blasThreads(), 1);
 }

@@ -83,3 +83,43 @@ TEST(ConfigTest, PresetsResolveAndUnknownPresetListsChoices) {
   EXPECT_NE(message.find("unknown preset 'mnist-cnn'"), std::string::npos) << message;
   EXPECT_NE(message.find("ring8"), std::string::npos) << message;
 }
+
+TEST(ConfigTest, KeysHaveSectionsAndMayBeNamedWithOrWithoutThem) {
+  Config config(gantry::app::trainingSchema());
+  config.setAssignment("optimizer.lr_g=0.5", "--set");
+  config.setAssignment("lr_d=0.25", "--set");
+  EXPECT_DOUBLE_EQ(config.getFloat("lr_g"), 0.5);
+  EXPECT_DOUBLE_EQ(config.getFloat("optimizer.lr_d"), 0.25);
+  auto wrongSection = userErrorOf([&] { config.setAssignment("run.lr_g=1", "--set"); });
+  EXPECT_NE(wrongSection.find("section [optimizer], not [run]"), std::string::npos) << wrongSection;
+  // TOML: tables and flat keys (the config files of earlier versions) alike.
+  config.mergeTomlString("seed = 7\n[optimizer]\nlr_g = 0.125\n[mlp]\ng_hidden = [8, 4]\n", "test.toml");
+  EXPECT_EQ(config.getInt("seed"), 7);
+  EXPECT_DOUBLE_EQ(config.getFloat("lr_g"), 0.125);
+  EXPECT_EQ(config.getIntList("g_hidden"), (std::vector<int64_t>{8, 4}));
+  auto misplaced = userErrorOf([&] { config.mergeTomlString("[run]\nlr_g = 1\n", "bad.toml"); });
+  EXPECT_NE(misplaced.find("'lr_g' (bad.toml) belongs in section [optimizer]"), std::string::npos) << misplaced;
+  // Written with one table per section: every key under its own.
+  auto toml = config.toToml();
+  EXPECT_LT(toml.find("[optimizer]"), toml.find("lr_g = "));
+  EXPECT_LT(toml.find("[run]"), toml.find("seed = "));
+  EXPECT_LT(toml.find("preset = "), toml.find("[run]")) << "keys without a section come first";
+}
+
+TEST(ConfigTest, RangesNameBothEndsAndWhetherTheyAreIncluded) {
+  Config config(gantry::app::trainingSchema());
+  auto keep = userErrorOf([&] { config.setAssignment("d_input_keep=0", "--set"); });
+  EXPECT_NE(keep.find("in (0, 1]"), std::string::npos) << keep;
+  config.setAssignment("d_input_keep=1", "--set");  // the closed end
+  auto beta = userErrorOf([&] { config.setAssignment("adam_beta2=1", "--set"); });
+  EXPECT_NE(beta.find("in [0, 1)"), std::string::npos) << beta;
+  config.setAssignment("adam_beta2=0", "--set");  // the closed end
+  EXPECT_DOUBLE_EQ(config.getFloat("adam_beta2"), 0.0);
+}
+
+TEST(ConfigTest, WhichKeysMayChangeOnResumeIsPartOfTheSchema) {
+  for (const char* key : {"steps", "device", "log_every", "checkpoint_every", "data_dir", "eval_every"})
+    EXPECT_TRUE(gantry::app::isRunInvariantKey(key)) << key;
+  for (const char* key : {"seed", "lr_g", "g_hidden", "objective", "update", "batch_size", "precision"})
+    EXPECT_FALSE(gantry::app::isRunInvariantKey(key)) << key;
+}

@@ -2,8 +2,6 @@
 #include "gantry/models/Maxout.h"
 #include "gantry/models/Mlp.h"
 
-#include "TestOverlap.h"
-
 #include <gtest/gtest.h>
 #include <torch/torch.h>
 
@@ -50,7 +48,7 @@ TEST(MlpTest, PaperNetworksHaveTheirExactShapes) {
   EXPECT_EQ(x.sizes(), (std::vector<int64_t>{7, 1, 28, 28}));
   EXPECT_GT(x.min().item<double>(), 0.0);
   EXPECT_LT(x.max().item<double>(), 1.0);
-  EXPECT_EQ(d.forward(x).sizes(), (std::vector<int64_t>{7}));
+  EXPECT_EQ(d.forward(x).logits.sizes(), (std::vector<int64_t>{7}));
   // Uniform init in ±range, biases zero.
   for (const auto& p : g.named_parameters()) {
     if (p.key().find("bias") != std::string::npos)
@@ -82,9 +80,9 @@ TEST(MlpTest, DropoutKeepsWithTheGivenProbabilityAndScales) {
   }
   auto x = torch::ones({400, 1000});
   d.eval();
-  EXPECT_TRUE(torch::allclose(d.forward(x), torch::full({400}, 1000.0)));
+  EXPECT_TRUE(torch::allclose(d.forward(x).logits, torch::full({400}, 1000.0)));
   d.train();
-  auto y = d.forward(x);  // sum of 1000 inputs, each kept (×1.25) with p = 0.8
+  auto y = d.forward(x).logits;  // sum of 1000 inputs, each kept (×1.25) with p = 0.8
   // Mean 1000; per-sample sd = 1.25·sqrt(1000·0.8·0.2) ≈ 15.8; the mean of 400 has sd ≈ 0.8.
   EXPECT_NEAR(y.mean().item<double>(), 1000.0, 4.0);
   EXPECT_NEAR(y.std().item<double>(), 1.25 * std::sqrt(1000 * 0.8 * 0.2), 2.0);
@@ -122,12 +120,13 @@ std::vector<torch::Tensor> gradientsOf(const torch::Tensor& loss, torch::nn::Mod
 
 void expectPairMatchesTwoForwards(MlpDiscriminator& d, const torch::Tensor& real, const torch::Tensor& fake) {
   torch::manual_seed(11);
-  auto [r, f] = d.forwardPair(real, fake);
+  auto [rOut, fOut] = d.forwardPair({real, {}}, {fake, {}});
+  auto r = rOut.logits, f = fOut.logits;
   auto afterPair = torch::rand({1});  // the generator's state after the draws
   auto paired = gradientsOf(torch::softplus(-r).mean() + torch::softplus(f).mean(), d);
   torch::manual_seed(11);
-  auto r2 = d.forward(real);
-  auto f2 = d.forward(fake);
+  auto r2 = d.forward(real).logits;
+  auto f2 = d.forward(fake).logits;
   auto afterTwo = torch::rand({1});
   auto separate = gradientsOf(torch::softplus(-r2).mean() + torch::softplus(f2).mean(), d);
   EXPECT_TRUE(torch::equal(r, r2));
@@ -158,18 +157,21 @@ TEST(MlpTest, ForwardPairIsBitForBitTwoForwardsWithLeakyReLU) {
 TEST(MlpTest, OverlappedForwardPairIsBitForBitTwoForwards) {
   // With a core free, forwardPair runs each batch's chain on its own thread
   // (pairedMlp; maxout keeps the layer-by-layer pass, its products overlapped).
-  gantry::test::OverlapScope on(true);
-  for (auto activation : {Activation::LeakyReLU, Activation::ReLU, Activation::Maxout}) {
-    SCOPED_TRACE(activationName(activation));
-    MlpDiscriminator d(MlpDiscriminatorOptions({2})
-                           .hidden({128, 128, 128})
-                           .activation(activation)
-                           .maxout_pieces(3)
-                           .input_keep(0.9)
-                           .hidden_keep(0.5));
-    torch::manual_seed(4);
-    expectPairMatchesTwoForwards(d, torch::randn({128, 2}), torch::randn({128, 2}));
-  }
+  // Also when the execution asks for twice-differentiable passes (the
+  // layer-by-layer pass then, whatever the activation).
+  for (bool twice : {false, true})
+    for (auto activation : {Activation::LeakyReLU, Activation::ReLU, Activation::Maxout}) {
+      SCOPED_TRACE(activationName(activation) + (twice ? ", twice differentiable" : ""));
+      MlpDiscriminator d(MlpDiscriminatorOptions({2})
+                             .hidden({128, 128, 128})
+                             .activation(activation)
+                             .maxout_pieces(3)
+                             .input_keep(0.9)
+                             .hidden_keep(0.5));
+      d.setExecution({/*overlap=*/true, twice});
+      torch::manual_seed(4);
+      expectPairMatchesTwoForwards(d, torch::randn({128, 2}), torch::randn({128, 2}));
+    }
 }
 
 TEST(MlpTest, OverlappedGeneratorGradientsAreBitForBitThePlainOnes) {
@@ -178,7 +180,7 @@ TEST(MlpTest, OverlappedGeneratorGradientsAreBitForBitThePlainOnes) {
   auto z = torch::randn({128, 2});
   auto upstream = torch::randn({128, 2});
   auto gradients = [&](bool overlap) {
-    gantry::test::OverlapScope scope(overlap);
+    g.setExecution({overlap, false});
     auto params = g.parameters();
     return torch::autograd::grad({(g.forward(z) * upstream).sum()}, params);
   };

@@ -1,6 +1,5 @@
 #include "gantry/models/PairedMlp.h"
 
-#include "TestOverlap.h"
 #include "TestSupport.h"
 
 #include <gtest/gtest.h>
@@ -8,7 +7,6 @@
 
 using namespace gantry::models;
 using gantry::test::expectIdenticalTensors;
-using gantry::test::OverlapScope;
 
 namespace {
 
@@ -64,9 +62,8 @@ TEST(PairedMlpTest, OutputsAndGradientsAreBitForBitThoseOfThePlainOps) {
   for (auto activation : {Activation::ReLU, Activation::LeakyReLU, Activation::Tanh, Activation::Sigmoid}) {
     for (bool overlap : {false, true}) {
       SCOPED_TRACE(activationName(activation) + (overlap ? ", overlapped" : ", serial"));
-      OverlapScope scope(overlap);
       auto n = randomNetwork(activation);
-      auto [r, f] = pairedMlp(n.first, n.second, n.layers, n.firstNoise, n.secondNoise);
+      auto [r, f] = pairedMlp(n.first, n.second, n.layers, n.firstNoise, n.secondNoise, overlap);
       auto r2 = plainChain(n.first, n.layers, n.firstNoise);
       auto f2 = plainChain(n.second, n.layers, n.secondNoise);
       EXPECT_TRUE(torch::equal(r, r2));
@@ -81,9 +78,8 @@ TEST(PairedMlpTest, OutputsAndGradientsAreBitForBitThoseOfThePlainOps) {
 }
 
 TEST(PairedMlpTest, ComputesOnlyTheGradientsThatAreAskedFor) {
-  OverlapScope on(true);
   auto n = randomNetwork(Activation::LeakyReLU);
-  auto [r, f] = pairedMlp(n.first, n.second, n.layers, n.firstNoise, n.secondNoise);
+  auto [r, f] = pairedMlp(n.first, n.second, n.layers, n.firstNoise, n.secondNoise, /*overlap=*/true);
   auto f2 = plainChain(n.second, n.layers, n.secondNoise);
   // G's view of D's fake pass: only the generated batch's loss, only its
   // input's gradient.

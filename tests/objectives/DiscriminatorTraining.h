@@ -28,7 +28,7 @@ inline std::shared_ptr<models::MlpDiscriminator> trainDiscriminator(
   for (int64_t i = 0; i < steps; ++i) {
     static_cast<torch::optim::AdamOptions&>(opt.param_groups()[0].options())
         .lr(2e-3 * std::pow(0.02, double(i) / double(steps)));
-    auto loss = objective.discriminatorLoss(d->forward(data(1024)), d->forward(generated(1024)));
+    auto loss = objective.discriminatorLoss(d->forward(data(1024)).logits, d->forward(generated(1024)).logits);
     opt.zero_grad();
     loss.backward();
     opt.step();

@@ -191,12 +191,12 @@ TEST(FGanObjectiveTest, LossesAreMinusFAndMinusMeanActivation) {
   double f = 1.25 - (std::exp(-2.0) + 1.0) / 2;
   EXPECT_NEAR(kl.value(real, fake).item<double>(), f, 1e-12);
   EXPECT_NEAR(kl.discriminatorLoss(real, fake).item<double>(), -f, 1e-12);
-  EXPECT_NEAR(kl.generatorLoss(fake).item<double>(), 0.0, 1e-12);
+  EXPECT_NEAR(kl.generatorLoss({}, fake).item<double>(), 0.0, 1e-12);
   // Reverse KL by hand: T = −e^−v, f*(T) = v − 1.
   FGanObjective rkl(Divergence::ReverseKL);
   f = -(std::exp(-0.5) + std::exp(-2.0)) / 2 - (-2.0 + 0.0) / 2;
   EXPECT_NEAR(rkl.value(real, fake).item<double>(), f, 1e-12);
-  EXPECT_NEAR(rkl.generatorLoss(fake).item<double>(), (std::exp(1.0) + std::exp(-1.0)) / 2, 1e-12);
+  EXPECT_NEAR(rkl.generatorLoss({}, fake).item<double>(), (std::exp(1.0) + std::exp(-1.0)) / 2, 1e-12);
   // The same relations for all.
   for (auto divergence : FGanObjective::allDivergences()) {
     FGanObjective o(divergence);
@@ -204,7 +204,7 @@ TEST(FGanObjectiveTest, LossesAreMinusFAndMinusMeanActivation) {
     double byHand = o.activation(real).mean().item<double>() - o.conjugate(o.activation(fake)).mean().item<double>();
     EXPECT_NEAR(value, byHand, 1e-12) << o.name();
     EXPECT_NEAR(o.discriminatorLoss(real, fake).item<double>(), -value, 1e-12) << o.name();
-    EXPECT_NEAR(o.generatorLoss(fake).item<double>(), -o.activation(fake).mean().item<double>(), 1e-12) << o.name();
+    EXPECT_NEAR(o.generatorLoss({}, fake).item<double>(), -o.activation(fake).mean().item<double>(), 1e-12) << o.name();
   }
 }
 
@@ -217,8 +217,8 @@ TEST(FGanObjectiveTest, GanDivergenceIsTheMinimaxGame) {
   auto fgan = makeObjective("fgan-gan");
   EXPECT_NEAR(fgan->value(real, fake).item<double>(), makeObjective("minimax")->value(real, fake).item<double>(),
               1e-12);
-  EXPECT_NEAR(fgan->generatorLoss(fake).item<double>(),
-              makeObjective("nonsaturating")->generatorLoss(fake).item<double>(), 1e-12);
+  EXPECT_NEAR(fgan->generatorLoss({}, fake).item<double>(),
+              makeObjective("nonsaturating")->generatorLoss({}, fake).item<double>(), 1e-12);
 }
 
 TEST(FGanObjectiveTest, ExtremeOutputsStayFiniteAndExact) {
@@ -226,7 +226,7 @@ TEST(FGanObjectiveTest, ExtremeOutputsStayFiniteAndExact) {
   for (auto divergence : FGanObjective::allDivergences()) {
     FGanObjective o(divergence);
     EXPECT_TRUE(std::isfinite(o.value(big, big).item<double>())) << o.name();
-    EXPECT_TRUE(std::isfinite(o.generatorLoss(big).item<double>())) << o.name();
+    EXPECT_TRUE(std::isfinite(o.generatorLoss({}, big).item<double>())) << o.name();
     auto grad = big.clone().requires_grad_(true);
     o.discriminatorLoss(grad, grad).backward();
     EXPECT_TRUE(torch::isfinite(grad.grad()).all().item<bool>()) << o.name();
@@ -332,8 +332,8 @@ TEST(FGanObjectiveTest, TrainedCriticApproachesTheDivergenceFromBelow) {
     };
     auto estimate = [&](gantry::models::MlpDiscriminator& d) {
       torch::NoGradGuard guard;
-      auto onP = o.activation(d.forward(xP).to(torch::kFloat64));
-      auto onQ = o.conjugateOfActivation(d.forward(xQ).to(torch::kFloat64));
+      auto onP = o.activation(d.forward(xP).logits.to(torch::kFloat64));
+      auto onQ = o.conjugateOfActivation(d.forward(xQ).logits.to(torch::kFloat64));
       double se = std::sqrt((onP.var().item<double>() + onQ.var().item<double>()) / double(n));
       return Estimate{onP.mean().item<double>() - onQ.mean().item<double>(), se};
     };

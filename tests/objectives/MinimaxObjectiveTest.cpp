@@ -26,8 +26,8 @@ TEST(MinimaxObjectiveTest, ValueAndLossesMatchTheFormulas) {
   EXPECT_NEAR(minimax->value(real, fake).item<double>(), v, 1e-12);
   EXPECT_NEAR(minimax->discriminatorLoss(real, fake).item<double>(), -v / 2, 1e-12);
   EXPECT_NEAR(nonsaturating->discriminatorLoss(real, fake).item<double>(), -v / 2, 1e-12);
-  EXPECT_NEAR(minimax->generatorLoss(fake).item<double>(), (logSigmoid(3.0) + logSigmoid(0.0)) / 2, 1e-12);
-  EXPECT_NEAR(nonsaturating->generatorLoss(fake).item<double>(), -(logSigmoid(-3.0) + logSigmoid(0.0)) / 2, 1e-12);
+  EXPECT_NEAR(minimax->generatorLoss({}, fake).item<double>(), (logSigmoid(3.0) + logSigmoid(0.0)) / 2, 1e-12);
+  EXPECT_NEAR(nonsaturating->generatorLoss({}, fake).item<double>(), -(logSigmoid(-3.0) + logSigmoid(0.0)) / 2, 1e-12);
 }
 
 TEST(MinimaxObjectiveTest, ExtremeLogitsStayFinite) {
@@ -35,7 +35,7 @@ TEST(MinimaxObjectiveTest, ExtremeLogitsStayFinite) {
   for (const auto& name : {"minimax", "nonsaturating"}) {
     auto o = makeObjective(name);
     EXPECT_TRUE(std::isfinite(o->value(big, big).item<double>())) << name;
-    EXPECT_TRUE(std::isfinite(o->generatorLoss(big).item<double>())) << name;
+    EXPECT_TRUE(std::isfinite(o->generatorLoss({}, big).item<double>())) << name;
   }
   // log D(x) for a confidently rejected real sample is ≈ the logit itself.
   EXPECT_NEAR(makeObjective("minimax")->value(torch::tensor({-200.0f}), torch::tensor({-200.0f})).item<double>(),
@@ -47,11 +47,11 @@ TEST(MinimaxObjectiveTest, NonSaturatingGeneratorKeepsItsGradientWhenDRejects) {
   // of the non-saturating -log sigmoid(l) it is -(1 - D). With D(G(z)) ≈ 0
   // (early training) only the second is large.
   auto logit = torch::tensor({-6.0}, torch::kFloat64).requires_grad_(true);
-  makeObjective("minimax")->generatorLoss(logit).backward();
+  makeObjective("minimax")->generatorLoss({}, logit).backward();
   double d = 1.0 / (1.0 + std::exp(6.0));
   EXPECT_NEAR(logit.grad().item<double>(), -d, 1e-12);
   logit.mutable_grad().zero_();
-  makeObjective("nonsaturating")->generatorLoss(logit).backward();
+  makeObjective("nonsaturating")->generatorLoss({}, logit).backward();
   EXPECT_NEAR(logit.grad().item<double>(), -(1.0 - d), 1e-12);
 }
 
@@ -70,7 +70,7 @@ TEST(MinimaxObjectiveTest, TrainedDiscriminatorApproachesTheOptimum) {
       3000);
   auto x = torch::linspace(-2.5, 2.5, 101).unsqueeze(1);
   torch::NoGradGuard guard;
-  auto dx = torch::sigmoid(d->forward(x));
+  auto dx = torch::sigmoid(d->forward(x).logits);
   auto pData = torch::exp(-x.squeeze(1).pow(2) / 2) / std::sqrt(2 * M_PI);
   auto pG = torch::exp(-x.squeeze(1).pow(2) / 8) / (2 * std::sqrt(2 * M_PI));
   auto optimum = pData / (pData + pG);
@@ -85,8 +85,8 @@ TEST(MinimaxObjectiveTest, AtEquilibriumDIsOneHalfAndVIsMinusLog4) {
   auto d = gantry::test::trainDiscriminator(*makeObjective("nonsaturating"), sampler, sampler, 1500);
   torch::NoGradGuard guard;
   auto grid = torch::linspace(3.0, 5.0, 41).unsqueeze(1);
-  EXPECT_LT((torch::sigmoid(d->forward(grid)) - 0.5).abs().max().item<double>(), 0.02);
-  auto v = makeObjective("minimax")->value(d->forward(sampler(200000)), d->forward(sampler(200000)));
+  EXPECT_LT((torch::sigmoid(d->forward(grid).logits) - 0.5).abs().max().item<double>(), 0.02);
+  auto v = makeObjective("minimax")->value(d->forward(sampler(200000)).logits, d->forward(sampler(200000)).logits);
   EXPECT_NEAR(v.item<double>(), -std::log(4.0), 0.02);
 }
 

@@ -44,12 +44,12 @@ TEST(ObjectivesTest, LeastSquaresMatchesHandComputedValues) {
   EXPECT_NEAR(o->discriminatorLoss(real, fake).item<double>(), 3.125, 1e-12);
   EXPECT_NEAR(o->value(real, fake).item<double>(), -3.125, 1e-12);
   // ½·mean((−4, −1)²) = ½·17/2.
-  EXPECT_NEAR(o->generatorLoss(fake).item<double>(), 4.25, 1e-12);
+  EXPECT_NEAR(o->generatorLoss({}, fake).item<double>(), 4.25, 1e-12);
   // d/dD(x_i) = (D(x_i) − 1)/N; d/dD(G(z_j)) = D(G(z_j))/M.
   auto [gr, gf] = gradients([&](auto r, auto f) { return o->discriminatorLoss(r, f); }, real, fake);
   expectTensorNear(gr, f64({1.0 / 3, -2.0 / 3, -0.5 / 3}), "lsgan dL_D/dreal");
   expectTensorNear(gf, f64({-1.5, 0.0}), "lsgan dL_D/dfake");
-  auto [unused, gg] = gradients([&](auto, auto f) { return o->generatorLoss(f); }, real, fake);
+  auto [unused, gg] = gradients([&](auto, auto f) { return o->generatorLoss({}, f); }, real, fake);
   expectTensorNear(gg, f64({-2.0, -0.5}), "lsgan dL_G/dfake");
   // Minimum of the D loss: real at b = 1, fake at a = 0.
   EXPECT_EQ(o->discriminatorLoss(f64({1.0, 1.0}), f64({0.0})).item<double>(), 0.0);
@@ -64,11 +64,11 @@ TEST(ObjectivesTest, HingeMatchesHandComputedValues) {
   double dLoss = 2.5 / 3 + 0.5;
   EXPECT_NEAR(o->discriminatorLoss(real, fake).item<double>(), dLoss, 1e-12);
   EXPECT_NEAR(o->value(real, fake).item<double>(), -dLoss, 1e-12);
-  EXPECT_NEAR(o->generatorLoss(fake).item<double>(), 1.5, 1e-12);
+  EXPECT_NEAR(o->generatorLoss({}, fake).item<double>(), 1.5, 1e-12);
   auto [gr, gf] = gradients([&](auto r, auto f) { return o->discriminatorLoss(r, f); }, real, fake);
   expectTensorNear(gr, f64({0.0, -1.0 / 3, -1.0 / 3}), "hinge dL_D/dreal");
   expectTensorNear(gf, f64({0.0, 0.5}), "hinge dL_D/dfake");
-  auto [unused, gg] = gradients([&](auto, auto f) { return o->generatorLoss(f); }, real, fake);
+  auto [unused, gg] = gradients([&](auto, auto f) { return o->generatorLoss({}, f); }, real, fake);
   expectTensorNear(gg, f64({-0.5, -0.5}), "hinge dL_G/dfake");
 }
 
@@ -94,11 +94,11 @@ TEST(ObjectivesTest, WassersteinMatchesHandComputedValues) {
   // mean real = 0.5, mean fake = −1.5.
   EXPECT_NEAR(o->value(real, fake).item<double>(), 2.0, 1e-12);
   EXPECT_NEAR(o->discriminatorLoss(real, fake).item<double>(), -2.0, 1e-12);
-  EXPECT_NEAR(o->generatorLoss(fake).item<double>(), 1.5, 1e-12);
+  EXPECT_NEAR(o->generatorLoss({}, fake).item<double>(), 1.5, 1e-12);
   auto [gr, gf] = gradients([&](auto r, auto f) { return o->discriminatorLoss(r, f); }, real, fake);
   expectTensorNear(gr, torch::full({3}, -1.0 / 3, torch::kFloat64), "wgan dL_D/dreal");
   expectTensorNear(gf, torch::full({2}, 0.5, torch::kFloat64), "wgan dL_D/dfake");
-  auto [unused, gg] = gradients([&](auto, auto f) { return o->generatorLoss(f); }, real, fake);
+  auto [unused, gg] = gradients([&](auto, auto f) { return o->generatorLoss({}, f); }, real, fake);
   expectTensorNear(gg, torch::full({2}, -0.5, torch::kFloat64), "wgan dL_G/dfake");
 }
 

@@ -20,7 +20,9 @@ namespace {
 class QuadraticDiscriminator : public gantry::models::Discriminator {
  public:
   explicit QuadraticDiscriminator(double a) { a_ = register_parameter("a", torch::tensor({a}, torch::kFloat64)); }
-  torch::Tensor forward(const torch::Tensor& x) override { return 0.5 * a_ * x.reshape({x.size(0), -1}).pow(2).sum(1); }
+  gantry::models::DiscriminatorOutput forward(const torch::Tensor& x, const torch::Tensor& = {}) override {
+    return {0.5 * a_ * x.reshape({x.size(0), -1}).pow(2).sum(1)};
+  }
   torch::Tensor a_;
 };
 
@@ -52,8 +54,8 @@ TEST(PenaltyTest, R1AndR2AreHalfTheMeanSquaredGradientNormOnTheirSamples) {
   auto fake = 2.0 * images();
   // ½·mean(a²‖x_i‖²) = ½·4·(0.25 + 1 + 9)/3.
   const double r1 = 0.5 * a * a * (0.25 + 1.0 + 9.0) / 3.0;
-  auto realTerm = makePenalty("r1")->compute(d, real, fake);
-  auto fakeTerm = makePenalty("r2")->compute(d, real, fake);
+  auto realTerm = makePenalty("r1")->compute(d, {real, {}}, {fake, {}});
+  auto fakeTerm = makePenalty("r2")->compute(d, {real, {}}, {fake, {}});
   EXPECT_NEAR(realTerm.item<double>(), r1, 1e-12);
   EXPECT_NEAR(fakeTerm.item<double>(), 4.0 * r1, 1e-12);  // fake = 2·real
   // Differentiable in D's parameters: d/da ½·mean(a²‖x‖²) = a·mean ‖x‖².
@@ -97,9 +99,9 @@ TEST(PenaltyTest, GradientPenaltyInterpolatesWithOneEpsilonPerSample) {
   auto drawn = torch::rand({3}, torch::kFloat32);
   double expected = GradientPenalty().at(d, GradientPenalty::interpolate(real, other, drawn)).item<double>();
   torch::manual_seed(11);
-  EXPECT_NEAR(makePenalty("gp")->compute(d, real, other).item<double>(), expected, 1e-12);
+  EXPECT_NEAR(makePenalty("gp")->compute(d, {real, {}}, {other, {}}).item<double>(), expected, 1e-12);
   // Where real = fake every interpolate is that sample, whatever ε is.
-  EXPECT_NEAR(makePenalty("gp")->compute(d, real, real).item<double>(), 4.25 / 3.0, 1e-9);
+  EXPECT_NEAR(makePenalty("gp")->compute(d, {real, {}}, {real, {}}).item<double>(), 4.25 / 3.0, 1e-9);
 }
 
 TEST(PenaltyTest, NamesAndOptions) {

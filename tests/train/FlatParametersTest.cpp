@@ -23,7 +23,7 @@ std::vector<torch::Tensor> trainAdam(MlpDiscriminator& d, torch::optim::Optimize
   auto x = torch::randn({16, 3});
   for (int i = 0; i < 4; ++i) {
     optimizer.zero_grad();
-    d.forward(x).pow(2).mean().backward();
+    d.forward(x).logits.pow(2).mean().backward();
     optimizer.step();
   }
   std::vector<torch::Tensor> out;
@@ -36,9 +36,9 @@ std::vector<torch::Tensor> trainAdam(MlpDiscriminator& d, torch::optim::Optimize
 TEST(FlatParametersTest, ParametersAndGradientsBecomeViewsOfTwoFlatTensors) {
   auto d = smallMlp(1);
   auto x = torch::randn({7, 3});
-  auto before = d->forward(x).detach();
+  auto before = d->forward(x).logits.detach();
   FlatParameters flat(*d);
-  EXPECT_TRUE(torch::equal(d->forward(x), before)) << "flattening changed the module";
+  EXPECT_TRUE(torch::equal(d->forward(x).logits, before)) << "flattening changed the module";
   int64_t total = 0;
   for (const auto& p : d->parameters()) total += p.numel();
   ASSERT_EQ(flat.values().numel(), total);
@@ -47,8 +47,8 @@ TEST(FlatParametersTest, ParametersAndGradientsBecomeViewsOfTwoFlatTensors) {
     torch::NoGradGuard guard;
     flat.values().add_(1.0);
   }
-  EXPECT_FALSE(torch::equal(d->forward(x), before));
-  d->forward(x).sum().backward();
+  EXPECT_FALSE(torch::equal(d->forward(x).logits, before));
+  d->forward(x).logits.sum().backward();
   std::vector<torch::Tensor> grads;
   for (const auto& p : d->parameters()) grads.push_back(p.grad().reshape({-1}));
   auto perParameter = torch::cat(grads);
@@ -84,7 +84,7 @@ TEST(FlatParametersTest, RebindAfterLoadingMovesTheLoadedValuesIn) {
   target->load(archive);
   flat.rebind();
   auto x = torch::randn({5, 3});
-  EXPECT_TRUE(torch::equal(target->forward(x), source->forward(x)));
+  EXPECT_TRUE(torch::equal(target->forward(x).logits, source->forward(x).logits));
   // And the parameters are views of the flat tensor again.
   {
     torch::NoGradGuard guard;

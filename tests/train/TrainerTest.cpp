@@ -1,12 +1,13 @@
+#include "gantry/app/RunSettings.h"
 #include "gantry/app/RunSetup.h"
 #include "gantry/app/Settings.h"
+#include "gantry/objectives/Game.h"
 #include "gantry/objectives/Penalty.h"
 #include "gantry/train/Trainer.h"
 
 #include <gtest/gtest.h>
 #include <torch/torch.h>
 
-#include "TestOverlap.h"
 #include "TestSupport.h"
 
 using gantry::Config;
@@ -69,10 +70,10 @@ TEST(TrainerTest, SimultaneousStepUsesGradientsAtTheOldParameters) {
   auto real = toy->sample(config.getInt("batch_size"));
   auto z = trainer->prior().sample(config.getInt("batch_size"));
   auto objective = gantry::objectives::makeObjective("nonsaturating");
-  auto fakeLogits = d.forward(g.forward(z));
-  auto realLogits = d.forward(real);
+  auto fakeLogits = d.forward(g.forward(z)).logits;
+  auto realLogits = d.forward(real).logits;
   auto dGrads = torch::autograd::grad({objective->discriminatorLoss(realLogits, fakeLogits)}, d.parameters(), {}, true);
-  auto gGrads = torch::autograd::grad({objective->generatorLoss(fakeLogits)}, g.parameters());
+  auto gGrads = torch::autograd::grad({objective->generatorLoss({}, fakeLogits)}, g.parameters());
   auto generatorCopy = at::detail::getDefaultCPUGenerator();
   generatorCopy.set_state(state);
 
@@ -92,8 +93,8 @@ TEST(TrainerTest, AlternatingGeneratorStepSeesTheUpdatedDiscriminator) {
   // gradient reads D; with overlap on, on another thread.
   for (bool overlap : {false, true}) {
     SCOPED_TRACE(overlap ? "overlapped" : "serial");
-    gantry::test::OverlapScope scope(overlap);
     auto config = plainSgdConfig("alternating");
+    config.set("overlap", overlap, "test");
     auto trainer = gantry::app::buildTrainer(config);
     auto& g = trainer->generator();
     auto& d = trainer->discriminator();
@@ -111,8 +112,8 @@ TEST(TrainerTest, AlternatingGeneratorStepSeesTheUpdatedDiscriminator) {
       torch::NoGradGuard noGrad;
       fakeD = g.forward(zD);
     }
-    auto dGrads =
-        torch::autograd::grad({objective->discriminatorLoss(d.forward(real), d.forward(fakeD))}, d.parameters());
+    auto dGrads = torch::autograd::grad({objective->discriminatorLoss(d.forward(real).logits, d.forward(fakeD).logits)},
+                                        d.parameters());
     std::vector<torch::Tensor> d1;
     for (size_t i = 0; i < d0.size(); ++i) d1.push_back(d0[i] - 0.05 * dGrads[i]);
     // G's loss through D at θ_D1: evaluate D with the updated weights.
@@ -121,7 +122,8 @@ TEST(TrainerTest, AlternatingGeneratorStepSeesTheUpdatedDiscriminator) {
       torch::NoGradGuard noGrad;
       for (size_t i = 0; i < dParams.size(); ++i) dParams[i].copy_(d1[i]);
     }
-    auto gGrads = torch::autograd::grad({objective->generatorLoss(d.forward(g.forward(zG)))}, g.parameters());
+    auto gGrads =
+        torch::autograd::grad({objective->generatorLoss({}, d.forward(g.forward(zG)).logits)}, g.parameters());
     {
       torch::NoGradGuard noGrad;
       for (size_t i = 0; i < dParams.size(); ++i) dParams[i].copy_(d0[i]);
@@ -148,14 +150,15 @@ TEST(TrainerTest, OverlappedTrainingIsBitForBitTheSerialOne) {
   for (const auto& assignments : cases) {
     SCOPED_TRACE(assignments.front());
     auto train = [&](bool overlap) {
-      gantry::test::OverlapScope scope(overlap);
       auto config = toyConfig("ring8");
       for (const auto& a : assignments) config.setAssignment(a, "test");
+      config.set("overlap", overlap, "test");
       torch::manual_seed(config.getInt("seed"));
       auto trainer = gantry::app::buildTrainer(config);
-      gantry::train::StepStats stats;
+      gantry::Figures stats;
       for (int i = 0; i < 20; ++i) stats = trainer->step();
-      std::vector<torch::Tensor> state{stats.d_loss, stats.g_loss, stats.d_real, stats.d_fake, stats.value};
+      std::vector<torch::Tensor> state;
+      for (const char* name : {"d_loss", "g_loss", "d_real", "d_fake", "value"}) state.push_back(stats.get(name));
       for (const auto& p : trainer->generator().parameters()) state.push_back(p.detach().clone());
       for (const auto& p : trainer->discriminator().parameters()) state.push_back(p.detach().clone());
       return state;
@@ -192,8 +195,8 @@ TEST_P(TrainerPenaltyTest, DiscriminatorDescendsItsLossPlusTheWeightedPenalty) {
   auto z = trainer->prior().sample(n);
   auto fake = g.forward(z);
   auto objective = gantry::objectives::makeObjective("nonsaturating");
-  auto loss = objective->discriminatorLoss(d.forward(real), d.forward(fake));
-  auto term = gantry::objectives::makePenalty(penalty)->compute(d, real, fake.detach());
+  auto loss = objective->discriminatorLoss(d.forward(real).logits, d.forward(fake).logits);
+  auto term = gantry::objectives::makePenalty(penalty)->compute(d, {real, {}}, {fake.detach(), {}});
   auto dGrads = torch::autograd::grad({loss + weight * term}, d.parameters(), {}, /*retain_graph=*/true);
   auto plainGrads = torch::autograd::grad({loss}, d.parameters());
   auto defaultGenerator = at::detail::getDefaultCPUGenerator();
@@ -230,23 +233,44 @@ TEST(TrainerTest, WganClipsEveryCriticWeightAfterEachUpdate) {
 }
 
 TEST(TrainerTest, WganGpImpliesTheGradientPenaltyAndRefusesAnother) {
+  auto gameOf = [](const Config& config) {
+    return gantry::objectives::buildGame(gantry::app::readSettings(config).game);
+  };
   auto config = toyConfig("ring8");
   config.setAssignment("objective=wgan-gp", "test");
-  auto penalties = gantry::app::buildPenalties(config);
+  auto penalties = gameOf(config).penalties;
   ASSERT_EQ(penalties.size(), 1u);
   EXPECT_EQ(penalties[0].penalty->name(), "gp");
   EXPECT_EQ(penalties[0].weight, 10.0);
   config.setAssignment("penalty=r1", "test");
-  auto message = gantry::test::userErrorOf([&] { gantry::app::buildPenalties(config); });
+  auto message = gantry::test::userErrorOf([&] { gameOf(config); });
   EXPECT_NE(message.find("'penalty'"), std::string::npos) << message;
   EXPECT_NE(message.find("wgan-gp"), std::string::npos) << message;
 
   auto wgan = toyConfig("ring8");
   wgan.setAssignment("objective=wgan", "test");
-  EXPECT_TRUE(gantry::app::buildPenalties(wgan).empty());
-  wgan.setAssignment("weight_clip=0", "test");
-  EXPECT_NE(gantry::test::userErrorOf([&] { gantry::app::buildObjective(wgan); }).find("weight_clip"),
-            std::string::npos);
+  EXPECT_TRUE(gameOf(wgan).penalties.empty());
+}
+
+TEST(TrainerTest, WganWithoutClippingLeavesTheCriticUnconstrained) {
+  // weight_clip = 0: the critic's weights are not clipped (the bilinear
+  // game of the Dirac-GAN needs an unconstrained critic).
+  auto config = toyConfig("ring8");
+  config.setAssignment("objective=wgan", "test");
+  config.setAssignment("weight_clip=0", "test");
+  auto trainer = gantry::app::buildTrainer(config);
+  std::vector<torch::Tensor> before;
+  for (auto& p : trainer->discriminator().parameters()) before.push_back(p.detach().clone());
+  trainer->step();
+  double largest = 0;
+  bool moved = false;
+  auto after = trainer->discriminator().parameters();
+  for (size_t i = 0; i < after.size(); ++i) {
+    largest = std::max(largest, after[i].abs().max().item<double>());
+    moved = moved || !torch::equal(after[i], before[i]);
+  }
+  EXPECT_TRUE(moved);
+  EXPECT_GT(largest, 0.05) << "the default clip of 0.01 would bound every weight";
 }
 
 TEST(TrainerTest, InstanceNoiseReachesDiscriminatorInputsAndAnneals) {
@@ -259,7 +283,7 @@ TEST(TrainerTest, InstanceNoiseReachesDiscriminatorInputsAndAnneals) {
   config.setAssignment("instance_noise_anneal=2", "test");
   auto noisy = gantry::app::buildTrainer(config);
   auto noisyStats = noisy->step();
-  EXPECT_GT(std::abs(noisyStats.d_real.item<double>() - plainStats.d_real.item<double>()), 1e-3);
-  EXPECT_DOUBLE_EQ(noisy->options().instance_noise.stdAt(1), 50.0);
-  EXPECT_DOUBLE_EQ(noisy->options().instance_noise.stdAt(2), 0.0);
+  EXPECT_GT(std::abs(noisyStats.get("d_real").item<double>() - plainStats.get("d_real").item<double>()), 1e-3);
+  EXPECT_DOUBLE_EQ(noisy->game().instanceNoise.stdAt(1), 50.0);
+  EXPECT_DOUBLE_EQ(noisy->game().instanceNoise.stdAt(2), 0.0);
 }

@@ -39,6 +39,9 @@ int runCli(int argc, char** argv) {
   sample->add_option("-n,--count", sampleRequest.count, "number of samples")->required();
   sample->add_option("--out", sampleOut, "output file: .npy (float32 array) or .png (picture)")->required();
   sample->add_option("--seed", sampleRequest.seed, "seed of the noise");
+  std::string sampleLabel;
+  auto* sampleLabelOption = sample->add_option(
+      "--label", sampleLabel, "conditional runs: draw class C only, or 'all': -n samples of each class (a row each)");
 
   EvalRequest evalRequest;
   std::string evalRun, evalSamples, evalOut, evalMetrics;
@@ -61,6 +64,9 @@ int runCli(int argc, char** argv) {
                           "classifier file for fd, kid, prdc, classifier-score, classes (default: the dataset's, from "
                           "gantry classifier train)");
   evalCommand->add_flag("--quiet", evalRequest.quiet, "no summary on stdout");
+  int64_t evalLabel = 0;
+  auto* evalLabelOption =
+      evalCommand->add_option("--label", evalLabel, "conditional runs: draw every sample of this class");
 
   ClassifierTrainRequest classifierRequest;
   std::string classifierOut;
@@ -82,7 +88,14 @@ int runCli(int argc, char** argv) {
   show->add_option("--width", showWidth, "at most this many columns")->check(CLI::PositiveNumber);
 
   auto* presetsCommand = app.add_subcommand("presets", "list the training presets");
-  auto* keysCommand = app.add_subcommand("keys", "list the config keys with their types and defaults");
+  bool markdown = false;
+  auto* keysCommand = app.add_subcommand("keys", "list the config keys by section, with their types and defaults");
+  keysCommand->add_flag("--markdown", markdown, "as the markdown tables of docs/reference.md");
+  std::string listKind;
+  auto* listCommand = app.add_subcommand(
+      "list", "list the members of an extension point: objectives, penalties, rules, models, metrics, datasets");
+  listCommand->add_option("kind", listKind, "which (default: all)");
+  listCommand->add_flag("--markdown", markdown, "as the markdown tables of docs/reference.md");
   std::string infoPreset;
   std::vector<std::string> infoAssignments;
   auto* infoCommand = app.add_subcommand("info", "print the LibTorch build, BLAS, threads and devices");
@@ -113,6 +126,7 @@ int runCli(int argc, char** argv) {
     if (sample->parsed()) {
       sampleRequest.run = runDir;
       sampleRequest.out = sampleOut;
+      if (sampleLabelOption->count() > 0) sampleRequest.label = sampleLabel;
       return app::sample(sampleRequest);
     }
     if (evalCommand->parsed()) {
@@ -122,6 +136,7 @@ int runCli(int argc, char** argv) {
       evalRequest.metrics = parseMetricList(evalMetrics);
       if (evalCountOption->count() > 0) evalRequest.count = evalCount;
       evalRequest.classifier = evalClassifier;
+      if (evalLabelOption->count() > 0) evalRequest.label = evalLabel;
       return app::evaluate(evalRequest);
     }
     if (classifierTrain->parsed()) {
@@ -134,7 +149,8 @@ int runCli(int argc, char** argv) {
       return 0;
     }
     if (presetsCommand->parsed()) printPresets();
-    if (keysCommand->parsed()) printKeys();
+    if (keysCommand->parsed()) printKeys(markdown);
+    if (listCommand->parsed()) printList(listKind, markdown);
     if (infoCommand->parsed()) printInfo(infoPreset, infoAssignments);
     return 0;
   } catch (const UserError& e) {

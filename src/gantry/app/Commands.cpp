@@ -4,10 +4,10 @@
 #include "gantry/app/RunFolder.h"
 #include "gantry/app/RunSetup.h"
 #include "gantry/app/Settings.h"
+#include "gantry/app/Tables.h"
 #include "gantry/core/AtomicFile.h"
 #include "gantry/core/Blas.h"
 #include "gantry/core/Error.h"
-#include "gantry/core/Overlap.h"
 #include "gantry/eval/EvalCallback.h"
 #include "gantry/io/Npy.h"
 #include "gantry/io/Png.h"
@@ -80,41 +80,52 @@ void trimMetrics(const RunFolder& run, int64_t step) {
   writeFileAtomic(run.metrics(), kept);
 }
 
-torch::Tensor fixedLatents(const Config& config) {
-  auto generator = at::make_generator<at::CPUGeneratorImpl>(static_cast<uint64_t>(config.getInt("seed")) + 7919);
-  return latentPrior(config).sample(config.getInt("sample_count"), {}, generator);
+/// Fixed noise (and, for a conditional generator, fixed labels: the classes
+/// in turn) from its own generator, apart from training's draws.
+std::pair<torch::Tensor, torch::Tensor> fixedNoise(const RunSettings& settings, int64_t count, uint64_t offset,
+                                                   int64_t classes) {
+  auto generator = at::make_generator<at::CPUGeneratorImpl>(static_cast<uint64_t>(settings.run.seed) + offset);
+  auto z = latentPrior(settings).sample(count, {}, generator);
+  torch::Tensor labels;
+  if (classes > 0) labels = torch::arange(count, torch::kLong).remainder(classes);
+  return {z, labels};
 }
 
 /// The metrics of eval_every, built before the run folder is touched (a
 /// missing classifier is bad input like any other); null when off.
 std::shared_ptr<eval::Evaluator> trainingEvaluator(const Config& config) {
-  if (config.getInt("eval_every") == 0) return nullptr;
-  auto names = parseMetricList(config.getString("eval_metrics"));
+  const auto settings = readSettings(config);
+  if (settings.eval.eval_every == 0) return nullptr;
+  auto names = parseMetricList(settings.eval.eval_metrics);
   if (names.empty()) names = defaultTrainingMetrics(config);
   EvaluatorOptions options;
-  options.classifier = config.getString("eval_classifier");
+  options.classifier = settings.eval.eval_classifier;
   options.origin = "config key 'eval_metrics'";
   return buildEvaluator(names, config, options).evaluator;
 }
 
 int runTraining(const RunFolder& run, const Config& config, train::Trainer& trainer, bool quiet,
                 std::shared_ptr<eval::Evaluator> evaluator) {
-  const int64_t total = config.getInt("steps");
+  const auto settings = readSettings(config);
+  const int64_t total = settings.run.steps;
   auto toy = toyDistribution(config);
   const bool interactive = ::isatty(STDOUT_FILENO) != 0;
-  train::MetricsLogger metrics(run.metrics(), config.getInt("log_every"));
-  train::SampleWriter samples(run.samples(), config.getInt("sample_every"), fixedLatents(config),
-                              [toy](const torch::Tensor& s) { return train::renderSamples(s, toy.get()); });
-  train::CheckpointWriter checkpoints(run.checkpoint(), config.getInt("checkpoint_every"), config.toToml());
-  train::ProgressReporter progress(total, config.getInt("log_every"), metrics, interactive);
+  const int64_t classes = trainer.generator().classes();
+  train::MetricsLogger metrics(run.metrics(), settings.run.log_every);
+  auto [sampleNoise, sampleLabels] = fixedNoise(settings, settings.run.sample_count, 7919, classes);
+  train::SampleWriter samples(
+      run.samples(), settings.run.sample_every, sampleNoise,
+      [toy](const torch::Tensor& s) { return train::renderSamples(s, toy.get()); }, sampleLabels);
+  train::CheckpointWriter checkpoints(run.checkpoint(), settings.run.checkpoint_every, config.toToml());
+  train::ProgressReporter progress(total, settings.run.log_every, metrics, interactive);
   std::vector<train::Callback*> callbacks = {&metrics, &samples, &checkpoints};
   std::unique_ptr<eval::EvalCallback> evaluation;
   if (evaluator) {
     // Its own fixed noise, apart from the pictures' (seed + 7919).
-    auto rng = at::make_generator<at::CPUGeneratorImpl>(static_cast<uint64_t>(config.getInt("seed")) + 104729);
-    auto latents = latentPrior(config).sample(config.getInt("eval_samples"), {}, rng);
+    auto [latents, labels] = fixedNoise(settings, settings.eval.eval_samples, 104729, classes);
     evaluation = std::make_unique<eval::EvalCallback>(
-        evaluator, config.getInt("eval_every"), latents, [&metrics, quiet, interactive](const nlohmann::json& line) {
+        evaluator, settings.eval.eval_every, latents,
+        [&metrics, quiet, interactive](const nlohmann::json& line) {
           metrics.writeLine(line.dump());
           if (quiet) return;
           std::vector<std::string> parts;
@@ -122,7 +133,8 @@ int runTraining(const RunFolder& run, const Config& config, train::Trainer& trai
           std::cout << fmt::format("{}eval at step {}: {} ({:.1f} s)\n", interactive ? "\r\x1b[K" : "",
                                    line["step"].get<int64_t>(), fmt::join(parts, ", "), line["eval_s"].get<double>())
                     << std::flush;
-        });
+        },
+        labels);
     // Before the logger: at the last step, its line must be out before the logger closes the file.
     callbacks.insert(callbacks.begin(), evaluation.get());
   }
@@ -200,10 +212,39 @@ int sample(const SampleRequest& request) {
   if (ext != ".npy" && ext != ".png")
     throw UserError(fmt::format("--out {} must end in .npy (array) or .png (picture)", request.out.string()));
   auto [config, generator] = loadTrainedGenerator(RunFolder{request.run});
-  auto samples = drawSamples(*generator, config, request.count, static_cast<uint64_t>(request.seed));
+  const int64_t classes = generator->classes();
+  torch::Tensor labels;
+  int64_t count = request.count;
+  int64_t columns = 0;
+  if (request.label) {
+    if (classes == 0)
+      throw UserError(fmt::format("--label: run {} is not conditional (conditional = none); sample without --label",
+                                  request.run.string()));
+    if (*request.label == "all") {
+      // count samples of each class, one row per class.
+      labels = torch::arange(classes, torch::kLong).repeat_interleave(request.count);
+      columns = request.count;
+      count = classes * request.count;
+    } else {
+      int64_t label = -1;
+      try {
+        size_t end = 0;
+        label = std::stoll(*request.label, &end);
+        if (end != request.label->size()) label = -1;
+      } catch (const std::exception&) {
+      }
+      if (label < 0 || label >= classes)
+        throw UserError(
+            fmt::format("--label must be a class in 0..{} or 'all', got '{}'", classes - 1, *request.label));
+      labels = torch::full({count}, label, torch::kLong);
+    }
+  }
+  auto samples = drawSamples(*generator, config, count, static_cast<uint64_t>(request.seed), labels);
   if (request.out.has_parent_path()) std::filesystem::create_directories(request.out.parent_path());
   if (ext == ".npy")
     io::writeNpy(request.out, samples);
+  else if (columns > 0 && samples.dim() == 4)
+    io::writePng(request.out, io::makeGrid(samples, columns));
   else
     io::writePng(request.out, train::renderSamples(samples, toyDistribution(config).get()));
   return 0;
@@ -221,21 +262,19 @@ void printPresets() {
   }
 }
 
-void printKeys() {
-  for (const auto& key : trainingSchema().keys()) {
-    std::string choices = key.choices.empty() ? "" : fmt::format(" [{}]", fmt::join(key.choices, "|"));
-    std::cout << fmt::format("{:<17} {:<8} default {:<12} {}{}\n", key.name,
-                             key.type == ConfigType::IntList ? "list" : typeName(key.type).substr(0, 8),
-                             "'" + formatValue(key.defaultValue) + "'", key.help, choices);
-  }
-}
+void printKeys(bool markdown) { std::cout << keysTable(markdown); }
+
+void printList(const std::string& kind, bool markdown) { std::cout << registryTable(kind, markdown); }
 
 void printInfo(const std::string& preset, const std::vector<std::string>& assignments) {
+  bool overlap = false;
   if (!preset.empty()) {
     Config config(trainingSchema());
     applyPreset(config, preset);
     for (const auto& assignment : assignments) config.setAssignment(assignment, "--set");
-    applyThreads(config);
+    const auto plan = threadPlan(readSettings(config), largestMatrixProduct(config));
+    applyThreads(plan);
+    overlap = plan.overlap;
   } else if (!assignments.empty()) {
     throw UserError("gantry info: --set needs --preset");
   }
@@ -253,7 +292,7 @@ void printInfo(const std::string& preset, const std::vector<std::string>& assign
   }
   for (const auto& path : blas) std::cout << "BLAS: " << path << "\n";
   if (int threads = blasThreads()) std::cout << "OpenBLAS threads: " << threads << "\n";
-  std::cout << "overlapped products: " << (overlapEnabled() ? "on" : "off") << "\n";
+  if (!preset.empty()) std::cout << "overlapped products: " << (overlap ? "on" : "off") << "\n";
   std::cout << at::get_parallel_info();
 }
 

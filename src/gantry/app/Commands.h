@@ -29,6 +29,9 @@ struct SampleRequest {
   int64_t count = 0;
   std::filesystem::path out;  // .npy or .png
   int64_t seed = 0;
+  /// Conditional runs: a class ("3"), or "all": `count` samples of each
+  /// class in turn (a .png grid with one row per class).
+  std::optional<std::string> label;
 };
 
 /// Draws samples from a run's latest checkpoint into .npy (float32, shape
@@ -47,6 +50,8 @@ struct EvalRequest {
   std::optional<int64_t> count;
   int64_t seed = 0;
   std::filesystem::path classifier;  // empty: the dataset's default classifier file
+  /// A conditional run's samples all of this class.
+  std::optional<int64_t> label;
   bool quiet = false;
 };
 
@@ -69,10 +74,14 @@ struct ClassifierTrainRequest {
 /// training images, measures its test accuracy and saves it.
 int trainClassifier(const ClassifierTrainRequest& request);
 
-/// Prints the presets / the config keys / the build (torch version, threads,
-/// BLAS, CUDA); with a preset, the threads its runs use (after --set).
+/// Prints the presets / the config keys by section / the members of an
+/// extension point (objectives, penalties, rules, models, metrics,
+/// datasets; all when empty) / the build (torch version, threads, BLAS,
+/// CUDA); with a preset, the threads its runs use (after --set). markdown:
+/// the tables of docs/reference.md.
 void printPresets();
-void printKeys();
+void printKeys(bool markdown = false);
+void printList(const std::string& kind, bool markdown = false);
 void printInfo(const std::string& preset = "", const std::vector<std::string>& assignments = {});
 
 }  // namespace gantry::app

@@ -2,15 +2,7 @@
 
 #include "gantry/app/RunSetup.h"
 #include "gantry/core/Error.h"
-#include "gantry/data/Mnist.h"
-#include "gantry/eval/ClassHistogram.h"
-#include "gantry/eval/ClassifierScore.h"
-#include "gantry/eval/FrechetDistance.h"
-#include "gantry/eval/KernelInceptionDistance.h"
-#include "gantry/eval/Memorization.h"
-#include "gantry/eval/MixtureMetrics.h"
-#include "gantry/eval/ParzenWindow.h"
-#include "gantry/eval/PrecisionRecall.h"
+#include "gantry/eval/MetricRegistry.h"
 #include "gantry/train/ClassifierCheckpoint.h"
 
 #include <fmt/format.h>
@@ -23,37 +15,6 @@
 namespace gantry::app {
 
 namespace {
-
-bool isFeatureMetric(const std::string& name) {
-  return name == "fd" || name == "kid" || name == "prdc" || name == "classifier-score" || name == "classes";
-}
-
-bool hasClassifierData(const std::string& dataset) { return dataset == "mnist" || dataset == "fashion"; }
-
-/// Refuses a metric the dataset cannot give it.
-void checkMetricFits(const std::string& name, const Config& config, const std::string& origin) {
-  const auto& dataset = config.getString("dataset");
-  if (name == "modes") {
-    if (!toyDistribution(config))
-      throw UserError(fmt::format("metric 'modes' needs a toy dataset (ring8, grid25, gaussian1d), not '{}'", dataset));
-  } else if (name == "memorization") {
-    if (toyDistribution(config))
-      throw UserError(fmt::format(
-          "metric 'memorization' needs an image dataset (mnist, fashion, images), not '{}'; use modes", dataset));
-  } else if (name == "parzen") {
-    if (!hasClassifierData(dataset))
-      throw UserError(
-          fmt::format("metric 'parzen' needs mnist or fashion (their validation and test splits), not '{}'{}", dataset,
-                      toyDistribution(config) ? "; use modes" : ""));
-  } else if (isFeatureMetric(name)) {
-    if (!hasClassifierData(dataset))
-      throw UserError(fmt::format("metric '{}' needs mnist or fashion (a classifier of their classes), not '{}'{}",
-                                  name, dataset, toyDistribution(config) ? "; use modes" : ""));
-  } else {
-    throw UserError(
-        fmt::format("unknown metric '{}' in {}; choose from {}", name, origin, fmt::join(metricNames(), ", ")));
-  }
-}
 
 train::LoadedClassifier loadClassifierFor(const std::string& dataset, const EvaluatorOptions& options) {
   const bool chosen = !options.classifier.empty();
@@ -79,11 +40,61 @@ train::LoadedClassifier loadClassifierFor(const std::string& dataset, const Eval
   return loaded;
 }
 
+/// The metrics' view of the config's dataset: each split and the
+/// classifier's features of the test set loaded once, on first use.
+class DatasetContext : public eval::MetricContext {
+ public:
+  DatasetContext(const Config& config, const EvaluatorOptions& options)
+      : settings_(data::dataSection().read(config)),
+        entry_(data::datasetOf(settings_)),
+        options_(options),
+        device_(deviceOf(readSettings(config))) {}
+
+  const data::DatasetEntry& dataset() const override { return entry_; }
+  std::shared_ptr<const data::GaussianMixture> distribution() const override {
+    return data::toyDistribution(settings_);
+  }
+  const data::TensorDataset& testSet() override { return split(test_, data::Split::Test); }
+  const data::TensorDataset& validationSet() override { return split(validation_, data::Split::Validation); }
+  const data::TensorDataset& trainingSet() override { return split(training_, data::Split::Train); }
+  std::shared_ptr<const eval::FeatureExtractor> extractor() override {
+    if (!extractor_) {
+      auto loaded = loadClassifierFor(entry_.name, options_);
+      classifier_ = {
+          {"file", (options_.classifier.empty() ? defaultClassifierPath(entry_.name) : options_.classifier).string()},
+          {"dataset", loaded.info.dataset},
+          {"test_accuracy", loaded.info.testAccuracy}};
+      extractor_ = std::make_shared<eval::FeatureExtractor>(loaded.model, device_);
+    }
+    return extractor_;
+  }
+  const eval::ImageFeatures& referenceFeatures() override {
+    if (!reference_) reference_ = extractor()->extract(testSet().samples());
+    return *reference_;
+  }
+  uint64_t seed() const override { return options_.seed; }
+  const nlohmann::json& classifier() const { return classifier_; }
+
+ private:
+  const data::TensorDataset& split(std::optional<data::TensorDataset>& slot, data::Split which) {
+    if (!slot) slot = data::readSplit(settings_, which);
+    return *slot;
+  }
+
+  data::DataSettings settings_;
+  const data::DatasetEntry& entry_;
+  EvaluatorOptions options_;
+  torch::Device device_;
+  std::optional<data::TensorDataset> test_, validation_, training_;
+  std::shared_ptr<const eval::FeatureExtractor> extractor_;
+  std::optional<eval::ImageFeatures> reference_;
+  nlohmann::json classifier_;
+};
+
 }  // namespace
 
 const std::vector<std::string>& metricNames() {
-  static const std::vector<std::string> names = {"parzen",           "modes",   "fd",          "kid", "prdc",
-                                                 "classifier-score", "classes", "memorization"};
+  static const std::vector<std::string> names = eval::metrics().names();
   return names;
 }
 
@@ -98,13 +109,16 @@ std::vector<std::string> parseMetricList(const std::string& text) {
   return names;
 }
 
-int64_t protocolSampleCount(const std::string& metric) { return metric == "modes" ? 2500 : 10000; }
+int64_t protocolSampleCount(const std::string& metric) {
+  return eval::metrics().require(metric, "--metrics").protocolSamples;
+}
 
 std::vector<std::string> defaultTrainingMetrics(const Config& config) {
-  const auto& dataset = config.getString("dataset");
-  if (toyDistribution(config)) return {"modes"};
-  if (hasClassifierData(dataset)) return {"fd", "kid", "prdc", "classifier-score", "classes"};
-  return {"memorization"};
+  const auto& dataset = data::datasetOf(data::dataSection().read(config));
+  std::vector<std::string> names;
+  for (const auto& metric : eval::metrics().entries())
+    if (metric.trainingDefault(dataset) && eval::metricMismatch(metric, dataset).empty()) names.push_back(metric.name);
+  return names;
 }
 
 std::filesystem::path defaultClassifierPath(const std::string& dataset) {
@@ -114,8 +128,13 @@ std::filesystem::path defaultClassifierPath(const std::string& dataset) {
 void checkMetrics(const std::vector<std::string>& names, const Config& config, const std::string& origin) {
   if (names.empty())
     throw UserError(fmt::format("{} names no metric; choose from {}", origin, fmt::join(metricNames(), ", ")));
+  const auto& dataset = data::datasetOf(data::dataSection().read(config));
   for (auto it = names.begin(); it != names.end(); ++it) {
-    checkMetricFits(*it, config, origin);
+    const auto* metric = eval::metrics().find(*it);
+    if (!metric)
+      throw UserError(
+          fmt::format("unknown metric '{}' in {}; choose from {}", *it, origin, fmt::join(metricNames(), ", ")));
+    if (auto why = eval::metricMismatch(*metric, dataset); !why.empty()) throw UserError(why);
     if (std::find(names.begin(), it, *it) != it)
       throw UserError(fmt::format("metric '{}' is listed twice in {}", *it, origin));
   }
@@ -124,86 +143,17 @@ void checkMetrics(const std::vector<std::string>& names, const Config& config, c
 EvaluatorSetup buildEvaluator(const std::vector<std::string>& names, const Config& config,
                               const EvaluatorOptions& options) {
   checkMetrics(names, config, options.origin);
-  const auto& dataset = config.getString("dataset");
-  const auto device = deviceFrom(config);
-
-  // Each split and the classifier's view of the test set, loaded on first use.
-  std::optional<data::TensorDataset> test, validation;
-  auto testSet = [&]() -> const data::TensorDataset& {
-    if (!test) test = data::loadMnistFormat(dataDirectory(config), data::Split::Test);
-    return *test;
-  };
-  std::shared_ptr<const eval::FeatureExtractor> extractor;
-  std::optional<eval::ImageFeatures> reference;
+  DatasetContext context(config, options);
   EvaluatorSetup setup;
-  auto referenceFeatures = [&]() -> const eval::ImageFeatures& {
-    if (!extractor) {
-      auto loaded = loadClassifierFor(dataset, options);
-      setup.classifier = {
-          {"file", (options.classifier.empty() ? defaultClassifierPath(dataset) : options.classifier).string()},
-          {"dataset", loaded.info.dataset},
-          {"test_accuracy", loaded.info.testAccuracy}};
-      extractor = std::make_shared<eval::FeatureExtractor>(loaded.model, device);
-      reference = extractor->extract(testSet().samples());
-    }
-    return *reference;
-  };
-
   setup.evaluator = std::make_shared<eval::Evaluator>();
-  for (const auto& name : names) {
-    std::unique_ptr<eval::Metric> metric;
-    if (name == "modes") {
-      metric = std::make_unique<eval::MixtureCoverageMetric>(toyDistribution(config));
-    } else if (name == "parzen") {
-      if (!validation) validation = data::loadMnistFormat(dataDirectory(config), data::Split::Validation);
-      // The 2014 script: the first 1,000 validation images choose σ.
-      metric = std::make_unique<eval::ParzenMetric>(validation->samples().slice(0, 0, 1000), testSet().samples());
-    } else if (name == "memorization") {
-      metric = std::make_unique<eval::MemorizationMetric>(loadTrainingSet(config)->samples(), 1000, options.seed);
-    } else {
-      // A feature metric: the extractor exists once the reference features do.
-      const auto& real = referenceFeatures();
-      if (name == "fd") {
-        metric = std::make_unique<eval::FrechetDistanceMetric>(extractor, real.features);
-      } else if (name == "kid") {
-        metric =
-            std::make_unique<eval::KernelInceptionDistanceMetric>(extractor, real.features, 100, 1000, options.seed);
-      } else if (name == "prdc") {
-        metric = std::make_unique<eval::PrecisionRecallMetric>(extractor, real.features, 5);
-      } else if (name == "classifier-score") {
-        metric = std::make_unique<eval::ClassifierScoreMetric>(extractor, 10);
-      } else {  // classes
-        auto counts = torch::bincount(testSet().labels(), {}, extractor->classes()).to(torch::kFloat64);
-        metric = std::make_unique<eval::ClassHistogramMetric>(extractor, counts / counts.sum(), 0.1);
-      }
-    }
-    setup.evaluator->add(std::move(metric));
-  }
+  for (const auto& name : names) setup.evaluator->add(eval::metrics().require(name, options.origin).make(context));
+  setup.classifier = context.classifier();
   return setup;
 }
 
-std::string metricSummary(const std::string& name, const nlohmann::json& r) {
-  auto number = [&](const char* key) { return r.at(key).get<double>(); };
-  if (name == "modes")
-    return fmt::format("modes {}/{} ({:.1f}% high quality)", r.at("modes_captured").get<int64_t>(),
-                       r.at("modes_total").get<int64_t>(), 100 * number("high_quality_fraction"));
-  if (name == "parzen")
-    return fmt::format("parzen {:.2f} ± {:.2f} (σ {:.3f})", number("log_likelihood"), number("standard_error"),
-                       number("sigma"));
-  if (name == "fd") return fmt::format("fd {:.4g}", number("fd"));
-  if (name == "kid") return fmt::format("kid {:.4g} ± {:.2g}", number("kid_mean"), number("kid_std"));
-  if (name == "prdc")
-    return fmt::format("precision {:.3f} recall {:.3f} density {:.3f} coverage {:.3f}", number("precision"),
-                       number("recall"), number("density"), number("coverage"));
-  if (name == "classifier-score")
-    return fmt::format("classifier-score {:.3f} ± {:.3f}", number("score_mean"), number("score_std"));
-  if (name == "classes")
-    return fmt::format("classes {}/{} (KL {:.3f})", r.at("classes_covered").get<int64_t>(),
-                       r.at("classes_total").get<int64_t>(), number("kl_from_real"));
-  if (name == "memorization")
-    return fmt::format("memorization: median NN distance {:.3f} ({:.2f}× the training set's)",
-                       r.at("nearest_distance").at("median").get<double>(), number("median_ratio"));
-  return name;
+std::string metricSummary(const std::string& name, const nlohmann::json& result) {
+  const auto* metric = eval::metrics().find(name);
+  return metric ? metric->summarize(result) : name;
 }
 
 }  // namespace gantry::app

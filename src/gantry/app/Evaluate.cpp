@@ -82,6 +82,7 @@ int evaluate(const EvalRequest& request) {
     report["source"] = {{"run", request.run.string()}, {"seed", request.seed}};
   } else {
     if (request.dataset.empty()) throw UserError("--samples needs --dataset NAME: the data the samples imitate");
+    if (request.label) throw UserError("--label draws from a conditional run; give --run, not --samples");
     config.setText("dataset", request.dataset, "--dataset");
     report["source"] = {{"samples", request.samples.string()}};
   }
@@ -109,7 +110,17 @@ int evaluate(const EvalRequest& request) {
   if (generator) {
     int64_t count = 0;
     for (const auto& name : request.metrics) count = std::max(count, protocolSampleCount(name));
-    samples = drawSamples(*generator, config, request.count.value_or(count), static_cast<uint64_t>(request.seed));
+    const int64_t n = request.count.value_or(count);
+    torch::Tensor labels;
+    if (request.label) {
+      const int64_t classes = generator->classes();
+      if (classes == 0) throw UserError("--label needs a conditional run (conditional = none in this run)");
+      if (*request.label < 0 || *request.label >= classes)
+        throw UserError(fmt::format("--label must be a class in 0..{}, got {}", classes - 1, *request.label));
+      labels = torch::full({n}, *request.label, torch::kLong);
+      report["source"]["label"] = *request.label;
+    }
+    samples = drawSamples(*generator, config, n, static_cast<uint64_t>(request.seed), labels);
   }
   setup.evaluator->update(samples);
   report["dataset"] = config.getString("dataset");

@@ -40,10 +40,15 @@ void checkCheckpointMatches(const RunFolder& run, const Config& config) {
 TrainedGenerator loadTrainedGenerator(const RunFolder& run) {
   auto config = readRunConfig(run);
   checkCheckpointMatches(run, config);
-  applyThreads(config);
-  auto generator = buildGenerator(config);
+  const auto settings = readSettings(config);
+  // As many classes as the run's generator had (an image folder may have
+  // changed since), and the threads its training had.
+  const int64_t classes = std::max<int64_t>(train::readGeneratorClasses(run.checkpoint()), 1);
+  const bool conditioned = settings.model.conditional != "none";
+  applyThreads(threadPlan(settings, largestMatrixProduct(config, conditioned ? classes : 1)));
+  auto generator = buildGenerator(config, classes);
   train::readGeneratorWeights(run.checkpoint(), *generator);
-  generator->to(deviceFrom(config));
+  generator->to(deviceOf(settings));
   generator->eval();
   return {std::move(config), std::move(generator)};
 }

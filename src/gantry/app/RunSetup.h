@@ -1,10 +1,11 @@
 #pragma once
 
+#include "gantry/app/RunSettings.h"
 #include "gantry/core/Config.h"
-#include "gantry/data/GaussianMixture.h"
-#include "gantry/data/TensorDataset.h"
+#include "gantry/data/Datasets.h"
 #include "gantry/models/Generator.h"
 #include "gantry/models/LatentPrior.h"
+#include "gantry/models/ModelFamily.h"
 #include "gantry/train/Trainer.h"
 
 #include <filesystem>
@@ -16,44 +17,58 @@ namespace gantry::app {
 /// Turns a validated config into library objects. Nothing here parses text
 /// or touches the run folder: that is the commands' job.
 
-torch::Device deviceFrom(const Config& config);
-/// Multiply-adds of the largest matrix product of a training step
-/// (batch × inputs × outputs of the widest layer).
-int64_t largestMatrixProduct(const Config& config);
-/// Sets LibTorch's intra-op threads from `threads` (0 = auto: 1) and
-/// OpenBLAS's from `blas_threads` (0 = auto: 1 for small products, else one
-/// per core).
-void applyThreads(const Config& config);
+torch::Device deviceOf(const RunSettings& settings);
 
-/// Where gantry keeps data by default: $GANTRY_DATA, else data/ in the
-/// source tree (MNIST in mnist/, trained classifiers in classifiers/).
+/// The threads a run uses and whether the helper thread of overlapped
+/// products has a core (gantry/core/Overlap.h).
+struct ThreadPlan {
+  int intraOp = 1;
+  int blas = 1;
+  bool overlap = false;
+};
+/// The plan for a run whose largest matrix product has `largestProduct`
+/// multiply-adds: `threads` LibTorch intra-op threads (0 = auto: 1),
+/// `blas_threads` OpenBLAS threads (0 = auto: 1 for small products, else one
+/// per core), overlap when OpenBLAS runs single-threaded on a multi-core CPU.
+ThreadPlan threadPlan(const RunSettings& settings, int64_t largestProduct);
+/// Sets LibTorch's and OpenBLAS's threads to the plan.
+void applyThreads(const ThreadPlan& plan);
+
+/// Multiply-adds of the largest matrix product of a training step of the
+/// config's models (what picks the BLAS threads), conditioned on `classes`
+/// (0: the dataset's).
+int64_t largestMatrixProduct(const Config& config, int64_t classes = 0);
+
+/// Where gantry keeps data by default (gantry/data/Datasets.h).
 std::filesystem::path defaultDataRoot();
-/// The folder the config's dataset is read from.
+/// The config's data: its folder, the shape of one sample, the toy
+/// distribution (null for data read from files).
 std::filesystem::path dataDirectory(const Config& config);
-/// Shape of one sample of the config's dataset, without loading it.
 std::vector<int64_t> sampleShape(const Config& config);
-/// The toy distribution of the config's dataset, or null for real data.
 std::shared_ptr<data::GaussianMixture> toyDistribution(const Config& config);
-/// Loads the training split of a real dataset (mnist, fashion, images).
-std::shared_ptr<data::TensorDataset> loadTrainingSet(const Config& config);
 
-models::LatentPrior latentPrior(const Config& config);
-std::shared_ptr<models::Generator> buildGenerator(const Config& config);
-std::shared_ptr<models::Discriminator> buildDiscriminator(const Config& config);
-/// The game of `objective` (wgan with `weight_clip`).
-std::shared_ptr<const objectives::Objective> buildObjective(const Config& config);
-/// The penalties D's loss gets: `penalty`, or the one the objective implies
-/// (wgan-gp: gp), weighted by `penalty_weight`.
-std::vector<objectives::WeightedPenalty> buildPenalties(const Config& config);
-train::TrainerOptions trainerOptions(const Config& config);
+models::LatentPrior latentPrior(const RunSettings& settings);
+
+/// What the config's model family builds its players for: the data's shape
+/// and `classes`; `dataMean` for a family that starts from the data (null
+/// when the weights are loaded next).
+models::ModelContext modelContext(const RunSettings& settings, int64_t classes,
+                                  std::function<torch::Tensor()> dataMean = nullptr);
+
+/// The generator of a trained run (its weights loaded next): `classes` as
+/// the checkpoint records them.
+std::shared_ptr<models::Generator> buildGenerator(const Config& config, int64_t classes);
 
 /// `count` samples of a trained generator, float32 on the CPU, from the
 /// config's prior with noise drawn by a CPU generator seeded with `seed`
-/// (the same codes on every device), in chunks that bound memory.
-torch::Tensor drawSamples(models::Generator& generator, const Config& config, int64_t count, uint64_t seed);
+/// (the same codes on every device), in chunks that bound memory. A
+/// conditional generator gets `labels` [count], or labels uniform over its
+/// classes drawn from the same generator when undefined.
+torch::Tensor drawSamples(models::Generator& generator, const Config& config, int64_t count, uint64_t seed,
+                          const torch::Tensor& labels = {});
 
 /// Seeds the CPU generator, loads the data, builds and initialises both
-/// players (the generator's output bias from the data when configured).
+/// players, the game and the update rule, and sets the threads.
 std::unique_ptr<train::Trainer> buildTrainer(const Config& config);
 
 }  // namespace gantry::app

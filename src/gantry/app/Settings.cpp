@@ -1,7 +1,7 @@
 #include "gantry/app/Settings.h"
 
+#include "gantry/app/RunSettings.h"
 #include "gantry/core/Error.h"
-#include "gantry/objectives/Objective.h"
 
 #include <fmt/format.h>
 
@@ -11,108 +11,28 @@ namespace gantry::app {
 
 namespace {
 
-using V = std::vector<int64_t>;
-using S = std::vector<std::string>;
-
 ConfigSchema buildSchema() {
+  // The sections live beside the code that reads them; a model family's or
+  // an update rule's keys come with its registry entry.
   ConfigSchema s;
-  auto add = [&s](std::string name, ConfigType type, ConfigValue value, std::string help, S choices = {},
-                  double minimum = -1e300) {
-    s.add(ConfigKey{std::move(name), type, std::move(value), std::move(help), std::move(choices), minimum});
-  };
-  using T = ConfigType;
-  add("preset", T::String, std::string(""), "preset this config started from (in a --config file: the base)");
-  // Run
-  add("seed", T::Int, int64_t{1}, "random seed: same seed, same run", {}, 0);
-  add("steps", T::Int, int64_t{10000}, "generator updates in all", {}, 1);
-  add("device", T::String, std::string("cpu"), "cpu, cuda or cuda:N (cuda needs a LibTorch built with CUDA)");
-  add("threads", T::Int, int64_t{0},
-      "LibTorch intra-op threads (0 = auto: 1, as OpenBLAS threads the matrix products itself)", {}, 0);
-  add("blas_threads", T::Int, int64_t{0},
-      "OpenBLAS threads (0 = auto: 1 for small models, whose products are too small to share, else one per core)", {},
-      0);
-  add("overlap", T::Bool, true,
-      "with one OpenBLAS thread on a multi-core CPU: run independent matrix products of a step (D on the real and "
-      "the generated batch, a layer's weight and input gradients) on a second thread; same results bit for bit");
-  add("precision", T::String, std::string("float32"),
-      "forward passes in float32, or bf16 (autocast: matrix products in bfloat16, fast on CPUs with AVX-512 BF16)",
-      {"float32", "bf16"});
-  add("log_every", T::Int, int64_t{100}, "steps between lines of metrics.jsonl", {}, 1);
-  add("sample_every", T::Int, int64_t{1000}, "steps between sample pictures (0 = only at the end)", {}, 0);
-  add("sample_count", T::Int, int64_t{100}, "samples in each picture (grid or plot)", {}, 1);
-  add("checkpoint_every", T::Int, int64_t{1000}, "steps between checkpoints (0 = only at the end)", {}, 0);
-  // Evaluation during training (docs/evaluation.md)
-  add("eval_every", T::Int, int64_t{0}, "steps between evaluations into metrics.jsonl (0 = off)", {}, 0);
-  add("eval_metrics", T::String, std::string(""),
-      "metrics evaluated during training, comma-separated (empty: modes on toy data; fd, kid, prdc, "
-      "classifier-score, classes on mnist and fashion; memorization on image folders)");
-  add("eval_samples", T::Int, int64_t{1000},
-      "samples per evaluation during training, from fixed noise (fewer than gantry eval's protocols: cheaper, and "
-      "comparable only with each other)",
-      {}, 2);
-  add("eval_classifier", T::String, std::string(""),
-      "classifier file for the feature metrics during training (empty: data/classifiers/DATASET.pt)");
-  // Data
-  add("dataset", T::String, std::string("ring8"), "training data",
-      {"mnist", "fashion", "images", "gaussian1d", "ring8", "grid25"});
-  add("data_dir", T::String, std::string(""),
-      "folder of the dataset's files (empty: data/mnist or $GANTRY_DATA/mnist for mnist, "
-      "/usr/share/datasets/fashion-mnist for fashion; required for images)");
-  add("image_size", T::Int, int64_t{28}, "images: height and width after resizing", {}, 1);
-  add("grayscale", T::Bool, true, "images: one channel (else RGB)");
-  add("batch_size", T::Int, int64_t{64}, "minibatch size (real and generated alike)", {}, 1);
-  // Latent
-  add("latent", T::String, std::string("normal"), "noise prior: uniform = U(-sqrt 3, sqrt 3), normal = N(0, 1)",
-      {"uniform", "normal"});
-  add("latent_dim", T::Int, int64_t{2}, "dimension of the noise z", {}, 1);
-  // Generator
-  add("g_hidden", T::IntList, V{128, 128}, "generator hidden layer widths", {}, 1);
-  add("g_activation", T::String, std::string("relu"), "generator hidden activation",
-      {"relu", "leaky_relu", "tanh", "maxout"});
-  add("g_output", T::String, std::string("identity"), "generator output activation", {"identity", "sigmoid", "tanh"});
-  add("g_init_range", T::Float, 0.0, "generator weights uniform in +-range, biases 0 (0 = LibTorch default)", {}, 0.0);
-  add("g_output_bias", T::String, std::string("zero"),
-      "generator output bias: zero, or data_mean = logit of the data's mean (pixels)", {"zero", "data_mean"});
-  // Discriminator
-  add("d_hidden", T::IntList, V{128, 128}, "discriminator hidden layer widths (maxout: units)", {}, 1);
-  add("d_activation", T::String, std::string("leaky_relu"), "discriminator hidden activation",
-      {"relu", "leaky_relu", "tanh", "maxout"});
-  add("maxout_pieces", T::Int, int64_t{5}, "pieces per maxout unit", {}, 1);
-  add("d_input_keep", T::Float, 1.0, "dropout: probability of keeping a discriminator input (1 = off)", {}, 0.0);
-  add("d_hidden_keep", T::Float, 1.0, "dropout: probability of keeping a discriminator hidden unit (1 = off)", {}, 0.0);
-  add("d_init_range", T::Float, 0.0, "discriminator weights uniform in +-range, biases 0 (0 = LibTorch default)", {},
-      0.0);
-  // Game and schedule
-  add("objective", T::String, std::string("nonsaturating"),
-      "the game (docs/objectives.md): minimax, nonsaturating, f-GAN divergences, Wasserstein, least squares, hinge",
-      objectives::objectiveNames());
-  add("weight_clip", T::Float, 0.01, "wgan: critic weights clipped to [-c, c] after every update", {}, 0.0);
-  add("penalty", T::String, std::string("none"),
-      "term added to D's loss: r1 (real data), r2 (generated), gp (WGAN-GP interpolates); wgan-gp implies gp",
-      {"none", "r1", "r2", "gp"});
-  add("penalty_weight", T::Float, 10.0, "weight of the penalty: gamma of r1/r2 (gamma/2 E|grad D|^2), lambda of gp", {},
-      0.0);
-  add("gp_one_sided", T::Bool, false, "gp: penalise only gradient norms above 1");
-  add("instance_noise", T::Float, 0.0, "std of Gaussian noise added to every input of D (0 = off)", {}, 0.0);
-  add("instance_noise_anneal", T::Int, int64_t{0},
-      "steps over which instance_noise decays linearly to 0 (0 = constant)", {}, 0);
-  add("d_steps", T::Int, int64_t{1}, "k: discriminator updates per generator update", {}, 1);
-  add("update", T::String, std::string("alternating"),
-      "alternating (D then G) or simultaneous (both from one forward pass)", {"alternating", "simultaneous"});
-  // Optimizers
-  add("optimizer", T::String, std::string("adam"), "optimizer of both players (rmsprop: as in the WGAN paper)",
-      {"sgd", "adam", "rmsprop"});
-  add("lr_g", T::Float, 2e-4, "generator learning rate", {}, 0.0);
-  add("lr_d", T::Float, 2e-4, "discriminator learning rate", {}, 0.0);
-  add("lr_decay", T::Float, 1.0, "divide the learning rates by this after every step (1 = constant)", {}, 1.0);
-  add("lr_min", T::Float, 0.0, "floor of the decayed learning rates", {}, 0.0);
-  add("momentum", T::Float, 0.5, "sgd: momentum (at epoch momentum_start)", {}, 0.0);
-  add("momentum_final", T::Float, 0.5, "sgd: momentum reached at epoch momentum_end", {}, 0.0);
-  add("momentum_start", T::Int, int64_t{0}, "sgd: epoch the momentum ramp starts", {}, 0);
-  add("momentum_end", T::Int, int64_t{0}, "sgd: epoch the ramp ends (<= start: no ramp)", {}, 0);
-  add("adam_beta1", T::Float, 0.5, "adam: beta1", {}, 0.0);
-  add("adam_beta2", T::Float, 0.999, "adam: beta2", {}, 0.0);
-  add("rmsprop_alpha", T::Float, 0.99, "rmsprop: smoothing constant of the squared-gradient average", {}, 0.0);
+  ConfigKey preset;
+  preset.name = "preset";
+  preset.type = ConfigType::String;
+  preset.defaultValue = std::string("");
+  preset.help = "preset this config started from (in a --config file: the base)";
+  s.add(preset);
+  runSection().addTo(s);
+  evalSection().addTo(s);
+  data::dataSection().addTo(s);
+  models::latentSection().addTo(s);
+  models::modelSection().addTo(s);
+  for (const auto& family : models::modelFamilies().entries())
+    for (const auto& key : family.keys) s.add(key);
+  objectives::gameSection().addTo(s);
+  train::updateSection().addTo(s);
+  for (const auto& rule : train::updateRules().entries())
+    for (const auto& key : rule.keys) s.add(key);
+  train::optimizerSection().addTo(s);
   return s;
 }
 
@@ -220,6 +140,49 @@ std::vector<Preset> buildPresets() {
        with(mixture2d, {{"dataset", "ring8"}, {"steps", "10000"}}), mixture2dObjectives},
       {"grid25", "25 Gaussians on a 5x5 grid, std 0.05 (PacGAN protocol)",
        with(mixture2d, {{"dataset", "grid25"}, {"steps", "14000"}}), mixture2dObjectives},
+      {"ring8-unrolled",
+       "ring8 in the unrolled GAN's reference setting: 2x128 tanh MLPs, 256-d noise, batch 512, K = 5",
+       with(toy, {{"dataset", "ring8"},
+                  {"latent_dim", "256"},
+                  {"g_hidden", "128,128"},
+                  {"d_hidden", "128,128"},
+                  {"g_activation", "tanh"},
+                  {"d_activation", "tanh"},
+                  {"batch_size", "512"},
+                  {"lr_g", "1e-3"},
+                  {"lr_d", "1e-4"},
+                  {"update", "unrolled"},
+                  {"unroll_steps", "5"},
+                  {"steps", "25000"},
+                  {"log_every", "100"},
+                  {"sample_every", "5000"},
+                  {"checkpoint_every", "5000"}}),
+       {}},
+      {"dirac",
+       "the Dirac-GAN: data at 0, G = point mass at theta, D(x) = psi x; plain gradient steps",
+       {{"model", "dirac"},
+        {"dataset", "dirac"},
+        {"latent", "normal"},
+        {"latent_dim", "1"},
+        {"batch_size", "1"},
+        {"objective", "nonsaturating"},
+        {"update", "alternating"},
+        {"optimizer", "sgd"},
+        {"momentum", "0"},
+        {"momentum_final", "0"},
+        {"lr_g", "0.1"},
+        {"lr_d", "0.1"},
+        {"penalty_weight", "1"},
+        {"steps", "1000"},
+        {"log_every", "1"},
+        {"sample_every", "0"},
+        {"sample_count", "100"},
+        {"checkpoint_every", "0"}},
+       {}},
+      {"cgan-mnist",
+       "conditional MNIST: the 2014 networks with a class embedding concatenated to z and to D's input",
+       with(paperMlp, {{"dataset", "mnist"}, {"conditional", "concat"}, {"class_embedding", "10"}}),
+       {}},
   };
 }
 
@@ -260,11 +223,8 @@ void applyPreset(Config& config, const std::string& name, const std::string& obj
 }
 
 bool isRunInvariantKey(const std::string& key) {
-  static const std::vector<std::string> keys = {"steps",        "device",         "threads",      "blas_threads",
-                                                "overlap",      "log_every",      "sample_every", "checkpoint_every",
-                                                "data_dir",     "sample_count",   "eval_every",   "eval_metrics",
-                                                "eval_samples", "eval_classifier"};
-  return std::find(keys.begin(), keys.end(), key) != keys.end();
+  const auto* entry = trainingSchema().find(key);
+  return entry && entry->resumable;
 }
 
 }  // namespace gantry::app

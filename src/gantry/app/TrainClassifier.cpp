@@ -41,7 +41,7 @@ int trainClassifier(const ClassifierTrainRequest& request) {
   config.setText("dataset", request.dataset, "--dataset");
   config.setText("device", request.device, "--device");
   train::ClassifierTrainingOptions options;
-  options.device = deviceFrom(config);
+  options.device = deviceOf(readSettings(config));
   options.epochs = epochs;
   options.lr_decay = defaultLrDecay(request.dataset);
   options.seed = static_cast<uint64_t>(request.seed);

@@ -74,18 +74,47 @@ bool parseFloat(const std::string& text, double& out) {
 
 std::string where(const std::string& origin) { return origin.empty() ? "" : " (" + origin + ")"; }
 
+bool hasMaximum(const ConfigKey& key) { return key.maximum < 1e300; }
+
+bool inRange(const ConfigKey& key, double v) {
+  if (key.minimumExclusive ? !(v > key.minimum) : !(v >= key.minimum)) return false;
+  if (key.maximumExclusive ? !(v < key.maximum) : !(v <= key.maximum)) return false;
+  return true;
+}
+
+/// "at least 1", "greater than 0", "in (0, 1]".
+std::string rangeText(const ConfigKey& key) {
+  if (!hasMaximum(key)) return fmt::format("{} {}", key.minimumExclusive ? "greater than" : "at least", key.minimum);
+  return fmt::format("in {}{}, {}{}", key.minimumExclusive ? "(" : "[", key.minimum, key.maximum,
+                     key.maximumExclusive ? ")" : "]");
+}
+
 }  // namespace
 
 void ConfigSchema::add(ConfigKey key) { keys_.push_back(std::move(key)); }
 
 const ConfigKey* ConfigSchema::find(const std::string& name) const {
+  auto dot = name.find('.');
+  const std::string bare = dot == std::string::npos ? name : name.substr(dot + 1);
   for (const auto& key : keys_)
-    if (key.name == name) return &key;
+    if (key.name == bare) return dot == std::string::npos || name.substr(0, dot) == key.section ? &key : nullptr;
   return nullptr;
+}
+
+std::vector<std::string> ConfigSchema::sections() const {
+  std::vector<std::string> sections;
+  for (const auto& key : keys_)
+    if (std::find(sections.begin(), sections.end(), key.section) == sections.end()) sections.push_back(key.section);
+  return sections;
 }
 
 const ConfigKey& ConfigSchema::require(const std::string& name, const std::string& origin) const {
   if (const auto* key = find(name)) return *key;
+  auto dot = name.find('.');
+  if (dot != std::string::npos)
+    if (const auto* key = find(name.substr(dot + 1)))
+      throw UserError(fmt::format("config key '{}'{} belongs in section [{}], not [{}]", key->name, where(origin),
+                                  key->section, name.substr(0, dot)));
   throw UserError(
       fmt::format("unknown config key '{}'{}; run 'gantry keys' to list the valid keys", name, where(origin)));
 }
@@ -149,15 +178,15 @@ void ConfigSchema::validate(const std::string& name, const ConfigValue& value, c
   switch (key.type) {
     case ConfigType::Int: {
       if (!std::holds_alternative<int64_t>(value)) fail("expects " + typeName(key.type));
-      if (static_cast<double>(std::get<int64_t>(value)) < key.minimum)
-        fail(fmt::format("must be at least {}, got {}", key.minimum, formatValue(value)));
+      if (!inRange(key, static_cast<double>(std::get<int64_t>(value))))
+        fail(fmt::format("must be {}, got {}", rangeText(key), formatValue(value)));
       break;
     }
     case ConfigType::Float: {
       if (!std::holds_alternative<double>(value)) fail("expects " + typeName(key.type));
       double v = std::get<double>(value);
-      if (!std::isfinite(v) || v < key.minimum)
-        fail(fmt::format("must be a finite number of at least {}, got {}", key.minimum, formatValue(value)));
+      if (!std::isfinite(v) || !inRange(key, v))
+        fail(fmt::format("must be a finite number {}, got {}", rangeText(key), formatValue(value)));
       break;
     }
     case ConfigType::Bool:
@@ -173,8 +202,8 @@ void ConfigSchema::validate(const std::string& name, const ConfigValue& value, c
     case ConfigType::IntList: {
       if (!std::holds_alternative<std::vector<int64_t>>(value)) fail("expects " + typeName(key.type));
       for (auto v : std::get<std::vector<int64_t>>(value))
-        if (static_cast<double>(v) < key.minimum)
-          fail(fmt::format("entries must be at least {}, got {}", key.minimum, formatValue(value)));
+        if (!inRange(key, static_cast<double>(v)))
+          fail(fmt::format("entries must be {}, got {}", rangeText(key), formatValue(value)));
       break;
     }
   }
@@ -197,7 +226,7 @@ void Config::setAssignment(const std::string& assignment, const std::string& ori
 
 void Config::set(const std::string& name, ConfigValue value, const std::string& origin) {
   schema_->validate(name, value, origin);
-  values_[name] = std::move(value);
+  values_[schema_->require(name, origin).name] = std::move(value);
 }
 
 namespace {
@@ -248,8 +277,17 @@ void Config::mergeTomlString(const std::string& text, const std::string& origin)
   }
   for (const auto& [k, node] : table) {
     std::string name(k.str());
+    if (const auto* section = node.as_table()) {
+      // [section] key = value: the key must be of that section.
+      for (const auto& [inner, value] : *section) {
+        const auto qualified = name + "." + std::string(inner.str());
+        const auto& key = schema_->require(qualified, origin);
+        set(key.name, fromToml(key, value, origin), origin);
+      }
+      continue;
+    }
     const auto& key = schema_->require(name, origin);
-    set(name, fromToml(key, node, origin), origin);
+    set(key.name, fromToml(key, node, origin), origin);
   }
 }
 
@@ -266,6 +304,8 @@ void Config::mergeToml(const std::filesystem::path& path) {
 
 const ConfigValue& Config::get(const std::string& name) const {
   auto it = values_.find(name);
+  if (it == values_.end())
+    if (const auto* key = schema_->find(name)) it = values_.find(key->name);
   if (it == values_.end()) throw std::logic_error("config key not in schema: " + name);
   return it->second;
 }
@@ -280,8 +320,21 @@ const std::vector<int64_t>& Config::getIntList(const std::string& name) const {
 
 std::string Config::toToml() const {
   std::string out;
-  for (const auto& key : schema_->keys()) {
-    const auto& value = get(key.name);
+  // Keys without a section first: TOML puts every key after a table header
+  // into that table.
+  auto sections = schema_->sections();
+  std::stable_partition(sections.begin(), sections.end(), [](const std::string& s) { return s.empty(); });
+  for (const auto& section : sections) {
+    if (!section.empty()) out += "\n[" + section + "]\n";
+    for (const auto& key : schema_->keys())
+      if (key.section == section) out += keyToToml(key, get(key.name));
+  }
+  return out;
+}
+
+std::string Config::keyToToml(const ConfigKey& key, const ConfigValue& value) {
+  std::string out;
+  {
     out += "# " + key.help + "\n";
     std::string text;
     if (key.type == ConfigType::String) {

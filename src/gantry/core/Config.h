@@ -16,14 +16,27 @@ using ConfigValue = std::variant<int64_t, double, bool, std::string, std::vector
 enum class ConfigType { Int, Float, Bool, String, IntList };
 
 /// A key the config accepts: its type, default, allowed values (for strings),
-/// lower bound (for numbers) and one line of help.
+/// range (for numbers), one line of help, the section it belongs to and
+/// whether it may change when a run is resumed.
 struct ConfigKey {
   std::string name;
-  ConfigType type;
+  ConfigType type = ConfigType::String;
   ConfigValue defaultValue;
   std::string help;
   std::vector<std::string> choices;  // strings only; empty = any
   double minimum = -1e300;           // numbers and list entries
+  double maximum = 1e300;
+  bool minimumExclusive = false;
+  bool maximumExclusive = false;
+  /// The TOML table the key is written in ("run", "optimizer", "mlp"...).
+  /// Names are unique across sections, so a key may also be given without
+  /// its table (as flat keys: `--set lr_g=...`, config files of earlier
+  /// gantry versions) or with it (`--set optimizer.lr_g=...`).
+  std::string section;
+  /// May differ between a checkpoint and the run that resumes or samples
+  /// from it: it changes neither the models nor the game (steps, threads,
+  /// logging, where the data is).
+  bool resumable = false;
 };
 
 std::string typeName(ConfigType type);
@@ -34,7 +47,11 @@ std::string formatValue(const ConfigValue& value);
 class ConfigSchema {
  public:
   void add(ConfigKey key);
+  /// The key of that name, with or without its section ("optimizer.lr_g" or
+  /// "lr_g"); null when unknown or when the section is not the key's.
   const ConfigKey* find(const std::string& name) const;
+  /// The sections in the order their first key was added.
+  std::vector<std::string> sections() const;
   /// Throws UserError naming the key (and `origin`, e.g. "--set" or a file)
   /// when the key is unknown or the value does not fit its type or choices.
   const ConfigKey& require(const std::string& name, const std::string& origin) const;
@@ -68,12 +85,15 @@ class Config {
   const std::vector<int64_t>& getIntList(const std::string& name) const;
   const ConfigValue& get(const std::string& name) const;
 
-  /// TOML text with every key, in schema order, with its help as a comment.
+  /// TOML text with every key, one table per section in schema order, each
+  /// key with its help as a comment.
   std::string toToml() const;
   const std::map<std::string, ConfigValue>& values() const { return values_; }
   const ConfigSchema& schema() const { return *schema_; }
 
  private:
+  static std::string keyToToml(const ConfigKey& key, const ConfigValue& value);
+
   const ConfigSchema* schema_;
   std::map<std::string, ConfigValue> values_;
 };

@@ -16,7 +16,6 @@ namespace gantry {
 
 namespace {
 
-std::atomic<bool> enabled{false};
 thread_local bool insideOverlap = false;
 
 /// Spin-waiting that gives the core away when another thread wants it: on
@@ -134,11 +133,8 @@ class Helper {
 
 }  // namespace
 
-void setOverlap(bool on) { enabled.store(on, std::memory_order_relaxed); }
-bool overlapEnabled() { return enabled.load(std::memory_order_relaxed); }
-
-void runOverlapped(void (*side)(void*), void* sideArg, void (*main)(void*), void* mainArg) {
-  if (!overlapEnabled() || insideOverlap) {
+void runOverlapped(bool enabled, void (*side)(void*), void* sideArg, void (*main)(void*), void* mainArg) {
+  if (!enabled || insideOverlap) {
     main(mainArg);
     c10::AutoGradMode noGrad(false);  // as on the helper
     side(sideArg);

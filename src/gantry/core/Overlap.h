@@ -27,22 +27,20 @@ namespace gantry {
 /// wants it, and then sleeps. A side task the helper has not started by the
 /// time `main` is done runs on the caller instead (its core may be busy with
 /// another process). Both tasks run on the caller, main first, when
-/// overlapping is off, when called from inside overlapped work, or when
+/// `enabled` is false, when called from inside overlapped work, or when
 /// another thread is using the helper.
-void runOverlapped(void (*side)(void*), void* sideArg, void (*main)(void*), void* mainArg);
+///
+/// `enabled` is the caller's to give: a trainer decides it for its run (a
+/// core must be free for the helper, i.e. the BLAS runs single-threaded) and
+/// hands it to its models; nothing reads a process-wide switch.
+void runOverlapped(bool enabled, void (*side)(void*), void* sideArg, void (*main)(void*), void* mainArg);
 
 template <typename Side, typename Main>
-void overlapped(Side&& side, Main&& main) {
+void overlapped(bool enabled, Side&& side, Main&& main) {
   auto call = [](void* f) { (*static_cast<std::remove_reference_t<Side>*>(f))(); };
   auto callMain = [](void* f) { (*static_cast<std::remove_reference_t<Main>*>(f))(); };
-  runOverlapped(call, const_cast<void*>(static_cast<const void*>(&side)), callMain,
+  runOverlapped(enabled, call, const_cast<void*>(static_cast<const void*>(&side)), callMain,
                 const_cast<void*>(static_cast<const void*>(&main)));
 }
-
-/// Whether overlapped() uses its helper thread (off: everything runs on the
-/// caller, one piece after the other). Off by default; turn it on only when
-/// a core is free for the helper, i.e. when the BLAS runs single-threaded.
-void setOverlap(bool enabled);
-bool overlapEnabled();
 
 }  // namespace gantry

@@ -12,9 +12,10 @@ MixtureBatchSource::MixtureBatchSource(std::shared_ptr<const GaussianMixture> di
                                        torch::Device device)
     : BatchSource(batchSize, device), distribution_(std::move(distribution)) {}
 
-torch::Tensor MixtureBatchSource::next() {
+Batch MixtureBatchSource::next() {
   ++position_;
-  return distribution_->sample(batchSize_).to(device_);
+  auto [samples, components] = distribution_->sampleWithComponents(batchSize_);
+  return {samples.to(device_), components.to(device_)};
 }
 
 ShuffledBatchSource::ShuffledBatchSource(std::shared_ptr<const TensorDataset> dataset, int64_t batchSize, uint64_t seed,
@@ -24,6 +25,12 @@ ShuffledBatchSource::ShuffledBatchSource(std::shared_ptr<const TensorDataset> da
     throw UserError(fmt::format("the dataset has {} samples, fewer than batch_size = {}; lower batch_size",
                                 dataset_->length(), batchSize));
   samples_ = dataset_->samples().to(device_, torch::kFloat32).contiguous();
+  if (dataset_->labels().defined()) {
+    labels_ = dataset_->labels().to(device_, torch::kLong).contiguous();
+    classes_ = labels_.numel() > 0 ? labels_.max().item<int64_t>() + 1 : 1;
+  } else {
+    labels_ = torch::zeros({dataset_->length()}, torch::TensorOptions(device_).dtype(torch::kLong));
+  }
   batchesPerEpoch_ = dataset_->length() / batchSize;
 }
 
@@ -38,12 +45,13 @@ void ShuffledBatchSource::seek(int64_t position) {
   epoch_ = -1;
 }
 
-torch::Tensor ShuffledBatchSource::next() {
+Batch ShuffledBatchSource::next() {
   int64_t epoch = position_ / batchesPerEpoch_;
   int64_t index = position_ % batchesPerEpoch_;
   if (epoch != epoch_) shuffle(epoch);
   ++position_;
-  return samples_.index_select(0, order_.slice(0, index * batchSize_, (index + 1) * batchSize_));
+  auto rows = order_.slice(0, index * batchSize_, (index + 1) * batchSize_);
+  return {samples_.index_select(0, rows), labels_.index_select(0, rows)};
 }
 
 }  // namespace gantry::data

@@ -12,12 +12,18 @@ GaussianMixture::GaussianMixture(std::string name, torch::Tensor means, double s
 }
 
 torch::Tensor GaussianMixture::sample(int64_t n, c10::optional<at::Generator> generator) const {
+  return sampleWithComponents(n, generator).first;
+}
+
+std::pair<torch::Tensor, torch::Tensor> GaussianMixture::sampleWithComponents(
+    int64_t n, c10::optional<at::Generator> generator) const {
   auto component = torch::randint(0, components(), {n}, generator, torch::kLong);
   auto noise = at::normal(0.0, std_, {n, dim()}, generator);
-  return means_.index_select(0, component) + noise;
+  return {means_.index_select(0, component) + noise, component};
 }
 
 torch::Tensor GaussianMixture::density(const torch::Tensor& points) const {
+  if (std_ <= 0.0) return {};
   auto x = points.to(torch::kFloat64).reshape({points.size(0), dim()});
   auto mu = means_.to(torch::kFloat64);
   auto sq = torch::cdist(x, mu).pow(2);  // [N, M]
@@ -38,9 +44,22 @@ std::unique_ptr<GaussianMixture> makeToyDistribution(const std::string& name) {
     auto grid = torch::meshgrid({axis, axis}, "ij");
     return std::make_unique<GaussianMixture>(name, torch::stack({grid[0].reshape(-1), grid[1].reshape(-1)}, 1), 0.05);
   }
+  if (name == "dirac") return std::make_unique<GaussianMixture>(name, torch::zeros({1, 1}), 0.0);
   return nullptr;
 }
 
-std::vector<std::string> toyDistributionNames() { return {"gaussian1d", "ring8", "grid25"}; }
+std::vector<std::string> toyDistributionNames() { return {"gaussian1d", "ring8", "grid25", "dirac"}; }
+
+}  // namespace gantry::data
+
+namespace gantry::data {
+
+DatasetEntry toyDataset(const std::string& name, const std::string& summary) {
+  DatasetEntry entry;
+  entry.name = name;
+  entry.summary = summary;
+  entry.distribution = [name] { return makeToyDistribution(name); };
+  return entry;
+}
 
 }  // namespace gantry::data

@@ -1,6 +1,7 @@
 #include "gantry/data/ImageFolder.h"
 
 #include "gantry/core/Error.h"
+#include "gantry/data/Datasets.h"
 
 #include <stb_image.h>
 #include <stb_image_resize.h>
@@ -11,6 +12,7 @@
 #include <cstring>
 #include <map>
 #include <memory>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -123,6 +125,38 @@ TensorDataset loadImageFolder(const fs::path& root, const ImageFolderOptions& op
 
   torch::Tensor samples = pixels.permute({0, 3, 1, 2}).to(torch::kFloat32).div_(255.0).contiguous();
   return TensorDataset(std::move(samples), std::move(labels));
+}
+
+}  // namespace gantry::data
+
+namespace gantry::data {
+
+DatasetEntry imageFolderDataset() {
+  DatasetEntry entry;
+  entry.name = "images";
+  entry.summary = "a folder of PNG/JPEG images (data_dir), one class per top-level subfolder";
+  entry.read = [](const std::filesystem::path& root, const DataSettings& settings, Split) {
+    ImageFolderOptions options;
+    options.height = options.width = settings.image_size;
+    options.grayscale = settings.grayscale;
+    return loadImageFolder(root, options);
+  };
+  entry.shape = [](const DataSettings& settings) {
+    return std::vector<int64_t>{settings.grayscale ? 1 : 3, settings.image_size, settings.image_size};
+  };
+  entry.classes = [](const std::filesystem::path& root) -> int64_t {
+    // As loadImageFolder labels them: one class per top-level subfolder that
+    // holds images; images directly in the folder are class 0.
+    std::error_code ec;
+    if (!std::filesystem::is_directory(root, ec)) return 1;
+    std::set<std::string> classes;
+    for (const auto& path : findImages(root)) {
+      const auto relative = path.lexically_relative(root);
+      if (std::distance(relative.begin(), relative.end()) > 1) classes.insert(relative.begin()->string());
+    }
+    return std::max<int64_t>(1, static_cast<int64_t>(classes.size()));
+  };
+  return entry;
 }
 
 }  // namespace gantry::data

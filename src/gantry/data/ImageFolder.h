@@ -1,5 +1,6 @@
 #pragma once
 
+#include "gantry/data/DatasetEntry.h"
 #include "gantry/data/TensorDataset.h"
 
 #include <filesystem>
@@ -19,5 +20,9 @@ struct ImageFolderOptions {
 /// Throws gantry::UserError naming the file for an unreadable image, and
 /// naming the folder when it is missing or holds no image.
 TensorDataset loadImageFolder(const std::filesystem::path& root, const ImageFolderOptions& options);
+
+/// The dataset `images`: the folder data_dir, resized to image_size, grey or
+/// RGB.
+DatasetEntry imageFolderDataset();
 
 }  // namespace gantry::data

@@ -1,6 +1,7 @@
 #include "gantry/data/Mnist.h"
 
 #include "gantry/core/Error.h"
+#include "gantry/data/Datasets.h"
 #include "gantry/data/Idx.h"
 
 #include <torch/torch.h>
@@ -114,6 +115,41 @@ TensorDataset loadMnistFormat(const fs::path& root, Split split) {
       pair.images.narrow(0, begin, end - begin).to(torch::kFloat32).div_(255.0).unsqueeze(1).contiguous();
   torch::Tensor labels = pair.labels.narrow(0, begin, end - begin).to(torch::kInt64);
   return TensorDataset(std::move(images), std::move(labels));
+}
+
+}  // namespace gantry::data
+
+namespace gantry::data {
+
+namespace {
+
+DatasetEntry mnistFormat(std::string name, std::string summary, std::string citation,
+                         std::function<std::filesystem::path()> folder) {
+  DatasetEntry entry;
+  entry.name = std::move(name);
+  entry.summary = std::move(summary);
+  entry.citation = std::move(citation);
+  entry.read = [](const std::filesystem::path& root, const DataSettings&, Split split) {
+    return loadMnistFormat(root, split);
+  };
+  entry.defaultFolder = std::move(folder);
+  entry.shape = [](const DataSettings&) { return std::vector<int64_t>{1, 28, 28}; };
+  entry.classes = [](const std::filesystem::path&) { return int64_t{10}; };
+  entry.hasSplits = true;
+  return entry;
+}
+
+}  // namespace
+
+DatasetEntry mnistDataset() {
+  return mnistFormat("mnist", "handwritten digits, 28x28 grey, 10 classes (scripts/setup fetches them)",
+                     "LeCun et al. 1998", [] { return defaultDataRoot() / "mnist"; });
+}
+
+DatasetEntry fashionDataset() {
+  return mnistFormat("fashion", "Fashion-MNIST: clothes, 28x28 grey, 10 classes (Debian's dataset-fashion-mnist)",
+                     "Xiao, Rasul & Vollgraf 2017",
+                     [] { return std::filesystem::path("/usr/share/datasets/fashion-mnist"); });
 }
 
 }  // namespace gantry::data

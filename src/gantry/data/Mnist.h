@@ -1,16 +1,12 @@
 #pragma once
 
+#include "gantry/data/DatasetEntry.h"
 #include "gantry/data/TensorDataset.h"
 
 #include <filesystem>
 #include <string>
 
 namespace gantry::data {
-
-/// The splits of Goodfellow et al. (2014): train = train[0:50000],
-/// validation = train[50000:60000], test = the 10,000 test images.
-/// `All` is the full 60,000-image training file.
-enum class Split { Train, Validation, Test, All };
 
 Split parseSplit(const std::string& name);  // "train" | "validation" | "test" | "all"
 
@@ -20,5 +16,10 @@ Split parseSplit(const std::string& name);  // "train" | "validation" | "test" |
 /// float [N, 1, 28, 28] in [0, 1], labels int64 [N]. Throws gantry::UserError
 /// naming the folder/file and what to do when a file is missing or bad.
 TensorDataset loadMnistFormat(const std::filesystem::path& root, Split split);
+
+/// The datasets `mnist` (data/mnist, or $GANTRY_DATA/mnist) and `fashion`
+/// (Debian's dataset-fashion-mnist).
+DatasetEntry mnistDataset();
+DatasetEntry fashionDataset();
 
 }  // namespace gantry::data

@@ -1,5 +1,6 @@
 #include "gantry/eval/ClassHistogram.h"
 
+#include <fmt/format.h>
 #include <torch/torch.h>
 
 #include <cmath>
@@ -50,6 +51,29 @@ nlohmann::json ClassHistogramMetric::compute() const {
           {"min_share", minShare_},
           {"real_distribution", real},
           {"samples", probabilities.size(0)}};
+}
+
+}  // namespace gantry::eval
+
+namespace gantry::eval {
+
+MetricEntry classHistogramMetric() {
+  MetricEntry entry;
+  entry.name = "classes";
+  entry.summary = "histogram of the classifier's classes of the samples: classes covered, KL from the test set's";
+  entry.citation = "";
+  entry.data = MetricData::Classifier;
+  entry.trainingDefault = [](const data::DatasetEntry& d) { return d.hasSplits; };
+  entry.make = [](MetricContext& context) -> std::unique_ptr<Metric> {
+    auto extractor = context.extractor();
+    auto counts = torch::bincount(context.testSet().labels(), {}, extractor->classes()).to(torch::kFloat64);
+    return std::make_unique<ClassHistogramMetric>(extractor, counts / counts.sum(), 0.1);
+  };
+  entry.summarize = [](const nlohmann::json& r) {
+    return fmt::format("classes {}/{} (KL {:.3f})", r.at("classes_covered").get<int64_t>(),
+                       r.at("classes_total").get<int64_t>(), r.at("kl_from_real").get<double>());
+  };
+  return entry;
 }
 
 }  // namespace gantry::eval

@@ -1,5 +1,7 @@
 #pragma once
 
+#include "gantry/eval/MetricRegistry.h"
+
 #include "gantry/eval/FeatureMetric.h"
 
 #include <torch/types.h>
@@ -46,4 +48,5 @@ class ClassHistogramMetric : public FeatureMetric {
   double minShare_;
 };
 
+MetricEntry classHistogramMetric();
 }  // namespace gantry::eval

@@ -1,5 +1,6 @@
 #include "gantry/eval/ClassifierScore.h"
 
+#include <fmt/format.h>
 #include <torch/torch.h>
 
 #include <cmath>
@@ -35,6 +36,27 @@ nlohmann::json ClassifierScoreMetric::compute() const {
           {"score_std", score.std},
           {"splits", score.splits},
           {"samples", probabilities.size(0)}};
+}
+
+}  // namespace gantry::eval
+
+namespace gantry::eval {
+
+MetricEntry classifierScoreMetric() {
+  MetricEntry entry;
+  entry.name = "classifier-score";
+  entry.summary = "exp E KL(p(y|x) || p(y)) with gantry's classifier (the Inception Score's formula), 10 splits";
+  entry.citation = "Salimans et al. 2016 (Inception Score)";
+  entry.data = MetricData::Classifier;
+  entry.trainingDefault = [](const data::DatasetEntry& d) { return d.hasSplits; };
+  entry.make = [](MetricContext& context) -> std::unique_ptr<Metric> {
+    return std::make_unique<ClassifierScoreMetric>(context.extractor(), 10);
+  };
+  entry.summarize = [](const nlohmann::json& r) {
+    return fmt::format("classifier-score {:.3f} ± {:.3f}", r.at("score_mean").get<double>(),
+                       r.at("score_std").get<double>());
+  };
+  return entry;
 }
 
 }  // namespace gantry::eval

@@ -1,5 +1,7 @@
 #pragma once
 
+#include "gantry/eval/MetricRegistry.h"
+
 #include "gantry/eval/FeatureMetric.h"
 
 #include <torch/types.h>
@@ -35,4 +37,5 @@ class ClassifierScoreMetric : public FeatureMetric {
   int64_t splits_;
 };
 
+MetricEntry classifierScoreMetric();
 }  // namespace gantry::eval

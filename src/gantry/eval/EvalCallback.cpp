@@ -6,10 +6,15 @@
 
 namespace gantry::eval {
 
-EvalCallback::EvalCallback(std::shared_ptr<Evaluator> evaluator, int64_t every, torch::Tensor latents, Sink sink)
-    : evaluator_(std::move(evaluator)), every_(every), latents_(std::move(latents)), sink_(std::move(sink)) {}
+EvalCallback::EvalCallback(std::shared_ptr<Evaluator> evaluator, int64_t every, torch::Tensor latents, Sink sink,
+                           torch::Tensor labels)
+    : evaluator_(std::move(evaluator)),
+      every_(every),
+      latents_(std::move(latents)),
+      sink_(std::move(sink)),
+      labels_(std::move(labels)) {}
 
-void EvalCallback::onStep(train::Trainer& trainer, const train::StepStats&) {
+void EvalCallback::onStep(train::Trainer& trainer, const Figures&) {
   if (every_ > 0 && trainer.steps() % every_ == 0) evaluate(trainer);
 }
 
@@ -27,8 +32,10 @@ void EvalCallback::evaluate(train::Trainer& trainer) {
     generator.eval();
     const int64_t chunk = 1000;
     for (int64_t begin = 0; begin < latents_.size(0); begin += chunk) {
-      auto z = latents_.slice(0, begin, begin + chunk).to(trainer.options().device);
-      evaluator_->update(generator.forward(z).to(torch::kCPU, torch::kFloat32));
+      auto z = latents_.slice(0, begin, begin + chunk).to(trainer.device());
+      torch::Tensor labels;
+      if (labels_.defined()) labels = labels_.slice(0, begin, begin + chunk).to(trainer.device());
+      evaluator_->update(generator.forward(z, labels).to(torch::kCPU, torch::kFloat32));
     }
     generator.train();
   }

@@ -20,10 +20,12 @@ namespace gantry::eval {
 class EvalCallback : public train::Callback {
  public:
   using Sink = std::function<void(const nlohmann::json& line)>;
-  /// latents: the codes [n, latent dim] to evaluate, the same at every
-  /// evaluation so that the figures change only with the generator.
-  EvalCallback(std::shared_ptr<Evaluator> evaluator, int64_t every, torch::Tensor latents, Sink sink);
-  void onStep(train::Trainer& trainer, const train::StepStats& stats) override;
+  /// latents: the codes [n, latent dim] to evaluate (and, for a conditional
+  /// generator, their labels [n]), the same at every evaluation so that the
+  /// figures change only with the generator.
+  EvalCallback(std::shared_ptr<Evaluator> evaluator, int64_t every, torch::Tensor latents, Sink sink,
+               torch::Tensor labels = {});
+  void onStep(train::Trainer& trainer, const Figures& figures) override;
   void onEnd(train::Trainer& trainer) override;
 
  private:
@@ -33,6 +35,7 @@ class EvalCallback : public train::Callback {
   int64_t every_;
   torch::Tensor latents_;
   Sink sink_;
+  torch::Tensor labels_;
   int64_t lastEvaluated_ = -1;
 };
 

@@ -1,5 +1,6 @@
 #include "gantry/eval/FrechetDistance.h"
 
+#include <fmt/format.h>
 #include <torch/torch.h>
 
 #include <stdexcept>
@@ -56,6 +57,25 @@ nlohmann::json FrechetDistanceMetric::compute() const {
   return {{"fd", frechetDistance(fitGaussian(features), reference_)},
           {"samples", features.size(0)},
           {"reference_samples", referenceSize_}};
+}
+
+}  // namespace gantry::eval
+
+namespace gantry::eval {
+
+MetricEntry frechetDistanceMetric() {
+  MetricEntry entry;
+  entry.name = "fd";
+  entry.summary = "Frechet distance between Gaussians fitted to the classifier's features of samples and test set";
+  entry.citation = "Heusel et al. 2017 (FID), with gantry's classifier in place of Inception";
+  entry.data = MetricData::Classifier;
+  entry.trainingDefault = [](const data::DatasetEntry& d) { return d.hasSplits; };
+  entry.make = [](MetricContext& context) -> std::unique_ptr<Metric> {
+    const auto& real = context.referenceFeatures();
+    return std::make_unique<FrechetDistanceMetric>(context.extractor(), real.features);
+  };
+  entry.summarize = [](const nlohmann::json& r) { return fmt::format("fd {:.4g}", r.at("fd").get<double>()); };
+  return entry;
 }
 
 }  // namespace gantry::eval

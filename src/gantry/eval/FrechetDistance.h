@@ -1,5 +1,7 @@
 #pragma once
 
+#include "gantry/eval/MetricRegistry.h"
+
 #include "gantry/eval/FeatureMetric.h"
 
 #include <torch/types.h>
@@ -43,4 +45,5 @@ class FrechetDistanceMetric : public FeatureMetric {
   int64_t referenceSize_;
 };
 
+MetricEntry frechetDistanceMetric();
 }  // namespace gantry::eval

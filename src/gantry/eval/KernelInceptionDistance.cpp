@@ -1,6 +1,7 @@
 #include "gantry/eval/KernelInceptionDistance.h"
 
 #include <ATen/CPUGeneratorImpl.h>
+#include <fmt/format.h>
 #include <torch/torch.h>
 
 #include <cmath>
@@ -58,6 +59,28 @@ nlohmann::json KernelInceptionDistanceMetric::compute() const {
   auto kid = kernelInceptionDistance(features, reference_, subsets_, subsetSize_, seed_);
   return {{"kid_mean", kid.mean},          {"kid_std", kid.std},          {"subsets", kid.subsets},
           {"subset_size", kid.subsetSize}, {"samples", features.size(0)}, {"reference_samples", reference_.size(0)}};
+}
+
+}  // namespace gantry::eval
+
+namespace gantry::eval {
+
+MetricEntry kernelInceptionDistanceMetric() {
+  MetricEntry entry;
+  entry.name = "kid";
+  entry.summary = "kernel distance (unbiased MMD, cubic kernel) on the classifier's features, over 100 subsets";
+  entry.citation = "Binkowski et al. 2018 (KID), with gantry's classifier in place of Inception";
+  entry.data = MetricData::Classifier;
+  entry.trainingDefault = [](const data::DatasetEntry& d) { return d.hasSplits; };
+  entry.make = [](MetricContext& context) -> std::unique_ptr<Metric> {
+    const auto& real = context.referenceFeatures();
+    return std::make_unique<KernelInceptionDistanceMetric>(context.extractor(), real.features, 100, 1000,
+                                                           context.seed());
+  };
+  entry.summarize = [](const nlohmann::json& r) {
+    return fmt::format("kid {:.4g} ± {:.2g}", r.at("kid_mean").get<double>(), r.at("kid_std").get<double>());
+  };
+  return entry;
 }
 
 }  // namespace gantry::eval

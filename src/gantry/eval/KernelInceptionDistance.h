@@ -1,5 +1,7 @@
 #pragma once
 
+#include "gantry/eval/MetricRegistry.h"
+
 #include "gantry/eval/FeatureMetric.h"
 
 #include <torch/types.h>
@@ -49,4 +51,5 @@ class KernelInceptionDistanceMetric : public FeatureMetric {
   uint64_t seed_;
 };
 
+MetricEntry kernelInceptionDistanceMetric();
 }  // namespace gantry::eval

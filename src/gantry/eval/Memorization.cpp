@@ -3,6 +3,7 @@
 #include "gantry/core/Error.h"
 
 #include <ATen/CPUGeneratorImpl.h>
+#include <fmt/format.h>
 #include <torch/torch.h>
 
 #include <algorithm>
@@ -118,6 +119,27 @@ torch::Tensor MemorizationMetric::closestPairsImages() const {
     for (size_t k = end; k < row + columns; ++k) images.push_back(torch::ones_like(training_[0]));
   }
   return torch::stack(images).to(torch::kFloat32);
+}
+
+}  // namespace gantry::eval
+
+namespace gantry::eval {
+
+MetricEntry memorizationMetric() {
+  MetricEntry entry;
+  entry.name = "memorization";
+  entry.summary = "distances from samples to their nearest training images, against held-in training images";
+  entry.citation = "";
+  entry.data = MetricData::Images;
+  entry.trainingDefault = [](const data::DatasetEntry& d) { return !d.isToy() && !d.hasSplits; };
+  entry.make = [](MetricContext& context) -> std::unique_ptr<Metric> {
+    return std::make_unique<MemorizationMetric>(context.trainingSet().samples(), 1000, context.seed());
+  };
+  entry.summarize = [](const nlohmann::json& r) {
+    return fmt::format("memorization: median NN distance {:.3f} ({:.2f}× the training set's)",
+                       r.at("nearest_distance").at("median").get<double>(), r.at("median_ratio").get<double>());
+  };
+  return entry;
 }
 
 }  // namespace gantry::eval

@@ -1,5 +1,7 @@
 #pragma once
 
+#include "gantry/eval/MetricRegistry.h"
+
 #include "gantry/eval/Metric.h"
 
 #include <torch/types.h>
@@ -61,4 +63,5 @@ class MemorizationMetric : public Metric {
   std::vector<torch::Tensor> distances_, indices_;
 };
 
+MetricEntry memorizationMetric();
 }  // namespace gantry::eval

@@ -1,5 +1,6 @@
 #include "gantry/eval/MixtureMetrics.h"
 
+#include <fmt/format.h>
 #include <torch/torch.h>
 
 #include <cmath>
@@ -67,6 +68,28 @@ MixtureCoverage mixtureCoverage(const torch::Tensor& samples, const data::Gaussi
   MixtureCoverageMetric metric(std::shared_ptr<const data::GaussianMixture>(&mixture, [](auto*) {}), radiusInStd);
   metric.update(samples);
   return metric.coverage();
+}
+
+}  // namespace gantry::eval
+
+namespace gantry::eval {
+
+MetricEntry modesMetric() {
+  MetricEntry entry;
+  entry.name = "modes";
+  entry.summary = "modes captured and share of high-quality samples (within 3 std of a mode), PacGAN protocol";
+  entry.citation = "Lin et al. 2018, PacGAN; Srivastava et al. 2017, VEEGAN";
+  entry.data = MetricData::Mixture;
+  entry.protocolSamples = 2500;
+  entry.trainingDefault = [](const data::DatasetEntry& d) { return d.isToy(); };
+  entry.make = [](MetricContext& context) -> std::unique_ptr<Metric> {
+    return std::make_unique<MixtureCoverageMetric>(context.distribution());
+  };
+  entry.summarize = [](const nlohmann::json& r) {
+    return fmt::format("modes {}/{} ({:.1f}% high quality)", r.at("modes_captured").get<int64_t>(),
+                       r.at("modes_total").get<int64_t>(), 100 * r.at("high_quality_fraction").get<double>());
+  };
+  return entry;
 }
 
 }  // namespace gantry::eval

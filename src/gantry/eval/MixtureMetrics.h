@@ -1,5 +1,7 @@
 #pragma once
 
+#include "gantry/eval/MetricRegistry.h"
+
 #include "gantry/data/GaussianMixture.h"
 #include "gantry/eval/Metric.h"
 
@@ -46,4 +48,5 @@ class MixtureCoverageMetric : public Metric {
   std::vector<int64_t> highQualityPerMode_;
 };
 
+MetricEntry modesMetric();
 }  // namespace gantry::eval

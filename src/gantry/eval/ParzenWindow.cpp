@@ -2,6 +2,7 @@
 
 #include "gantry/core/Error.h"
 
+#include <fmt/format.h>
 #include <torch/torch.h>
 
 #include <cmath>
@@ -87,6 +88,29 @@ nlohmann::json ParzenMetric::compute() const {
           {"samples", centres.size(0)},
           {"validation_images", validation_.size(0)},
           {"test_images", test_.size(0)}};
+}
+
+}  // namespace gantry::eval
+
+namespace gantry::eval {
+
+MetricEntry parzenMetric() {
+  MetricEntry entry;
+  entry.name = "parzen";
+  entry.summary = "Gaussian Parzen-window log-likelihood of the test set, sigma chosen on validation (2014 protocol)";
+  entry.citation = "Goodfellow et al. 2014 (after Breuleux et al. 2011)";
+  entry.data = MetricData::Splits;
+  entry.trainingDefault = [](const data::DatasetEntry&) { return false; };
+  entry.make = [](MetricContext& context) -> std::unique_ptr<Metric> {
+    // The 2014 script: the first 1,000 validation images choose σ.
+    return std::make_unique<ParzenMetric>(context.validationSet().samples().slice(0, 0, 1000),
+                                          context.testSet().samples());
+  };
+  entry.summarize = [](const nlohmann::json& r) {
+    return fmt::format("parzen {:.2f} ± {:.2f} (σ {:.3f})", r.at("log_likelihood").get<double>(),
+                       r.at("standard_error").get<double>(), r.at("sigma").get<double>());
+  };
+  return entry;
 }
 
 }  // namespace gantry::eval

@@ -1,5 +1,7 @@
 #pragma once
 
+#include "gantry/eval/MetricRegistry.h"
+
 #include "gantry/eval/Metric.h"
 
 #include <torch/types.h>
@@ -59,4 +61,5 @@ class ParzenMetric : public Metric {
   std::vector<torch::Tensor> centres_;
 };
 
+MetricEntry parzenMetric();
 }  // namespace gantry::eval

@@ -1,5 +1,6 @@
 #include "gantry/eval/PrecisionRecall.h"
 
+#include <fmt/format.h>
 #include <torch/torch.h>
 
 #include <stdexcept>
@@ -81,6 +82,28 @@ nlohmann::json PrecisionRecallMetric::compute() const {
           {"k", k_},
           {"samples", features.size(0)},
           {"reference_samples", reference_.size(0)}};
+}
+
+}  // namespace gantry::eval
+
+namespace gantry::eval {
+
+MetricEntry precisionRecallMetric() {
+  MetricEntry entry;
+  entry.name = "prdc";
+  entry.summary = "precision, recall, density and coverage of k-nearest-neighbour balls (k = 5) in feature space";
+  entry.citation = "Kynkaanniemi et al. 2019; Naeem et al. 2020";
+  entry.data = MetricData::Classifier;
+  entry.trainingDefault = [](const data::DatasetEntry& d) { return d.hasSplits; };
+  entry.make = [](MetricContext& context) -> std::unique_ptr<Metric> {
+    const auto& real = context.referenceFeatures();
+    return std::make_unique<PrecisionRecallMetric>(context.extractor(), real.features, 5);
+  };
+  entry.summarize = [](const nlohmann::json& r) {
+    return fmt::format("precision {:.3f} recall {:.3f} density {:.3f} coverage {:.3f}", r.at("precision").get<double>(),
+                       r.at("recall").get<double>(), r.at("density").get<double>(), r.at("coverage").get<double>());
+  };
+  return entry;
 }
 
 }  // namespace gantry::eval

@@ -6,32 +6,56 @@
 
 namespace gantry::models {
 
+namespace {
+
+struct NamedActivation {
+  const char* name;
+  Activation activation;
+  bool hidden;  // a choice for hidden layers
+  bool output;  // a choice for a generator's output
+};
+
+constexpr NamedActivation kActivations[] = {
+    {"relu", Activation::ReLU, true, false},         {"leaky_relu", Activation::LeakyReLU, true, false},
+    {"tanh", Activation::Tanh, true, true},          {"sigmoid", Activation::Sigmoid, false, true},
+    {"identity", Activation::Identity, false, true}, {"maxout", Activation::Maxout, true, false},
+};
+
+}  // namespace
+
 Activation parseActivation(const std::string& name) {
-  if (name == "relu") return Activation::ReLU;
-  if (name == "leaky_relu") return Activation::LeakyReLU;
-  if (name == "tanh") return Activation::Tanh;
-  if (name == "sigmoid") return Activation::Sigmoid;
-  if (name == "identity") return Activation::Identity;
-  if (name == "maxout") return Activation::Maxout;
+  for (const auto& a : kActivations)
+    if (name == a.name) return a.activation;
   throw std::invalid_argument("unknown activation '" + name + "'");
 }
 
 std::string activationName(Activation activation) {
-  switch (activation) {
-    case Activation::ReLU:
-      return "relu";
-    case Activation::LeakyReLU:
-      return "leaky_relu";
-    case Activation::Tanh:
-      return "tanh";
-    case Activation::Sigmoid:
-      return "sigmoid";
-    case Activation::Identity:
-      return "identity";
-    case Activation::Maxout:
-      return "maxout";
-  }
+  for (const auto& a : kActivations)
+    if (a.activation == activation) return a.name;
   return "?";
+}
+
+const std::vector<std::string>& activationNames() {
+  static const std::vector<std::string> names = [] {
+    std::vector<std::string> all;
+    for (const auto& a : kActivations) all.push_back(a.name);
+    return all;
+  }();
+  return names;
+}
+
+std::vector<std::string> hiddenActivationNames() {
+  std::vector<std::string> names;
+  for (const auto& a : kActivations)
+    if (a.hidden) names.push_back(a.name);
+  return names;
+}
+
+std::vector<std::string> outputActivationNames() {
+  std::vector<std::string> names;
+  for (const auto& a : kActivations)
+    if (a.output) names.push_back(a.name);
+  return names;
 }
 
 torch::Tensor applyActivation(Activation activation, const torch::Tensor& x) {

@@ -3,6 +3,7 @@
 #include <torch/types.h>
 
 #include <string>
+#include <vector>
 
 namespace gantry::models {
 
@@ -15,6 +16,11 @@ constexpr double kLeakyReluSlope = 0.2;
 
 Activation parseActivation(const std::string& name);  // relu | leaky_relu | tanh | sigmoid | identity | maxout
 std::string activationName(Activation activation);
+/// The config names of the activations, from the one table that parses
+/// them: all, the hidden layers' (pointwise or maxout), the outputs'.
+const std::vector<std::string>& activationNames();
+std::vector<std::string> hiddenActivationNames();
+std::vector<std::string> outputActivationNames();
 
 /// Applies a pointwise activation (leaky ReLU slope 0.2, as in DCGAN).
 torch::Tensor applyActivation(Activation activation, const torch::Tensor& x);

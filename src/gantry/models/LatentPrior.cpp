@@ -7,10 +7,26 @@
 
 namespace gantry::models {
 
+namespace {
+
+const std::pair<const char*, LatentPrior::Kind> kKinds[] = {{"uniform", LatentPrior::Kind::Uniform},
+                                                            {"normal", LatentPrior::Kind::Normal}};
+
+}  // namespace
+
 LatentPrior::Kind LatentPrior::parseKind(const std::string& name) {
-  if (name == "uniform") return Kind::Uniform;
-  if (name == "normal") return Kind::Normal;
+  for (const auto& [kindName, kind] : kKinds)
+    if (name == kindName) return kind;
   throw std::invalid_argument("unknown latent prior '" + name + "'");
+}
+
+const std::vector<std::string>& LatentPrior::kindNames() {
+  static const std::vector<std::string> names = [] {
+    std::vector<std::string> all;
+    for (const auto& entry : kKinds) all.push_back(entry.first);
+    return all;
+  }();
+  return names;
 }
 
 torch::Tensor LatentPrior::sample(int64_t n, const torch::TensorOptions& options,

@@ -3,6 +3,7 @@
 #include <torch/types.h>
 
 #include <string>
+#include <vector>
 
 namespace gantry::models {
 
@@ -16,6 +17,7 @@ class LatentPrior {
 
   LatentPrior(Kind kind, int64_t dim) : kind_(kind), dim_(dim) {}
   static Kind parseKind(const std::string& name);  // "uniform" | "normal"
+  static const std::vector<std::string>& kindNames();
 
   /// n codes [n, dim] drawn with `generator` (default CPU generator if none).
   torch::Tensor sample(int64_t n, const torch::TensorOptions& options = {},

@@ -1,6 +1,5 @@
 #include "gantry/models/Mlp.h"
 
-#include "gantry/core/Overlap.h"
 #include "gantry/models/DropoutNoise.h"
 #include "gantry/models/PairedLinear.h"
 #include "gantry/models/PairedMlp.h"
@@ -36,6 +35,29 @@ std::shared_ptr<torch::nn::Module> hiddenLayer(Activation activation, int64_t in
   return torch::nn::Linear(in, width).ptr();
 }
 
+/// Multiply-adds of the largest layer's product for a batch: inputs ×
+/// outputs (a maxout layer computes all its pieces in one product) × batch.
+int64_t largestLayerProduct(int64_t in, const std::vector<int64_t>& hidden, Activation activation, int64_t pieces,
+                            int64_t out, int64_t batch) {
+  const int64_t factor = activation == Activation::Maxout ? pieces : 1;
+  int64_t largest = 0;
+  for (int64_t width : hidden) {
+    largest = std::max(largest, in * width * factor);
+    in = width;
+  }
+  return std::max(largest, in * out) * batch;
+}
+
+/// The Linear layers of an MLP's modules, in registration order.
+void collectLinearSlots(torch::nn::Module& module, std::vector<torch::Tensor*>& slots) {
+  if (auto* linear = module.as<torch::nn::LinearImpl>()) {
+    slots.push_back(&linear->weight);
+    slots.push_back(&linear->bias);
+    return;
+  }
+  for (const auto& child : module.children()) collectLinearSlots(*child, slots);
+}
+
 torch::Tensor hiddenForward(const std::shared_ptr<torch::nn::Module>& layer, Activation activation,
                             const torch::Tensor& x) {
   if (activation == Activation::Maxout) return layer->as<MaxoutImpl>()->forward(x);
@@ -55,12 +77,12 @@ MlpGenerator::MlpGenerator(MlpGeneratorOptions options) : options_(std::move(opt
   initUniform(*this, options_.init_range());
 }
 
-torch::Tensor MlpGenerator::forward(const torch::Tensor& z) {
+torch::Tensor MlpGenerator::forward(const torch::Tensor& z, const torch::Tensor&) {
   // overlappedLinear is an autograd Function, which autocast does not cast
   // for: under autocast the layers run as LibTorch's own Linear.
   const bool autocast = at::autocast::is_cpu_enabled() || at::autocast::is_enabled();
   auto linear = [&](torch::nn::LinearImpl& layer, const torch::Tensor& x) {
-    return autocast ? layer.forward(x) : overlappedLinear(x, layer.weight, layer.bias);
+    return autocast ? layer.forward(x) : overlappedLinear(x, layer.weight, layer.bias, execution_.overlap);
   };
   auto h = z;
   for (const auto& layer : *hidden_) {
@@ -73,6 +95,11 @@ torch::Tensor MlpGenerator::forward(const torch::Tensor& z) {
   std::vector<int64_t> shape{z.size(0)};
   shape.insert(shape.end(), options_.output_shape().begin(), options_.output_shape().end());
   return out.view(shape);
+}
+
+int64_t MlpGenerator::largestProduct(int64_t batch) const {
+  return largestLayerProduct(options_.latent_dim(), options_.hidden(), options_.activation(), options_.maxout_pieces(),
+                             product(options_.output_shape()), batch);
 }
 
 void MlpGenerator::setOutputBias(const torch::Tensor& bias) {
@@ -91,7 +118,7 @@ MlpDiscriminator::MlpDiscriminator(MlpDiscriminatorOptions options) : options_(s
   initUniform(*this, options_.init_range());
 }
 
-torch::Tensor MlpDiscriminator::forward(const torch::Tensor& x) {
+DiscriminatorOutput MlpDiscriminator::forward(const torch::Tensor& x, const torch::Tensor&) {
   auto h = x.reshape({x.size(0), -1});
   double keep = options_.input_keep();
   for (const auto& layer : *hidden_) {
@@ -99,8 +126,20 @@ torch::Tensor MlpDiscriminator::forward(const torch::Tensor& x) {
     h = hiddenForward(layer, options_.activation(), h);
     keep = options_.hidden_keep();
   }
+  auto features = h;
   if (keep < 1.0) h = torch::dropout(h, 1.0 - keep, is_training());
-  return output_(h).squeeze(1);
+  return {output_(h).squeeze(1), {}, features};
+}
+
+std::vector<torch::Tensor*> MlpDiscriminator::parameterSlots() {
+  std::vector<torch::Tensor*> slots;
+  collectLinearSlots(*this, slots);
+  return slots;
+}
+
+int64_t MlpDiscriminator::largestProduct(int64_t batch) const {
+  return largestLayerProduct(product(options_.input_shape()), options_.hidden(), options_.activation(),
+                             options_.maxout_pieces(), 1, batch);
 }
 
 std::vector<torch::Tensor> MlpDiscriminator::dropoutNoise(int64_t n, const torch::TensorOptions& options) const {
@@ -121,16 +160,17 @@ std::vector<torch::Tensor> MlpDiscriminator::dropoutNoise(int64_t n, const torch
   return noise;
 }
 
-std::pair<torch::Tensor, torch::Tensor> MlpDiscriminator::forwardPair(const torch::Tensor& real,
-                                                                      const torch::Tensor& fake) {
+std::pair<DiscriminatorOutput, DiscriminatorOutput> MlpDiscriminator::forwardPair(const data::Batch& real,
+                                                                                  const data::Batch& fake) {
   // Under autocast the layers run in reduced precision and the pairing would
   // mix dtypes; the two plain passes are then just as good.
   if (at::autocast::is_cpu_enabled() || at::autocast::is_enabled()) return Discriminator::forwardPair(real, fake);
-  auto r = real.reshape({real.size(0), -1});
-  auto f = fake.reshape({fake.size(0), -1});
+  auto r = real.samples.reshape({real.samples.size(0), -1});
+  auto f = fake.samples.reshape({fake.samples.size(0), -1});
   const auto realNoise = dropoutNoise(r.size(0), r.options());
   const auto fakeNoise = dropoutNoise(f.size(0), f.options());
-  if (overlapEnabled() && options_.activation() != Activation::Maxout) {
+  const bool overlap = execution_.overlap;
+  if (overlap && !execution_.twiceDifferentiable && options_.activation() != Activation::Maxout) {
     // A second core is free: each batch's whole chain on its own thread.
     MlpLayers layers;
     layers.activation = options_.activation();
@@ -141,13 +181,13 @@ std::pair<torch::Tensor, torch::Tensor> MlpDiscriminator::forwardPair(const torc
     }
     layers.weights.push_back(output_->weight);
     layers.biases.push_back(output_->bias);
-    std::tie(r, f) = pairedMlp(r, f, layers, realNoise, fakeNoise);
-    return {r.squeeze(1), f.squeeze(1)};
+    std::tie(r, f) = pairedMlp(r, f, layers, realNoise, fakeNoise, overlap);
+    return {{r.squeeze(1)}, {f.squeeze(1)}};
   }
   auto layer = [&](size_t i, const torch::nn::LinearImpl& linear) {
     if (realNoise[i].defined()) r = r * realNoise[i];
     if (fakeNoise[i].defined()) f = f * fakeNoise[i];
-    std::tie(r, f) = pairedLinear(r, f, linear.weight, linear.bias);
+    std::tie(r, f) = pairedLinear(r, f, linear.weight, linear.bias, overlap);
   };
   size_t i = 0;
   for (const auto& module : *hidden_) {
@@ -162,8 +202,9 @@ std::pair<torch::Tensor, torch::Tensor> MlpDiscriminator::forwardPair(const torc
       f = applyActivation(options_.activation(), f);
     }
   }
+  auto realFeatures = r, fakeFeatures = f;
   layer(i, *output_);
-  return {r.squeeze(1), f.squeeze(1)};
+  return {{r.squeeze(1), {}, realFeatures}, {f.squeeze(1), {}, fakeFeatures}};
 }
 
 }  // namespace gantry::models

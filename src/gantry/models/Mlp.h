@@ -1,6 +1,7 @@
 #pragma once
 
 #include "gantry/models/Activation.h"
+#include "gantry/models/Discriminator.h"
 #include "gantry/models/Generator.h"
 #include "gantry/models/Maxout.h"
 
@@ -33,9 +34,11 @@ struct MlpGeneratorOptions {
 class MlpGenerator : public Generator {
  public:
   explicit MlpGenerator(MlpGeneratorOptions options);
-  torch::Tensor forward(const torch::Tensor& z) override;
+  /// Unconditional: the labels are not read.
+  torch::Tensor forward(const torch::Tensor& z, const torch::Tensor& labels = {}) override;
   int64_t latentDim() const override { return options_.latent_dim(); }
   std::vector<int64_t> outputShape() const override { return options_.output_shape(); }
+  int64_t largestProduct(int64_t batch) const override;
   /// Sets the output layer's bias, e.g. to the logit of the mean pixel value
   /// so that a sigmoid output starts at the data's marginals (2014 code).
   void setOutputBias(const torch::Tensor& bias);
@@ -64,14 +67,23 @@ struct MlpDiscriminatorOptions {
 
 /// Fully connected discriminator returning one logit per sample:
 /// x -> flatten -> [dropout -> (Linear -> activation | Maxout)] x len(hidden)
-/// -> dropout -> Linear(., 1).
+/// -> dropout -> Linear(., 1). Its features are the last hidden layer's
+/// output (before the last dropout).
 class MlpDiscriminator : public Discriminator {
  public:
   explicit MlpDiscriminator(MlpDiscriminatorOptions options);
-  torch::Tensor forward(const torch::Tensor& x) override;
-  /// Both batches layer by layer, each Linear as one pairedLinear: same
-  /// logits, dropout masks and gradients as forward(real), forward(fake).
-  std::pair<torch::Tensor, torch::Tensor> forwardPair(const torch::Tensor& real, const torch::Tensor& fake) override;
+  /// Unconditional: the labels are not read.
+  DiscriminatorOutput forward(const torch::Tensor& x, const torch::Tensor& labels = {}) override;
+  /// Both batches layer by layer, each Linear as one pairedLinear (or, with
+  /// overlap and a pointwise activation, the whole chain as one pairedMlp,
+  /// which is differentiable once only: not taken when the execution asks
+  /// for twice-differentiable passes): same logits, dropout masks and
+  /// gradients as forward(real), forward(fake).
+  std::pair<DiscriminatorOutput, DiscriminatorOutput> forwardPair(const data::Batch& real,
+                                                                  const data::Batch& fake) override;
+  bool hasPairedPass() const override { return true; }
+  std::vector<torch::Tensor*> parameterSlots() override;
+  int64_t largestProduct(int64_t batch) const override;
   const MlpDiscriminatorOptions& options() const { return options_; }
 
  private:

@@ -26,11 +26,13 @@ torch::Tensor sumDefined(const torch::Tensor& a, const torch::Tensor& b) {
 /// threads (gantry/core/Overlap.h), each the same call as in two passes.
 struct PairedLinearFunction : public torch::autograd::Function<PairedLinearFunction> {
   static variable_list forward(AutogradContext* ctx, const torch::Tensor& first, const torch::Tensor& second,
-                               const torch::Tensor& weight, const torch::Tensor& bias) {
+                               const torch::Tensor& weight, const torch::Tensor& bias, bool overlap) {
     ctx->save_for_backward({first, second, weight, bias});
+    ctx->saved_data["overlap"] = overlap;
     torch::Tensor firstOut, secondOut;
-    overlapped([&] { secondOut = torch::nn::functional::linear(second, weight, bias); },
-               [&] { firstOut = torch::nn::functional::linear(first, weight, bias); });
+    overlapped(
+        overlap, [&] { secondOut = torch::nn::functional::linear(second, weight, bias); },
+        [&] { firstOut = torch::nn::functional::linear(first, weight, bias); });
     return {firstOut, secondOut};
   }
 
@@ -40,7 +42,8 @@ struct PairedLinearFunction : public torch::autograd::Function<PairedLinearFunct
     const auto &gradFirst = grads[0], &gradSecond = grads[1];
     torch::Tensor dFirst, dSecond, dWeight, dBias;
     const bool weightNeeded = ctx->needs_input_grad(2);
-    if (overlapEnabled() && !torch::GradMode::is_enabled()) {
+    const bool overlap = ctx->saved_data["overlap"].toBool();
+    if (overlap && !torch::GradMode::is_enabled()) {
       // Each batch's products on its own thread: its input gradient and its
       // term of the weight gradient, then the two terms added as autograd
       // adds them (floating-point addition commutes: the same bits).
@@ -55,7 +58,7 @@ struct PairedLinearFunction : public torch::autograd::Function<PairedLinearFunct
         if (ctx->needs_input_grad(1)) dSecond = gradSecond.mm(weight);
         if (weightNeeded) secondTerm = gradSecond.t().mm(second);
       };
-      overlapped(secondProducts, firstProducts);
+      overlapped(true, secondProducts, firstProducts);
       if (weightNeeded) dWeight = sumDefined(firstTerm, secondTerm);
     } else {
       // One thread: the second term accumulated into the first by the
@@ -74,7 +77,7 @@ struct PairedLinearFunction : public torch::autograd::Function<PairedLinearFunct
       if (gradSecond.defined()) secondBias = at::sum_to(gradSecond, bias.sizes());
       dBias = sumDefined(firstBias, secondBias);
     }
-    return {dFirst, dSecond, dWeight, dBias};
+    return {dFirst, dSecond, dWeight, dBias, torch::Tensor()};
   }
 };
 
@@ -82,8 +85,9 @@ struct PairedLinearFunction : public torch::autograd::Function<PairedLinearFunct
 /// computed beside the parameters'.
 struct OverlappedLinearFunction : public torch::autograd::Function<OverlappedLinearFunction> {
   static torch::Tensor forward(AutogradContext* ctx, const torch::Tensor& input, const torch::Tensor& weight,
-                               const torch::Tensor& bias) {
+                               const torch::Tensor& bias, bool overlap) {
     ctx->save_for_backward({input, weight, bias});
+    ctx->saved_data["overlap"] = overlap;
     return torch::nn::functional::linear(input, weight, bias);
   }
 
@@ -92,7 +96,7 @@ struct OverlappedLinearFunction : public torch::autograd::Function<OverlappedLin
     const auto &input = saved[0], &weight = saved[1], &bias = saved[2];
     const auto& grad = grads[0];
     torch::Tensor dInput, dWeight, dBias;
-    if (!grad.defined()) return {dInput, dWeight, dBias};
+    if (!grad.defined()) return {dInput, dWeight, dBias, torch::Tensor()};
     // The weight's product on the helper, the input's and the bias's sum
     // (about as long together) on the caller.
     auto weightGradient = [&] {
@@ -103,28 +107,30 @@ struct OverlappedLinearFunction : public torch::autograd::Function<OverlappedLin
       if (bias.defined() && ctx->needs_input_grad(2)) dBias = at::sum_to(grad, bias.sizes());
     };
     // A backward that records (create_graph) keeps its graph on this thread.
-    if (ctx->needs_input_grad(0) && !torch::GradMode::is_enabled())
-      overlapped(weightGradient, otherGradients);
+    if (ctx->saved_data["overlap"].toBool() && ctx->needs_input_grad(0) && !torch::GradMode::is_enabled())
+      overlapped(true, weightGradient, otherGradients);
     else {
       weightGradient();
       otherGradients();
     }
-    return {dInput, dWeight, dBias};
+    return {dInput, dWeight, dBias, torch::Tensor()};
   }
 };
 
 }  // namespace
 
 std::pair<torch::Tensor, torch::Tensor> pairedLinear(const torch::Tensor& first, const torch::Tensor& second,
-                                                     const torch::Tensor& weight, const torch::Tensor& bias) {
+                                                     const torch::Tensor& weight, const torch::Tensor& bias,
+                                                     bool overlap) {
   TORCH_CHECK(first.dim() == 2 && second.dim() == 2, "pairedLinear expects 2-D inputs");
-  auto outputs = PairedLinearFunction::apply(first, second, weight, bias);
+  auto outputs = PairedLinearFunction::apply(first, second, weight, bias, overlap);
   return {outputs[0], outputs[1]};
 }
 
-torch::Tensor overlappedLinear(const torch::Tensor& input, const torch::Tensor& weight, const torch::Tensor& bias) {
+torch::Tensor overlappedLinear(const torch::Tensor& input, const torch::Tensor& weight, const torch::Tensor& bias,
+                               bool overlap) {
   TORCH_CHECK(input.dim() == 2, "overlappedLinear expects a 2-D input");
-  return OverlappedLinearFunction::apply(input, weight, bias);
+  return OverlappedLinearFunction::apply(input, weight, bias, overlap);
 }
 
 }  // namespace gantry::models

@@ -17,12 +17,16 @@ namespace gantry::models {
 /// Inputs are 2-D and weight/bias as torch::nn::Linear's. Gradients are
 /// computed only for what the running backward pass asks for; the backward is
 /// made of differentiable operations, so create_graph works through it.
+/// With `overlap`, the two batches' products run on two threads.
 std::pair<torch::Tensor, torch::Tensor> pairedLinear(const torch::Tensor& first, const torch::Tensor& second,
-                                                     const torch::Tensor& weight, const torch::Tensor& bias);
+                                                     const torch::Tensor& weight, const torch::Tensor& bias,
+                                                     bool overlap = false);
 
 /// torch::nn::functional::linear on a 2-D input, same values and gradients
 /// bit for bit, whose backward computes the input's gradient beside the
-/// weight's and bias's (gantry/core/Overlap.h) instead of after them.
-torch::Tensor overlappedLinear(const torch::Tensor& input, const torch::Tensor& weight, const torch::Tensor& bias);
+/// weight's and bias's (gantry/core/Overlap.h) instead of after them, when
+/// `overlap` is on.
+torch::Tensor overlappedLinear(const torch::Tensor& input, const torch::Tensor& weight, const torch::Tensor& bias,
+                               bool overlap);
 
 }  // namespace gantry::models

@@ -77,18 +77,20 @@ struct PairedMlpFunction : public torch::autograd::Function<PairedMlpFunction> {
   static variable_list forward(AutogradContext* ctx, const torch::Tensor& first, const torch::Tensor& second,
                                torch::TensorList parameters, int64_t activation,
                                const std::vector<torch::Tensor>& firstNoise,
-                               const std::vector<torch::Tensor>& secondNoise) {
+                               const std::vector<torch::Tensor>& secondNoise, bool overlap) {
     const size_t layers = parameters.size() / 2;
     std::vector<torch::Tensor> weights(parameters.begin(), parameters.begin() + layers);
     std::vector<torch::Tensor> biases(parameters.begin() + layers, parameters.end());
     const auto act = static_cast<Activation>(activation);
     ChainValues firstKept, secondKept;
     torch::Tensor firstOut, secondOut;
-    overlapped([&] { secondOut = chainForward(second, weights, biases, act, secondNoise, secondKept); },
-               [&] { firstOut = chainForward(first, weights, biases, act, firstNoise, firstKept); });
+    overlapped(
+        overlap, [&] { secondOut = chainForward(second, weights, biases, act, secondNoise, secondKept); },
+        [&] { firstOut = chainForward(first, weights, biases, act, firstNoise, firstKept); });
     variable_list saved(parameters.begin(), parameters.end());
     ctx->save_for_backward(saved);
     ctx->saved_data["activation"] = activation;
+    ctx->saved_data["overlap"] = overlap;
     ctx->saved_data["first_noise"] = firstNoise;
     ctx->saved_data["second_noise"] = secondNoise;
     ctx->saved_data["first_inputs"] = firstKept.inputs;
@@ -126,6 +128,7 @@ struct PairedMlpFunction : public torch::autograd::Function<PairedMlpFunction> {
     torch::Tensor firstGrad, secondGrad;
     std::vector<torch::Tensor> firstWeights(layers), secondWeights(layers), firstBiases(layers), secondBiases(layers);
     overlapped(
+        ctx->saved_data["overlap"].toBool(),
         [&] {
           chainBackward(grads[1], weights, biases, act, secondNoise, secondKept, secondWanted, secondGrad,
                         secondWeights, secondBiases);
@@ -135,11 +138,11 @@ struct PairedMlpFunction : public torch::autograd::Function<PairedMlpFunction> {
                         firstBiases);
         });
     // One gradient per forward argument: the two inputs, each parameter,
-    // then nothing for the activation and the two noise lists.
+    // then nothing for the activation, the two noise lists and the flag.
     variable_list result{firstGrad, secondGrad};
     for (size_t i = 0; i < layers; ++i) result.push_back(sumDefined(firstWeights[i], secondWeights[i]));
     for (size_t i = 0; i < layers; ++i) result.push_back(sumDefined(firstBiases[i], secondBiases[i]));
-    result.resize(result.size() + 3);
+    result.resize(result.size() + 4);
     return result;
   }
 };
@@ -148,7 +151,7 @@ struct PairedMlpFunction : public torch::autograd::Function<PairedMlpFunction> {
 
 std::pair<torch::Tensor, torch::Tensor> pairedMlp(const torch::Tensor& first, const torch::Tensor& second,
                                                   const MlpLayers& layers, const std::vector<torch::Tensor>& firstNoise,
-                                                  const std::vector<torch::Tensor>& secondNoise) {
+                                                  const std::vector<torch::Tensor>& secondNoise, bool overlap) {
   const size_t count = layers.weights.size();
   TORCH_CHECK(count > 0 && layers.biases.size() == count, "pairedMlp: one bias per weight");
   TORCH_CHECK(firstNoise.size() == count && secondNoise.size() == count, "pairedMlp: one noise entry per layer");
@@ -158,7 +161,7 @@ std::pair<torch::Tensor, torch::Tensor> pairedMlp(const torch::Tensor& first, co
   std::vector<torch::Tensor> parameters(layers.weights);
   parameters.insert(parameters.end(), layers.biases.begin(), layers.biases.end());
   auto outputs = PairedMlpFunction::apply(first, second, torch::TensorList(parameters),
-                                          static_cast<int64_t>(layers.activation), firstNoise, secondNoise);
+                                          static_cast<int64_t>(layers.activation), firstNoise, secondNoise, overlap);
   return {outputs[0], outputs[1]};
 }
 

@@ -27,8 +27,9 @@ struct MlpLayers {
 /// gradients are bit for bit those of the plain passes. Differentiable once:
 /// a backward with create_graph (a gradient penalty's) throws, as the hidden
 /// values it keeps carry no graph.
+/// With `overlap` off, the two chains run one after the other on the caller.
 std::pair<torch::Tensor, torch::Tensor> pairedMlp(const torch::Tensor& first, const torch::Tensor& second,
                                                   const MlpLayers& layers, const std::vector<torch::Tensor>& firstNoise,
-                                                  const std::vector<torch::Tensor>& secondNoise);
+                                                  const std::vector<torch::Tensor>& secondNoise, bool overlap = true);
 
 }  // namespace gantry::models

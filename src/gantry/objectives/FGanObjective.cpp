@@ -49,6 +49,37 @@ const std::vector<FGanObjective::Divergence>& FGanObjective::allDivergences() {
 
 std::string FGanObjective::name() const { return nameOf(divergence_); }
 
+std::vector<ObjectiveEntry> fganObjectives() {
+  const std::string citation = "Nowozin, Cseke & Tomioka 2016, f-GAN";
+  using Divergence = FGanObjective::Divergence;
+  auto summaryOf = [](Divergence d) -> std::string {
+    switch (d) {
+      case Divergence::KullbackLeibler:
+        return "f-GAN: Kullback-Leibler KL(P||Q)";
+      case Divergence::ReverseKL:
+        return "f-GAN: reverse KL(Q||P)";
+      case Divergence::Pearson:
+        return "f-GAN: Pearson chi^2";
+      case Divergence::Neyman:
+        return "f-GAN: Neyman chi^2";
+      case Divergence::SquaredHellinger:
+        return "f-GAN: squared Hellinger";
+      case Divergence::JensenShannon:
+        return "f-GAN: 2 JSD";
+      case Divergence::Gan:
+        return "f-GAN: the GAN divergence 2 JSD - log 4";
+      case Divergence::TotalVariation:
+        return "f-GAN: total variation";
+    }
+    return "";
+  };
+  std::vector<ObjectiveEntry> entries;
+  for (auto divergence : FGanObjective::allDivergences())
+    entries.push_back({{FGanObjective::nameOf(divergence), summaryOf(divergence), citation},
+                       [divergence](const ObjectiveOptions&) { return std::make_unique<FGanObjective>(divergence); }});
+  return entries;
+}
+
 torch::Tensor FGanObjective::activation(const torch::Tensor& v) const {
   switch (divergence_) {
     case Divergence::KullbackLeibler:
@@ -165,7 +196,7 @@ torch::Tensor FGanObjective::discriminatorLoss(const torch::Tensor& realLogits, 
   return -value(realLogits, fakeLogits);
 }
 
-torch::Tensor FGanObjective::generatorLoss(const torch::Tensor& fakeLogits) const {
+torch::Tensor FGanObjective::generatorLoss(const torch::Tensor&, const torch::Tensor& fakeLogits) const {
   return -activation(fakeLogits).mean();
 }
 

@@ -44,6 +44,9 @@ namespace gantry::objectives {
 /// uses the paper's alternative update (§3.2): maximise E_Q[g_f(v(G(z)))],
 /// i.e. its loss is −E_Q[g_f(v)]. value() is the minibatch F, the estimate of
 /// the divergence's lower bound (in nats).
+/// One entry per divergence, in the table's order.
+std::vector<ObjectiveEntry> fganObjectives();
+
 class FGanObjective : public Objective {
  public:
   enum class Divergence {
@@ -62,8 +65,11 @@ class FGanObjective : public Objective {
 
   std::string name() const override;
   torch::Tensor discriminatorLoss(const torch::Tensor& realLogits, const torch::Tensor& fakeLogits) const override;
-  torch::Tensor generatorLoss(const torch::Tensor& fakeLogits) const override;
+  torch::Tensor generatorLoss(const torch::Tensor& realLogits, const torch::Tensor& fakeLogits) const override;
   torch::Tensor value(const torch::Tensor& realLogits, const torch::Tensor& fakeLogits) const override;
+  /// T = g_f(v), the variational function; at the optimum T*(x) = f'(p/q),
+  /// so f'(1) where the generator matches the data.
+  torch::Tensor reportedOutput(const torch::Tensor& logits) const override { return activation(logits); }
 
   /// T = g_f(v), the output activation.
   torch::Tensor activation(const torch::Tensor& v) const;

@@ -12,22 +12,29 @@ torch::Tensor GradientPenalty::interpolate(const torch::Tensor& real, const torc
   return e * real + (1.0 - e) * fake;
 }
 
-torch::Tensor GradientPenalty::at(models::Discriminator& discriminator, const torch::Tensor& points) const {
+PenaltyEntry gradientPenalty() {
+  return {{"gp", "lambda E(|grad D| - 1)^2 at random interpolates of real and generated samples (gp_one_sided)",
+           "Gulrajani et al. 2017, Improved Training of Wasserstein GANs"},
+          [](const PenaltyOptions& options) { return std::make_unique<GradientPenalty>(options.one_sided); }};
+}
+
+torch::Tensor GradientPenalty::at(models::Discriminator& discriminator, const torch::Tensor& points,
+                                  const torch::Tensor& labels) const {
   // LibTorch's norm has a zero (sub)gradient at a zero vector, where the
   // derivative of sqrt(Σg²) would be NaN (a flat D).
-  auto gradients = inputGradients(discriminator, points);
+  auto gradients = inputGradients(discriminator, points, labels);
   auto norms = gradients.reshape({gradients.size(0), -1}).norm(2, 1);
   auto excess = norms - 1.0;
   if (oneSided_) excess = torch::relu(excess);
   return excess.pow(2).mean();
 }
 
-torch::Tensor GradientPenalty::compute(models::Discriminator& discriminator, const torch::Tensor& real,
-                                       const torch::Tensor& fake) const {
+torch::Tensor GradientPenalty::compute(models::Discriminator& discriminator, const data::Batch& real,
+                                       const data::Batch& fake) const {
   // ε on the CPU from the seeded default generator (reproducible, and kept
   // in checkpoints), then moved to the samples' device.
-  auto epsilon = torch::rand({real.size(0)}, torch::kFloat32);
-  return at(discriminator, interpolate(real.detach(), fake.detach(), epsilon));
+  auto epsilon = torch::rand({real.samples.size(0)}, torch::kFloat32);
+  return at(discriminator, interpolate(real.samples.detach(), fake.samples.detach(), epsilon), real.labels);
 }
 
 }  // namespace gantry::objectives

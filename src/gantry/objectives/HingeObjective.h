@@ -13,12 +13,16 @@ namespace gantry::objectives {
 ///
 /// The discriminator's loss is zero once real outputs are ≥ 1 and generated
 /// ones ≤ −1 (margin reached: no gradient). value() = −(discriminator loss).
+ObjectiveEntry hingeObjective();
+
 class HingeObjective : public Objective {
  public:
   std::string name() const override { return "hinge"; }
   torch::Tensor discriminatorLoss(const torch::Tensor& realLogits, const torch::Tensor& fakeLogits) const override;
-  torch::Tensor generatorLoss(const torch::Tensor& fakeLogits) const override;
+  torch::Tensor generatorLoss(const torch::Tensor& realLogits, const torch::Tensor& fakeLogits) const override;
   torch::Tensor value(const torch::Tensor& realLogits, const torch::Tensor& fakeLogits) const override;
+  /// A critic: its raw value.
+  torch::Tensor reportedOutput(const torch::Tensor& logits) const override { return logits; }
 };
 
 }  // namespace gantry::objectives

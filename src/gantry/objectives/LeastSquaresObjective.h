@@ -15,12 +15,16 @@ namespace gantry::objectives {
 /// value() = −(discriminator loss), so that, as for the other games, the
 /// discriminator ascends it. (With these a, b, c the game does not reduce to
 /// a Pearson χ² divergence; the paper's b − c = 1, b − a = 2 coding does.)
+ObjectiveEntry leastSquaresObjective();
+
 class LeastSquaresObjective : public Objective {
  public:
   std::string name() const override { return "lsgan"; }
   torch::Tensor discriminatorLoss(const torch::Tensor& realLogits, const torch::Tensor& fakeLogits) const override;
-  torch::Tensor generatorLoss(const torch::Tensor& fakeLogits) const override;
+  torch::Tensor generatorLoss(const torch::Tensor& realLogits, const torch::Tensor& fakeLogits) const override;
   torch::Tensor value(const torch::Tensor& realLogits, const torch::Tensor& fakeLogits) const override;
+  /// A critic: its raw value.
+  torch::Tensor reportedOutput(const torch::Tensor& logits) const override { return logits; }
 };
 
 }  // namespace gantry::objectives

@@ -20,7 +20,23 @@ torch::Tensor MinimaxObjective::discriminatorLoss(const torch::Tensor& realLogit
   return -0.5 * value(realLogits, fakeLogits);
 }
 
-torch::Tensor MinimaxObjective::generatorLoss(const torch::Tensor& fakeLogits) const {
+ObjectiveEntry minimaxObjective() {
+  return {{"minimax", "the original game: D ascends V, G descends E log(1 - D(G(z)))",
+           "Goodfellow et al. 2014, Generative Adversarial Nets"},
+          [](const ObjectiveOptions&) {
+            return std::make_unique<MinimaxObjective>(MinimaxObjective::GeneratorLoss::Saturating);
+          }};
+}
+
+ObjectiveEntry nonsaturatingObjective() {
+  return {{"nonsaturating", "the original game with G ascending E log D(G(z)) (the paper's practical form)",
+           "Goodfellow et al. 2014, Generative Adversarial Nets, §3"},
+          [](const ObjectiveOptions&) {
+            return std::make_unique<MinimaxObjective>(MinimaxObjective::GeneratorLoss::NonSaturating);
+          }};
+}
+
+torch::Tensor MinimaxObjective::generatorLoss(const torch::Tensor&, const torch::Tensor& fakeLogits) const {
   if (generatorLoss_ == GeneratorLoss::Saturating) return -F::softplus(fakeLogits).mean();  // E log(1 - D)
   return F::softplus(-fakeLogits).mean();                                                   // -E log D
 }

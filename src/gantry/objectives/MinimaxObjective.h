@@ -21,6 +21,10 @@ namespace gantry::objectives {
 ///   NonSaturating (paper §3, used in practice): maximises E_z[log D(G(z))],
 ///   i.e. minimises BCE(D(G(z)), 1), which has strong gradients early in
 ///   training when D rejects samples confidently.
+class MinimaxObjective;
+ObjectiveEntry minimaxObjective();
+ObjectiveEntry nonsaturatingObjective();
+
 class MinimaxObjective : public Objective {
  public:
   enum class GeneratorLoss { Saturating, NonSaturating };
@@ -28,7 +32,7 @@ class MinimaxObjective : public Objective {
   explicit MinimaxObjective(GeneratorLoss generatorLoss) : generatorLoss_(generatorLoss) {}
   std::string name() const override;
   torch::Tensor discriminatorLoss(const torch::Tensor& realLogits, const torch::Tensor& fakeLogits) const override;
-  torch::Tensor generatorLoss(const torch::Tensor& fakeLogits) const override;
+  torch::Tensor generatorLoss(const torch::Tensor& realLogits, const torch::Tensor& fakeLogits) const override;
   torch::Tensor value(const torch::Tensor& realLogits, const torch::Tensor& fakeLogits) const override;
 
  private:

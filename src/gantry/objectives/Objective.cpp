@@ -4,30 +4,37 @@
 #include "gantry/objectives/HingeObjective.h"
 #include "gantry/objectives/LeastSquaresObjective.h"
 #include "gantry/objectives/MinimaxObjective.h"
+#include "gantry/objectives/RelativisticObjective.h"
 #include "gantry/objectives/WassersteinObjective.h"
+
+#include <torch/torch.h>
 
 namespace gantry::objectives {
 
-std::unique_ptr<Objective> makeObjective(const std::string& name, const ObjectiveOptions& options) {
-  if (name == "minimax") return std::make_unique<MinimaxObjective>(MinimaxObjective::GeneratorLoss::Saturating);
-  if (name == "nonsaturating")
-    return std::make_unique<MinimaxObjective>(MinimaxObjective::GeneratorLoss::NonSaturating);
-  if (name == "lsgan") return std::make_unique<LeastSquaresObjective>();
-  if (name == "hinge") return std::make_unique<HingeObjective>();
-  if (name == "wgan")
-    return std::make_unique<WassersteinObjective>(WassersteinObjective::Constraint::WeightClipping,
-                                                  options.weight_clip);
-  if (name == "wgan-gp")
-    return std::make_unique<WassersteinObjective>(WassersteinObjective::Constraint::GradientPenalty);
-  for (auto divergence : FGanObjective::allDivergences())
-    if (name == FGanObjective::nameOf(divergence)) return std::make_unique<FGanObjective>(divergence);
-  return nullptr;
+torch::Tensor Objective::reportedOutput(const torch::Tensor& logits) const { return torch::sigmoid(logits); }
+
+const Registry<ObjectiveEntry>& objectives() {
+  static const Registry<ObjectiveEntry> registry = [] {
+    Registry<ObjectiveEntry> r("objective");
+    r.add(minimaxObjective());
+    r.add(nonsaturatingObjective());
+    r.add(leastSquaresObjective());
+    r.add(hingeObjective());
+    r.add(wassersteinObjective());
+    r.add(wassersteinGpObjective());
+    for (auto& entry : fganObjectives()) r.add(std::move(entry));
+    r.add(relativisticStandardObjective());
+    r.add(relativisticAverageObjective());
+    return r;
+  }();
+  return registry;
 }
 
-std::vector<std::string> objectiveNames() {
-  std::vector<std::string> names = {"minimax", "nonsaturating", "lsgan", "hinge", "wgan", "wgan-gp"};
-  for (auto divergence : FGanObjective::allDivergences()) names.push_back(FGanObjective::nameOf(divergence));
-  return names;
+std::unique_ptr<Objective> makeObjective(const std::string& name, const ObjectiveOptions& options) {
+  const auto* entry = objectives().find(name);
+  return entry ? entry->make(options) : nullptr;
 }
+
+std::vector<std::string> objectiveNames() { return objectives().names(); }
 
 }  // namespace gantry::objectives

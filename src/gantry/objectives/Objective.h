@@ -1,18 +1,24 @@
 #pragma once
 
-#include "gantry/models/Generator.h"
+#include "gantry/core/Registry.h"
+#include "gantry/models/Discriminator.h"
 
 #include <torch/types.h>
 
+#include <functional>
 #include <memory>
 #include <string>
 #include <vector>
 
 namespace gantry::objectives {
 
-/// A GAN game, written on discriminator logits. The trainer owns the schedule
-/// (which player moves when); an objective only says what each player
-/// minimises and what the game's value is, so games are interchangeable.
+/// A GAN game, written on D's raw outputs ("logits": a logit for the
+/// probability games, a critic's value for the others). The update rule owns
+/// the schedule (which player moves when); an objective only says what each
+/// player minimises and what the game's value is, so games and rules are
+/// interchangeable. Both players' losses see D's outputs on the real and the
+/// generated batch; a game whose generator loss reads the real side says so
+/// (generatorReadsReal), so that the others cost no extra pass.
 class Objective {
  public:
   virtual ~Objective() = default;
@@ -22,8 +28,18 @@ class Objective {
   /// generated [M] samples.
   virtual torch::Tensor discriminatorLoss(const torch::Tensor& realLogits, const torch::Tensor& fakeLogits) const = 0;
 
-  /// The loss the generator minimises, from logits on generated samples.
-  virtual torch::Tensor generatorLoss(const torch::Tensor& fakeLogits) const = 0;
+  /// The loss the generator minimises, from logits on real [N] and generated
+  /// [M] samples. `realLogits` is undefined unless generatorReadsReal().
+  virtual torch::Tensor generatorLoss(const torch::Tensor& realLogits, const torch::Tensor& fakeLogits) const = 0;
+  /// Whether generatorLoss reads D's outputs on real data (the relativistic
+  /// games do; the others need no real batch in G's update).
+  virtual bool generatorReadsReal() const { return false; }
+
+  /// D's output as the game reads it, per sample, for the logs (d_real and
+  /// d_fake are its means): the probability sigmoid(logit) for the games on
+  /// probabilities (the default), the raw value for critics (WGAN, hinge,
+  /// least squares, relativistic), T = g_f(v) for f-GANs.
+  virtual torch::Tensor reportedOutput(const torch::Tensor& logits) const;
 
   /// Minibatch estimate of the game's value V(D, G) (for monitoring).
   virtual torch::Tensor value(const torch::Tensor& realLogits, const torch::Tensor& fakeLogits) const = 0;
@@ -38,13 +54,22 @@ class Objective {
 };
 
 struct ObjectiveOptions {
-  /// wgan: the weight clipping bound c (Arjovsky et al. 2017 use 0.01).
+  /// wgan: the weight clipping bound c (Arjovsky et al. 2017 use 0.01); 0:
+  /// no clipping (an unconstrained critic: the bilinear game of the
+  /// Dirac-GAN).
   double weight_clip = 0.01;
 };
 
-/// The objectives by config name (objectiveNames(): "minimax",
-/// "nonsaturating", "lsgan", "hinge", "wgan", "wgan-gp", "fgan-kl", ...);
-/// nullptr for an unknown name.
+/// An objective's registry entry.
+struct ObjectiveEntry : RegistryEntry {
+  std::function<std::unique_ptr<Objective>(const ObjectiveOptions&)> make;
+};
+
+/// The objectives by config name: minimax, nonsaturating, lsgan, hinge,
+/// wgan, wgan-gp, the f-GANs, rsgan, ragan.
+const Registry<ObjectiveEntry>& objectives();
+
+/// The objective of that name, or nullptr for an unknown name.
 std::unique_ptr<Objective> makeObjective(const std::string& name, const ObjectiveOptions& options = {});
 std::vector<std::string> objectiveNames();
 

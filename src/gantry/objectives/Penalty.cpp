@@ -7,9 +7,10 @@
 
 namespace gantry::objectives {
 
-torch::Tensor inputGradients(models::Discriminator& discriminator, const torch::Tensor& x) {
+torch::Tensor inputGradients(models::Discriminator& discriminator, const torch::Tensor& x,
+                             const torch::Tensor& labels) {
   auto input = x.detach().requires_grad_(true);
-  auto output = discriminator.forward(input);
+  auto output = discriminator.forward(input, labels).logits;
   return torch::autograd::grad({output.sum()}, {input}, /*grad_outputs=*/{}, /*retain_graph=*/true,
                                /*create_graph=*/true)[0];
 }
@@ -18,13 +19,22 @@ torch::Tensor perSampleSquaredNorm(const torch::Tensor& gradients) {
   return gradients.reshape({gradients.size(0), -1}).pow(2).sum(1);
 }
 
-std::unique_ptr<Penalty> makePenalty(const std::string& name, const PenaltyOptions& options) {
-  if (name == "r1") return std::make_unique<ZeroCenteredPenalty>(ZeroCenteredPenalty::On::Real);
-  if (name == "r2") return std::make_unique<ZeroCenteredPenalty>(ZeroCenteredPenalty::On::Generated);
-  if (name == "gp") return std::make_unique<GradientPenalty>(options.one_sided);
-  return nullptr;
+const Registry<PenaltyEntry>& penalties() {
+  static const Registry<PenaltyEntry> registry = [] {
+    Registry<PenaltyEntry> r("penalty");
+    r.add(r1Penalty());
+    r.add(r2Penalty());
+    r.add(gradientPenalty());
+    return r;
+  }();
+  return registry;
 }
 
-std::vector<std::string> penaltyNames() { return {"r1", "r2", "gp"}; }
+std::unique_ptr<Penalty> makePenalty(const std::string& name, const PenaltyOptions& options) {
+  const auto* entry = penalties().find(name);
+  return entry ? entry->make(options) : nullptr;
+}
+
+std::vector<std::string> penaltyNames() { return penalties().names(); }
 
 }  // namespace gantry::objectives

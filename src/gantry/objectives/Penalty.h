@@ -1,9 +1,12 @@
 #pragma once
 
-#include "gantry/models/Generator.h"
+#include "gantry/core/Registry.h"
+#include "gantry/data/Batch.h"
+#include "gantry/models/Discriminator.h"
 
 #include <torch/types.h>
 
+#include <functional>
 #include <memory>
 #include <string>
 #include <vector>
@@ -17,9 +20,11 @@ class Penalty {
   virtual ~Penalty() = default;
   virtual std::string name() const = 0;
   /// The unweighted term on a minibatch of real and generated samples (as D
-  /// sees them), differentiable with respect to D's parameters.
-  virtual torch::Tensor compute(models::Discriminator& discriminator, const torch::Tensor& real,
-                                const torch::Tensor& fake) const = 0;
+  /// sees them, with their labels for a conditional D), differentiable with
+  /// respect to D's parameters. It runs D on its own points: a further term
+  /// of D's gradient beside those of the objective's two passes.
+  virtual torch::Tensor compute(models::Discriminator& discriminator, const data::Batch& real,
+                                const data::Batch& fake) const = 0;
 };
 
 /// The penalty and its weight, as the trainer applies it.
@@ -34,7 +39,8 @@ struct WeightedPenalty {
 /// the i-th sample: the gradient of ΣD(x_i) equals that only while no output
 /// depends on another sample, which holds for D's without batch statistics
 /// (all of gantry's).
-torch::Tensor inputGradients(models::Discriminator& discriminator, const torch::Tensor& x);
+torch::Tensor inputGradients(models::Discriminator& discriminator, const torch::Tensor& x,
+                             const torch::Tensor& labels = {});
 
 /// The squared Euclidean norm of each sample's gradient over all its
 /// coordinates (pixels and channels together), [N].
@@ -45,7 +51,14 @@ struct PenaltyOptions {
   bool one_sided = false;
 };
 
-/// The penalties by config name: "r1", "r2", "gp"; nullptr for an unknown name.
+struct PenaltyEntry : RegistryEntry {
+  std::function<std::unique_ptr<Penalty>(const PenaltyOptions&)> make;
+};
+
+/// The penalties by config name: r1, r2, gp.
+const Registry<PenaltyEntry>& penalties();
+
+/// The penalty of that name; nullptr for an unknown name.
 std::unique_ptr<Penalty> makePenalty(const std::string& name, const PenaltyOptions& options = {});
 std::vector<std::string> penaltyNames();
 

@@ -17,11 +17,16 @@ namespace gantry::objectives {
 /// Without a constraint the critic's loss is unbounded below. Two ways:
 ///
 ///   WeightClipping ("wgan", the paper's Algorithm 1): after every critic
-///     update each weight is clipped to [−c, c] (c = 0.01 in the paper).
+///     update each weight is clipped to [−c, c] (c = 0.01 in the paper);
+///     c = 0 leaves the critic unconstrained (with a linear critic, the
+///     bilinear game: the Dirac-GAN's test bed of the update rules).
 ///   GradientPenalty ("wgan-gp", Gulrajani et al. 2017, "Improved Training of
 ///     Wasserstein GANs", arXiv:1704.00028): no clipping; the game includes
 ///     the gradient penalty λ·E[(‖∇D(x̂)‖₂ − 1)²] at random interpolates x̂
 ///     (GradientPenalty, config penalty "gp"), which the trainer adds.
+ObjectiveEntry wassersteinObjective();
+ObjectiveEntry wassersteinGpObjective();
+
 class WassersteinObjective : public Objective {
  public:
   enum class Constraint { WeightClipping, GradientPenalty };
@@ -29,8 +34,10 @@ class WassersteinObjective : public Objective {
   explicit WassersteinObjective(Constraint constraint, double clip = 0.01);
   std::string name() const override { return constraint_ == Constraint::WeightClipping ? "wgan" : "wgan-gp"; }
   torch::Tensor discriminatorLoss(const torch::Tensor& realLogits, const torch::Tensor& fakeLogits) const override;
-  torch::Tensor generatorLoss(const torch::Tensor& fakeLogits) const override;
+  torch::Tensor generatorLoss(const torch::Tensor& realLogits, const torch::Tensor& fakeLogits) const override;
   torch::Tensor value(const torch::Tensor& realLogits, const torch::Tensor& fakeLogits) const override;
+  /// A critic: its raw value.
+  torch::Tensor reportedOutput(const torch::Tensor& logits) const override { return logits; }
   void constrainDiscriminator(models::Discriminator& discriminator) const override;
   std::string impliedPenalty() const override { return constraint_ == Constraint::GradientPenalty ? "gp" : ""; }
   double clip() const { return clip_; }

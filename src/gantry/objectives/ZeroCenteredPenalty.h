@@ -16,15 +16,19 @@ namespace gantry::objectives {
 /// Zero-centred: it pulls D towards being flat on the data (R1) or on the
 /// samples (R2), which makes the game locally convergent near equilibrium
 /// (the paper's Theorem 4.1), unlike WGAN-GP's penalty centred at norm 1.
+PenaltyEntry r1Penalty();
+PenaltyEntry r2Penalty();
+
 class ZeroCenteredPenalty : public Penalty {
  public:
   enum class On { Real, Generated };
   explicit ZeroCenteredPenalty(On on) : on_(on) {}
   std::string name() const override { return on_ == On::Real ? "r1" : "r2"; }
-  torch::Tensor compute(models::Discriminator& discriminator, const torch::Tensor& real,
-                        const torch::Tensor& fake) const override;
+  torch::Tensor compute(models::Discriminator& discriminator, const data::Batch& real,
+                        const data::Batch& fake) const override;
   /// ½ mean over the samples of ‖∇D(x_i)‖², at the given points.
-  static torch::Tensor at(models::Discriminator& discriminator, const torch::Tensor& points);
+  static torch::Tensor at(models::Discriminator& discriminator, const torch::Tensor& points,
+                          const torch::Tensor& labels = {});
 
  private:
   On on_;

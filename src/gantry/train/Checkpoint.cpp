@@ -51,11 +51,12 @@ void writeArchiveAtomic(const std::filesystem::path& path, torch::serialize::Out
   writeFileAtomic(path, bytes.str());
 }
 
-void writeCheckpoint(const std::filesystem::path& path, const Trainer& trainer, const std::string& configToml) {
+void writeCheckpoint(const std::filesystem::path& path, Trainer& trainer, const std::string& configToml) {
   torch::serialize::OutputArchive archive;
   archive.write("format", c10::IValue(std::string(kFormat)));
   archive.write("version", c10::IValue(kCheckpointVersion));
   archive.write("config", c10::IValue(configToml));
+  archive.write("generator_classes", c10::IValue(trainer.generator().classes()));
   trainer.save(archive);
   writeArchiveAtomic(path, archive);
 }
@@ -77,6 +78,13 @@ void readCheckpoint(const std::filesystem::path& path, Trainer& trainer) {
                     "was written with",
                     path.string(), firstLine(e.what_without_backtrace())));
   }
+}
+
+int64_t readGeneratorClasses(const std::filesystem::path& path) {
+  auto archive = openArchive(path, kOldestGeneratorVersion);
+  c10::IValue classes;
+  if (!archive.try_read("generator_classes", classes)) return 0;
+  return classes.toInt();
 }
 
 void readGeneratorWeights(const std::filesystem::path& path, models::Generator& generator) {

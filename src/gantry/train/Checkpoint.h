@@ -20,7 +20,7 @@ void writeArchiveAtomic(const std::filesystem::path& path, torch::serialize::Out
 /// Writes the trainer's full state and the run's resolved config (TOML)
 /// atomically: to a temporary file beside `path`, then renamed over it, so
 /// a crash mid-write never leaves a half checkpoint.
-void writeCheckpoint(const std::filesystem::path& path, const Trainer& trainer, const std::string& configToml);
+void writeCheckpoint(const std::filesystem::path& path, Trainer& trainer, const std::string& configToml);
 
 /// The config stored in a checkpoint. Throws UserError naming the file when
 /// it is missing, not a gantry checkpoint, or of an unknown version (this one
@@ -34,5 +34,9 @@ void readCheckpoint(const std::filesystem::path& path, Trainer& trainer);
 
 /// Loads only the generator's weights (for sampling).
 void readGeneratorWeights(const std::filesystem::path& path, models::Generator& generator);
+
+/// The classes the run's generator is conditioned on (0: unconditional, and
+/// for checkpoints that predate conditional models).
+int64_t readGeneratorClasses(const std::filesystem::path& path);
 
 }  // namespace gantry::train

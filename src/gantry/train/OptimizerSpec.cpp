@@ -10,11 +10,67 @@
 
 namespace gantry::train {
 
+namespace {
+
+const std::pair<const char*, OptimizerSpec::Kind> kKinds[] = {
+    {"sgd", OptimizerSpec::Kind::Sgd}, {"adam", OptimizerSpec::Kind::Adam}, {"rmsprop", OptimizerSpec::Kind::RmsProp}};
+
+}  // namespace
+
 OptimizerSpec::Kind OptimizerSpec::parseKind(const std::string& name) {
-  if (name == "sgd") return Kind::Sgd;
-  if (name == "adam") return Kind::Adam;
-  if (name == "rmsprop") return Kind::RmsProp;
+  for (const auto& [kindName, kind] : kKinds)
+    if (name == kindName) return kind;
   throw std::invalid_argument("unknown optimizer '" + name + "'");
+}
+
+const std::vector<std::string>& OptimizerSpec::kindNames() {
+  static const std::vector<std::string> names = [] {
+    std::vector<std::string> all;
+    for (const auto& entry : kKinds) all.push_back(entry.first);
+    return all;
+  }();
+  return names;
+}
+
+const Section<OptimizerSettings>& optimizerSection() {
+  using S = OptimizerSettings;
+  static const auto section =
+      Section<S>("optimizer")
+          .text("optimizer", &S::optimizer, "optimizer of both players (rmsprop: as in the WGAN paper)",
+                OptimizerSpec::kindNames())
+          .number("lr_g", &S::lr_g, "generator learning rate", Range::atLeast(0))
+          .number("lr_d", &S::lr_d, "discriminator learning rate", Range::atLeast(0))
+          .number("lr_decay", &S::lr_decay, "divide the learning rates by this after every step (1 = constant)",
+                  Range::atLeast(1))
+          .number("lr_min", &S::lr_min, "floor of the decayed learning rates", Range::atLeast(0))
+          .number("momentum", &S::momentum, "sgd: momentum (at epoch momentum_start)", Range::atLeast(0))
+          .number("momentum_final", &S::momentum_final, "sgd: momentum reached at epoch momentum_end",
+                  Range::atLeast(0))
+          .integer("momentum_start", &S::momentum_start, "sgd: epoch the momentum ramp starts", Range::atLeast(0))
+          .integer("momentum_end", &S::momentum_end, "sgd: epoch the ramp ends (<= start: no ramp)", Range::atLeast(0))
+          .number("adam_beta1", &S::adam_beta1, "adam: beta1", Range::rightOpen(0, 1))
+          .number("adam_beta2", &S::adam_beta2, "adam: beta2", Range::rightOpen(0, 1))
+          .number("rmsprop_alpha", &S::rmsprop_alpha, "rmsprop: smoothing constant of the squared-gradient average",
+                  Range::closed(0, 1));
+  return section;
+}
+
+std::pair<OptimizerSpec, OptimizerSpec> optimizerSpecs(const OptimizerSettings& s) {
+  OptimizerSpec spec;
+  spec.kind = OptimizerSpec::parseKind(s.optimizer);
+  spec.lr_decay = s.lr_decay;
+  spec.lr_min = s.lr_min;
+  spec.momentum = s.momentum;
+  spec.momentum_final = s.momentum_final;
+  spec.momentum_start = s.momentum_start;
+  spec.momentum_end = s.momentum_end;
+  spec.beta1 = s.adam_beta1;
+  spec.beta2 = s.adam_beta2;
+  spec.rmsprop_alpha = s.rmsprop_alpha;
+  auto g = spec, d = spec;
+  g.lr = s.lr_g;
+  d.lr = s.lr_d;
+  return {g, d};
 }
 
 double OptimizerSpec::learningRate(int64_t steps) const {

@@ -1,5 +1,7 @@
 #pragma once
 
+#include "gantry/core/Section.h"
+
 #include <torch/optim/optimizer.h>
 
 #include <memory>
@@ -33,6 +35,7 @@ struct OptimizerSpec {
   double rmsprop_alpha = 0.99;  // smoothing of the squared-gradient average
 
   static Kind parseKind(const std::string& name);  // "sgd" | "adam" | "rmsprop"
+  static const std::vector<std::string>& kindNames();
   double learningRate(int64_t steps) const;
   double momentumAt(int64_t completedEpochs) const;
 
@@ -40,5 +43,25 @@ struct OptimizerSpec {
   /// Sets the optimizer's learning rate (and momentum, for SGD) for the next update.
   void apply(torch::optim::Optimizer& optimizer, int64_t steps, int64_t completedEpochs) const;
 };
+
+/// The [optimizer] section: both players' optimizers and schedules.
+struct OptimizerSettings {
+  std::string optimizer = "adam";
+  double lr_g = 2e-4;
+  double lr_d = 2e-4;
+  double lr_decay = 1.0;
+  double lr_min = 0.0;
+  double momentum = 0.5;
+  double momentum_final = 0.5;
+  int64_t momentum_start = 0;
+  int64_t momentum_end = 0;
+  double adam_beta1 = 0.5;
+  double adam_beta2 = 0.999;
+  double rmsprop_alpha = 0.99;
+};
+const Section<OptimizerSettings>& optimizerSection();
+
+/// Each player's spec from the settings: {generator's, discriminator's}.
+std::pair<OptimizerSpec, OptimizerSpec> optimizerSpecs(const OptimizerSettings& settings);
 
 }  // namespace gantry::train

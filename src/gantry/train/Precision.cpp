@@ -6,6 +6,11 @@
 
 namespace gantry::train {
 
+const std::vector<std::string>& precisionNames() {
+  static const std::vector<std::string> names = {"float32", "bf16"};
+  return names;
+}
+
 Precision parsePrecision(const std::string& name) {
   if (name == "float32") return Precision::Float32;
   if (name == "bf16") return Precision::BFloat16;

@@ -3,6 +3,7 @@
 #include <torch/types.h>
 
 #include <string>
+#include <vector>
 
 namespace gantry::train {
 
@@ -14,6 +15,7 @@ namespace gantry::train {
 ///             parameters, their updates and the losses stay float32.
 enum class Precision { Float32, BFloat16 };
 Precision parsePrecision(const std::string& name);  // "float32" | "bf16"
+const std::vector<std::string>& precisionNames();
 
 /// Autocast on the device for the lifetime of the object when the precision
 /// asks for it (and nothing otherwise). On CUDA autocast caches low-precision

@@ -8,23 +8,16 @@
 #include <torch/torch.h>
 #include <nlohmann/json.hpp>
 
+#include <algorithm>
 #include <cstdio>
 #include <iostream>
+#include <tuple>
 
 namespace gantry::train {
 
 namespace {
 
 double seconds(std::chrono::steady_clock::duration d) { return std::chrono::duration<double>(d).count(); }
-
-void accumulate(torch::Tensor& sum, const torch::Tensor& value) {
-  if (!value.defined()) return;
-  sum = sum.defined() ? sum + value : value.clone();
-}
-
-double averageOf(const torch::Tensor& sum, int64_t count) {
-  return sum.defined() ? sum.item<double>() / static_cast<double>(count) : std::nan("");
-}
 
 std::string formatDuration(double s) {
   if (!std::isfinite(s) || s < 0) return "--:--";
@@ -44,13 +37,14 @@ void MetricsLogger::onStart(Trainer& trainer) {
   lastStep_ = trainer.steps();
 }
 
-void MetricsLogger::onStep(Trainer& trainer, const StepStats& stats) {
-  accumulate(sum_.d_loss, stats.d_loss);
-  accumulate(sum_.penalty, stats.penalty);
-  accumulate(sum_.g_loss, stats.g_loss);
-  accumulate(sum_.d_real, stats.d_real);
-  accumulate(sum_.d_fake, stats.d_fake);
-  accumulate(sum_.value, stats.value);
+void MetricsLogger::onStep(Trainer& trainer, const Figures& figures) {
+  for (const auto& [name, value] : figures.entries()) {
+    if (!value.defined()) continue;
+    auto it = std::find_if(sums_.begin(), sums_.end(), [&](const Sum& s) { return s.name == name; });
+    if (it == sums_.end()) it = sums_.insert(sums_.end(), Sum{name, {}, 0});
+    it->total = it->total.defined() ? it->total + value : value.clone();
+    ++it->count;
+  }
   ++count_;
   if (trainer.steps() % every_ == 0) flush(trainer);
 }
@@ -69,42 +63,35 @@ void MetricsLogger::writeLine(const std::string& json) {
 
 void MetricsLogger::flush(Trainer& trainer) {
   auto now = std::chrono::steady_clock::now();
-  Line line;
-  line.step = trainer.steps();
-  line.d_loss = averageOf(sum_.d_loss, count_);
-  line.g_loss = averageOf(sum_.g_loss, count_);
-  line.d_real = averageOf(sum_.d_real, count_);
-  line.d_fake = averageOf(sum_.d_fake, count_);
-  line.value = averageOf(sum_.value, count_);
-  double dt = seconds(now - lastTime_);
-  line.steps_per_s = dt > 0 ? static_cast<double>(line.step - lastStep_) / dt : 0.0;
-  line.elapsed_s = seconds(now - start_);
-  nlohmann::json j = {{"step", line.step},
+  const int64_t step = trainer.steps();
+  const double dt = seconds(now - lastTime_);
+  nlohmann::json j = {{"step", step},
                       {"epoch", trainer.completedEpochs()},
-                      {"d_loss", line.d_loss},
-                      {"g_loss", line.g_loss},
-                      {"d_real", line.d_real},
-                      {"d_fake", line.d_fake},
-                      {"value", line.value},
                       {"lr_d", trainer.discriminatorLearningRate()},
                       {"lr_g", trainer.generatorLearningRate()},
-                      {"steps_per_s", line.steps_per_s},
-                      {"elapsed_s", line.elapsed_s}};
-  // Only for runs that have them, so the common lines stay short.
-  if (sum_.penalty.defined()) j["penalty"] = averageOf(sum_.penalty, count_);
-  const auto& noise = trainer.options().instance_noise;
-  if (noise.enabled()) j["instance_noise"] = noise.stdAt(trainer.steps());
+                      {"steps_per_s", dt > 0 ? static_cast<double>(step - lastStep_) / dt : 0.0},
+                      {"elapsed_s", seconds(now - start_)}};
+  for (const auto& sum : sums_)
+    if (sum.count > 0) j[sum.name] = sum.total.item<double>() / static_cast<double>(sum.count);
+  // Only for runs that have it, so the common lines stay short.
+  const auto& noise = trainer.game().instanceNoise;
+  if (noise.enabled()) j["instance_noise"] = noise.stdAt(step);
   out_ << j.dump() << '\n';
   out_.flush();
-  last_ = line;
-  sum_ = StepStats{};
+  last_ = std::move(j);
+  sums_.clear();
   count_ = 0;
-  lastStep_ = line.step;
+  lastStep_ = step;
   lastTime_ = now;
 }
 
-SampleWriter::SampleWriter(std::filesystem::path dir, int64_t every, torch::Tensor fixedLatents, Renderer renderer)
-    : dir_(std::move(dir)), every_(every), latents_(std::move(fixedLatents)), renderer_(std::move(renderer)) {}
+SampleWriter::SampleWriter(std::filesystem::path dir, int64_t every, torch::Tensor fixedLatents, Renderer renderer,
+                           torch::Tensor fixedLabels)
+    : dir_(std::move(dir)),
+      every_(every),
+      latents_(std::move(fixedLatents)),
+      renderer_(std::move(renderer)),
+      labels_(std::move(fixedLabels)) {}
 
 void SampleWriter::write(Trainer& trainer) {
   auto& generator = trainer.generator();
@@ -112,7 +99,8 @@ void SampleWriter::write(Trainer& trainer) {
   {
     torch::NoGradGuard guard;
     generator.eval();
-    samples = generator.forward(latents_.to(trainer.options().device));
+    samples = generator.forward(latents_.to(trainer.device()),
+                                labels_.defined() ? labels_.to(trainer.device()) : torch::Tensor());
     generator.train();
   }
   auto image = renderer_(samples);
@@ -122,7 +110,7 @@ void SampleWriter::write(Trainer& trainer) {
   lastWritten_ = trainer.steps();
 }
 
-void SampleWriter::onStep(Trainer& trainer, const StepStats&) {
+void SampleWriter::onStep(Trainer& trainer, const Figures&) {
   if (every_ > 0 && trainer.steps() % every_ == 0) write(trainer);
 }
 
@@ -133,7 +121,7 @@ void SampleWriter::onEnd(Trainer& trainer) {
 CheckpointWriter::CheckpointWriter(std::filesystem::path path, int64_t every, std::string configToml)
     : path_(std::move(path)), every_(every), config_(std::move(configToml)) {}
 
-void CheckpointWriter::onStep(Trainer& trainer, const StepStats&) {
+void CheckpointWriter::onStep(Trainer& trainer, const Figures&) {
   if (every_ > 0 && trainer.steps() % every_ == 0) {
     writeCheckpoint(path_, trainer, config_);
     lastWritten_ = trainer.steps();
@@ -152,7 +140,7 @@ void ProgressReporter::onStart(Trainer& trainer) {
   start_ = lastPrint_ = std::chrono::steady_clock::now();
 }
 
-void ProgressReporter::onStep(Trainer& trainer, const StepStats&) {
+void ProgressReporter::onStep(Trainer& trainer, const Figures&) {
   if (interactive_) {
     auto now = std::chrono::steady_clock::now();
     if (seconds(now - lastPrint_) >= 0.25) print(trainer, false);
@@ -173,10 +161,15 @@ void ProgressReporter::print(Trainer& trainer, bool final) {
   int64_t done = trainer.steps() - startStep_;
   double rate = elapsed > 0 ? static_cast<double>(done) / elapsed : 0.0;
   double eta = rate > 0 ? static_cast<double>(total_ - trainer.steps()) / rate : NAN;
+  // The standard figures of the last logged line, where it has them.
   const auto& m = metrics_.last();
-  std::string figures = m.step > 0 ? fmt::format("d_loss {:.4f}  g_loss {:.4f}  D(x) {:.3f}  D(G(z)) {:.3f}", m.d_loss,
-                                                 m.g_loss, m.d_real, m.d_fake)
-                                   : std::string("");
+  std::string figures;
+  for (const auto& [key, label, precision] : {std::tuple<const char*, const char*, int>{"d_loss", "d_loss", 4},
+                                              {"g_loss", "g_loss", 4},
+                                              {"d_real", "D(x)", 3},
+                                              {"d_fake", "D(G(z))", 3}})
+    if (m.contains(key) && m[key].is_number())
+      figures += fmt::format("{}{} {:.{}f}", figures.empty() ? "" : "  ", label, m[key].get<double>(), precision);
   if (interactive_) {
     const int width = 30;
     double fraction = total_ > 0 ? static_cast<double>(trainer.steps()) / static_cast<double>(total_) : 1.0;

@@ -2,6 +2,8 @@
 
 #include "gantry/train/Trainer.h"
 
+#include <nlohmann/json.hpp>
+
 #include <chrono>
 #include <filesystem>
 #include <fstream>
@@ -11,47 +13,53 @@
 namespace gantry::train {
 
 /// Appends one JSON object per logged step to metrics.jsonl: step, epoch,
-/// d_loss, g_loss, d_real (mean D(x)), d_fake (mean D(G(z))), value (the
-/// minibatch estimate of V), lr_d, lr_g, steps_per_s and elapsed_s, and
-/// penalty (the weighted penalties, part of d_loss) and instance_noise (its
-/// current std) in runs that use them. Figures are averages over the steps
-/// since the previous line.
+/// lr_d, lr_g, steps_per_s, elapsed_s, instance_noise (its current std) in
+/// runs that use it, and every figure of the steps (gantry/core/Figures.h):
+/// d_loss, g_loss, d_real and d_fake (D's mean output as the objective reads
+/// it), value (the minibatch estimate of V), penalty in runs with one, and
+/// whatever a rule or model adds (theta, psi, consensus_norm...). Figures
+/// are averages over the steps since the previous line that had them.
 class MetricsLogger : public Callback {
  public:
   MetricsLogger(std::filesystem::path path, int64_t every);
   void onStart(Trainer& trainer) override;
-  void onStep(Trainer& trainer, const StepStats& stats) override;
+  void onStep(Trainer& trainer, const Figures& figures) override;
   void onEnd(Trainer& trainer) override;
   /// Appends a line of its own (a JSON object with a "step"), e.g. the
   /// figures of an evaluation, through the same stream.
   void writeLine(const std::string& json);
 
-  struct Line {
-    int64_t step = 0;
-    double d_loss = 0, g_loss = 0, d_real = 0, d_fake = 0, value = 0, steps_per_s = 0, elapsed_s = 0;
-  };
-  const Line& last() const { return last_; }
+  /// The last line written (an empty object before the first).
+  const nlohmann::json& last() const { return last_; }
 
  private:
   void flush(Trainer& trainer);
 
+  struct Sum {
+    std::string name;
+    torch::Tensor total;
+    int64_t count = 0;
+  };
+
   std::filesystem::path path_;
   int64_t every_;
   std::ofstream out_;
-  StepStats sum_;
+  std::vector<Sum> sums_;
   int64_t count_ = 0;
   int64_t lastStep_ = 0;
   std::chrono::steady_clock::time_point start_, lastTime_;
-  Line last_;
+  nlohmann::json last_ = nlohmann::json::object();
 };
 
 /// Writes samples/step_NNNNNNNN.png and samples/latest.png from a fixed set
-/// of latent codes, so the pictures of one run are comparable across time.
+/// of latent codes (and, for a conditional generator, fixed labels), so the
+/// pictures of one run are comparable across time.
 class SampleWriter : public Callback {
  public:
   using Renderer = std::function<torch::Tensor(const torch::Tensor& samples)>;
-  SampleWriter(std::filesystem::path dir, int64_t every, torch::Tensor fixedLatents, Renderer renderer);
-  void onStep(Trainer& trainer, const StepStats& stats) override;
+  SampleWriter(std::filesystem::path dir, int64_t every, torch::Tensor fixedLatents, Renderer renderer,
+               torch::Tensor fixedLabels = {});
+  void onStep(Trainer& trainer, const Figures& figures) override;
   void onEnd(Trainer& trainer) override;
 
  private:
@@ -60,6 +68,7 @@ class SampleWriter : public Callback {
   int64_t every_;
   torch::Tensor latents_;
   Renderer renderer_;
+  torch::Tensor labels_;
   int64_t lastWritten_ = -1;
 };
 
@@ -67,7 +76,7 @@ class SampleWriter : public Callback {
 class CheckpointWriter : public Callback {
  public:
   CheckpointWriter(std::filesystem::path path, int64_t every, std::string configToml);
-  void onStep(Trainer& trainer, const StepStats& stats) override;
+  void onStep(Trainer& trainer, const Figures& figures) override;
   void onEnd(Trainer& trainer) override;
 
  private:
@@ -83,7 +92,7 @@ class ProgressReporter : public Callback {
  public:
   ProgressReporter(int64_t totalSteps, int64_t every, const MetricsLogger& metrics, bool interactive);
   void onStart(Trainer& trainer) override;
-  void onStep(Trainer& trainer, const StepStats& stats) override;
+  void onStep(Trainer& trainer, const Figures& figures) override;
   void onEnd(Trainer& trainer) override;
 
  private:

@@ -27,6 +27,12 @@ torch::Tensor renderSamples(const torch::Tensor& samples, const data::GaussianMi
   }
   if (flat.size(1) == 1) {
     double lo, hi;
+    // A point mass (the Dirac-GAN's data) has no density to draw.
+    if (reference && reference->componentStd() <= 0.0) {
+      lo = std::min(flat.min().item<double>(), reference->means().min().item<double>()) - 1.0;
+      hi = std::max(flat.max().item<double>(), reference->means().max().item<double>()) + 1.0;
+      return io::histogramPlot(flat.squeeze(1), lo, hi, 60, torch::Tensor());
+    }
     if (reference) {
       lo = reference->means().min().item<double>() - 6 * reference->componentStd();
       hi = reference->means().max().item<double>() + 6 * reference->componentStd();

@@ -1,0 +1,115 @@
+#include "gantry/app/RunSettings.h"
+
+#include "gantry/core/Error.h"
+#include "gantry/train/Precision.h"
+
+#include <fmt/format.h>
+#include <torch/torch.h>
+
+#include <optional>
+
+namespace gantry::app {
+
+const Section<RunOptions>& runSection() {
+  using S = RunOptions;
+  static const auto section =
+      Section<S>("run")
+          .integer("seed", &S::seed, "random seed: same seed, same run", Range::atLeast(0))
+          .integer("steps", &S::steps, "generator updates in all", Range::atLeast(1))
+          .resumable()
+          .text("device", &S::device, "cpu, cuda or cuda:N (cuda needs a LibTorch built with CUDA)")
+          .resumable()
+          .integer("threads", &S::threads,
+                   "LibTorch intra-op threads (0 = auto: 1, as OpenBLAS threads the matrix products itself)",
+                   Range::atLeast(0))
+          .resumable()
+          .integer("blas_threads", &S::blas_threads,
+                   "OpenBLAS threads (0 = auto: 1 for small models, whose products are too small to share, else one "
+                   "per core)",
+                   Range::atLeast(0))
+          .resumable()
+          .flag("overlap", &S::overlap,
+                "with one OpenBLAS thread on a multi-core CPU: run independent matrix products of a step (D on the "
+                "real and the generated batch, a layer's weight and input gradients) on a second thread; same results "
+                "bit for bit")
+          .resumable()
+          .text("precision", &S::precision,
+                "forward passes in float32, or bf16 (autocast: matrix products in bfloat16, fast on CPUs with AVX-512 "
+                "BF16)",
+                train::precisionNames())
+          .integer("log_every", &S::log_every, "steps between lines of metrics.jsonl", Range::atLeast(1))
+          .resumable()
+          .integer("sample_every", &S::sample_every, "steps between sample pictures (0 = only at the end)",
+                   Range::atLeast(0))
+          .resumable()
+          .integer("sample_count", &S::sample_count, "samples in each picture (grid or plot)", Range::atLeast(1))
+          .resumable()
+          .integer("checkpoint_every", &S::checkpoint_every, "steps between checkpoints (0 = only at the end)",
+                   Range::atLeast(0))
+          .resumable();
+  return section;
+}
+
+const Section<EvalOptions>& evalSection() {
+  using S = EvalOptions;
+  static const auto section =
+      Section<S>("eval")
+          .integer("eval_every", &S::eval_every, "steps between evaluations into metrics.jsonl (0 = off)",
+                   Range::atLeast(0))
+          .resumable()
+          .text("eval_metrics", &S::eval_metrics,
+                "metrics evaluated during training, comma-separated (empty: modes on toy data; fd, kid, prdc, "
+                "classifier-score, classes on mnist and fashion; memorization on image folders)")
+          .resumable()
+          .integer("eval_samples", &S::eval_samples,
+                   "samples per evaluation during training, from fixed noise (fewer than gantry eval's protocols: "
+                   "cheaper, and comparable only with each other)",
+                   Range::atLeast(2))
+          .resumable()
+          .text("eval_classifier", &S::eval_classifier,
+                "classifier file for the feature metrics during training (empty: data/classifiers/DATASET.pt)")
+          .resumable();
+  return section;
+}
+
+namespace {
+
+void checkDevice(const std::string& name) {
+  std::optional<torch::Device> device;
+  try {
+    device.emplace(name);
+  } catch (const c10::Error&) {
+    throw UserError(fmt::format("config key 'device' must be cpu, cuda or cuda:N, got '{}'", name));
+  }
+  if (device->is_cuda() && !torch::cuda::is_available())
+    throw UserError(
+        fmt::format("config key 'device' is '{}' but this LibTorch has no CUDA device; use device=cpu "
+                    "or point CMAKE_PREFIX_PATH at a CUDA build of LibTorch",
+                    name));
+  if (!device->is_cpu() && !device->is_cuda())
+    throw UserError(fmt::format("config key 'device' must be cpu, cuda or cuda:N, got '{}'", name));
+}
+
+}  // namespace
+
+RunSettings readSettings(const Config& config) {
+  RunSettings s;
+  s.preset = config.getString("preset");
+  s.run = runSection().read(config);
+  s.eval = evalSection().read(config);
+  s.data = data::dataSection().read(config);
+  s.latent = models::latentSection().read(config);
+  s.model = models::modelSection().read(config);
+  s.game = objectives::gameSection().read(config);
+  s.update = train::updateSection().read(config);
+  s.optimizer = train::optimizerSection().read(config);
+  checkDevice(s.run.device);
+  objectives::buildGame(s.game);  // the penalty goes with the objective
+  const auto& dataset = data::datasetOf(s.data);
+  if (s.model.conditional != "none" && dataset.isToy() && dataset.distribution()->components() < 2)
+    throw UserError(fmt::format("config key 'conditional' = {} needs data of at least 2 classes; dataset = {} has one",
+                                s.model.conditional, s.data.dataset));
+  return s;
+}
+
+}  // namespace gantry::app

@@ -1,0 +1,63 @@
+#pragma once
+
+#include "gantry/core/Config.h"
+#include "gantry/core/Section.h"
+#include "gantry/data/Datasets.h"
+#include "gantry/models/ModelFamily.h"
+#include "gantry/objectives/Game.h"
+#include "gantry/train/OptimizerSpec.h"
+#include "gantry/train/UpdateRule.h"
+
+#include <string>
+
+namespace gantry::app {
+
+/// The [run] section: what a run does besides training (how long, on what,
+/// how often it logs, draws and saves).
+struct RunOptions {
+  int64_t seed = 1;
+  int64_t steps = 10000;
+  std::string device = "cpu";
+  int64_t threads = 0;
+  int64_t blas_threads = 0;
+  bool overlap = true;
+  std::string precision = "float32";
+  int64_t log_every = 100;
+  int64_t sample_every = 1000;
+  int64_t sample_count = 100;
+  int64_t checkpoint_every = 1000;
+};
+const Section<RunOptions>& runSection();
+
+/// The [eval] section: evaluation during training (docs/evaluation.md).
+struct EvalOptions {
+  int64_t eval_every = 0;
+  std::string eval_metrics;
+  int64_t eval_samples = 1000;
+  std::string eval_classifier;
+};
+const Section<EvalOptions>& evalSection();
+
+/// A run's config as one typed record: every section's settings. The
+/// sections of a model family or an update rule ([mlp], [unrolled]) are
+/// read by that family or rule from the Config.
+struct RunSettings {
+  std::string preset;
+  RunOptions run;
+  EvalOptions eval;
+  data::DataSettings data;
+  models::LatentSettings latent;
+  models::ModelSettings model;
+  objectives::GameSettings game;
+  train::UpdateSettings update;
+  train::OptimizerSettings optimizer;
+};
+
+/// The config's typed record, with the rules between keys that need no data
+/// checked (UserError naming the key): the device exists, the penalty goes
+/// with the objective, the model family fits the data and its conditioning.
+/// (What needs the data, such as an image folder's classes, is checked when
+/// the run is built, before anything is written.)
+RunSettings readSettings(const Config& config);
+
+}  // namespace gantry::app

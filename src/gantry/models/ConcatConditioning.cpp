@@ -1,0 +1,67 @@
+#include "gantry/models/ConcatConditioning.h"
+
+#include <torch/torch.h>
+
+namespace gantry::models {
+
+namespace {
+
+torch::Tensor requireLabels(const torch::Tensor& labels, int64_t n, int64_t classes) {
+  TORCH_CHECK(labels.defined() && labels.dim() == 1 && labels.size(0) == n,
+              "a conditional model needs one label per sample");
+  return labels.to(torch::kLong);
+}
+
+}  // namespace
+
+ConcatConditionedGenerator::ConcatConditionedGenerator(std::shared_ptr<Generator> inner, int64_t latentDim,
+                                                       int64_t classes, int64_t embedding)
+    : inner_(register_module("inner", std::move(inner))), latentDim_(latentDim), classes_(classes) {
+  embedding_ = register_module("embedding", torch::nn::Embedding(classes, embedding));
+}
+
+torch::Tensor ConcatConditionedGenerator::forward(const torch::Tensor& z, const torch::Tensor& labels) {
+  auto e = embedding_(requireLabels(labels, z.size(0), classes_));
+  return inner_->forward(torch::cat({z, e.to(z.dtype())}, 1));
+}
+
+void ConcatConditionedGenerator::setExecution(const Execution& execution) {
+  Generator::setExecution(execution);
+  inner_->setExecution(execution);
+}
+
+ConcatConditionedDiscriminator::ConcatConditionedDiscriminator(std::shared_ptr<Discriminator> inner, int64_t classes,
+                                                               int64_t embedding)
+    : inner_(register_module("inner", std::move(inner))), classes_(classes) {
+  embedding_ = register_module("embedding", torch::nn::Embedding(classes, embedding));
+}
+
+torch::Tensor ConcatConditionedDiscriminator::widen(const data::Batch& batch) {
+  const auto& x = batch.samples;
+  auto e = embedding_(requireLabels(batch.labels, x.size(0), classes_));
+  return torch::cat({x.reshape({x.size(0), -1}), e.to(x.dtype())}, 1);
+}
+
+DiscriminatorOutput ConcatConditionedDiscriminator::forward(const torch::Tensor& x, const torch::Tensor& labels) {
+  return inner_->forward(widen({x, labels}));
+}
+
+std::pair<DiscriminatorOutput, DiscriminatorOutput> ConcatConditionedDiscriminator::forwardPair(
+    const data::Batch& real, const data::Batch& fake) {
+  return inner_->forwardPair({widen(real), real.labels}, {widen(fake), fake.labels});
+}
+
+std::vector<torch::Tensor*> ConcatConditionedDiscriminator::parameterSlots() {
+  // In parameters() order: the inner model's (registered first), then the embedding's.
+  auto slots = inner_->parameterSlots();
+  if (slots.empty()) return slots;
+  slots.push_back(&embedding_->weight);
+  return slots;
+}
+
+void ConcatConditionedDiscriminator::setExecution(const Execution& execution) {
+  Discriminator::setExecution(execution);
+  inner_->setExecution(execution);
+}
+
+}  // namespace gantry::models

@@ -1,0 +1,96 @@
+#include "gantry/models/MlpFamily.h"
+
+#include "gantry/core/Error.h"
+#include "gantry/models/ConcatConditioning.h"
+#include "gantry/models/Mlp.h"
+
+#include <torch/torch.h>
+
+#include <numeric>
+
+namespace gantry::models {
+
+const Section<MlpSettings>& mlpSection() {
+  static const auto section =
+      Section<MlpSettings>("mlp")
+          .list("g_hidden", &MlpSettings::g_hidden, "generator hidden layer widths", Range::atLeast(1))
+          .text("g_activation", &MlpSettings::g_activation, "generator hidden activation", hiddenActivationNames())
+          .text("g_output", &MlpSettings::g_output, "generator output activation", outputActivationNames())
+          .number("g_init_range", &MlpSettings::g_init_range,
+                  "generator weights uniform in +-range, biases 0 (0 = LibTorch default)", Range::atLeast(0))
+          .text("g_output_bias", &MlpSettings::g_output_bias,
+                "generator output bias: zero, or data_mean = logit of the data's mean (pixels)", {"zero", "data_mean"})
+          .list("d_hidden", &MlpSettings::d_hidden, "discriminator hidden layer widths (maxout: units)",
+                Range::atLeast(1))
+          .text("d_activation", &MlpSettings::d_activation, "discriminator hidden activation", hiddenActivationNames())
+          .integer("maxout_pieces", &MlpSettings::maxout_pieces, "pieces per maxout unit", Range::atLeast(1))
+          .number("d_input_keep", &MlpSettings::d_input_keep,
+                  "dropout: probability of keeping a discriminator input (1 = off)", Range::leftOpen(0, 1))
+          .number("d_hidden_keep", &MlpSettings::d_hidden_keep,
+                  "dropout: probability of keeping a discriminator hidden unit (1 = off)", Range::leftOpen(0, 1))
+          .number("d_init_range", &MlpSettings::d_init_range,
+                  "discriminator weights uniform in +-range, biases 0 (0 = LibTorch default)", Range::atLeast(0));
+  return section;
+}
+
+namespace {
+
+int64_t product(const std::vector<int64_t>& shape) {
+  return std::accumulate(shape.begin(), shape.end(), int64_t{1}, std::multiplies<>());
+}
+
+std::shared_ptr<Generator> buildGenerator(const Config& config, const ModelContext& context) {
+  const auto s = mlpSection().read(config);
+  if (s.g_output_bias == "data_mean" && s.g_output != "sigmoid")
+    throw UserError("config key 'g_output_bias' = data_mean needs an image dataset and g_output = sigmoid");
+  const int64_t embedding = context.conditioned() ? context.model.class_embedding : 0;
+  auto options = MlpGeneratorOptions(context.latentDim + embedding, context.sampleShape)
+                     .hidden(s.g_hidden)
+                     .activation(parseActivation(s.g_activation))
+                     .output_activation(parseActivation(s.g_output))
+                     .init_range(s.g_init_range)
+                     .maxout_pieces(s.maxout_pieces);
+  auto generator = std::make_shared<MlpGenerator>(options);
+  if (s.g_output_bias == "data_mean" && context.dataMean) {
+    // The 2014 code starts the sigmoid output at the pixel marginals.
+    auto mean = context.dataMean();
+    if (!mean.defined())
+      throw UserError("config key 'g_output_bias' = data_mean needs an image dataset and g_output = sigmoid");
+    generator->setOutputBias(torch::logit(mean.clamp(1e-7, 1 - 1e-7)));
+  }
+  if (!context.conditioned()) return generator;
+  return std::make_shared<ConcatConditionedGenerator>(generator, context.latentDim, context.classes, embedding);
+}
+
+std::shared_ptr<Discriminator> buildDiscriminator(const Config& config, const ModelContext& context) {
+  const auto s = mlpSection().read(config);
+  const int64_t embedding = context.conditioned() ? context.model.class_embedding : 0;
+  auto inputShape =
+      embedding > 0 ? std::vector<int64_t>{product(context.sampleShape) + embedding} : context.sampleShape;
+  auto options = MlpDiscriminatorOptions(inputShape)
+                     .hidden(s.d_hidden)
+                     .activation(parseActivation(s.d_activation))
+                     .maxout_pieces(s.maxout_pieces)
+                     .input_keep(s.d_input_keep)
+                     .hidden_keep(s.d_hidden_keep)
+                     .init_range(s.d_init_range);
+  auto discriminator = std::make_shared<MlpDiscriminator>(options);
+  if (!context.conditioned()) return discriminator;
+  return std::make_shared<ConcatConditionedDiscriminator>(discriminator, context.classes, embedding);
+}
+
+}  // namespace
+
+ModelFamilyEntry mlpFamily() {
+  ModelFamilyEntry entry;
+  entry.name = "mlp";
+  entry.summary = "fully connected players: ReLU/leaky ReLU/tanh or maxout layers, dropout in D (the 2014 paper's)";
+  entry.citation = "Goodfellow et al. 2014, Generative Adversarial Nets";
+  entry.keys = mlpSection().keys();
+  entry.conditioning = {"concat"};
+  entry.generator = buildGenerator;
+  entry.discriminator = buildDiscriminator;
+  return entry;
+}
+
+}  // namespace gantry::models

@@ -1,0 +1,49 @@
+#pragma once
+
+#include "gantry/core/Figures.h"
+
+#include <torch/nn/module.h>
+
+namespace gantry::models {
+
+/// How a model may run its passes. The trainer decides it for its run and
+/// hands it to its models (Model::setExecution); no model reads a
+/// process-wide switch.
+struct Execution {
+  /// A core is free for a helper thread (OpenBLAS runs single-threaded):
+  /// independent matrix products of a pass may run on it
+  /// (gantry/core/Overlap.h), with the same results bit for bit.
+  bool overlap = false;
+  /// The update rule differentiates the passes twice (consensus, unrolled):
+  /// every pass must record its backward's graph, so a model takes no path
+  /// that is differentiable once only.
+  bool twiceDifferentiable = false;
+};
+
+/// What generators and discriminators have in common. Derived classes are
+/// LibTorch modules, so parameters, buffers, train/eval mode, devices and
+/// serialization work as for any torch::nn::Module.
+///
+/// Members: a family may hold N independent models stacked along a leading
+/// dimension (population training, one batched product for all members);
+/// then every input and output of forward() carries a leading [N] dimension
+/// before the batch's. Every family today has one member and no such
+/// dimension.
+class Model : public torch::nn::Module {
+ public:
+  virtual void setExecution(const Execution& execution) { execution_ = execution; }
+  const Execution& execution() const { return execution_; }
+  /// Classes the model is conditioned on (0: unconditional).
+  virtual int64_t classes() const { return 0; }
+  /// Multiply-adds of its largest matrix product for a batch of `batch`
+  /// (the trainer gives OpenBLAS more threads only for large products).
+  virtual int64_t largestProduct(int64_t batch) const { return 0; }
+  /// Figures of its own for the training log (the Dirac-GAN's θ and ψ).
+  virtual void addFigures(Figures& figures) const {}
+  virtual int64_t members() const { return 1; }
+
+ protected:
+  Execution execution_;
+};
+
+}  // namespace gantry::models

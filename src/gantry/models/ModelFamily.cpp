@@ -1,0 +1,68 @@
+#include "gantry/models/ModelFamily.h"
+
+#include "gantry/core/Error.h"
+#include "gantry/models/Dirac.h"
+#include "gantry/models/LatentPrior.h"
+#include "gantry/models/MlpFamily.h"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+
+namespace gantry::models {
+
+const Registry<ModelFamilyEntry>& modelFamilies() {
+  static const Registry<ModelFamilyEntry> registry = [] {
+    Registry<ModelFamilyEntry> r("model family");
+    r.add(mlpFamily());
+    r.add(diracFamily());
+    return r;
+  }();
+  return registry;
+}
+
+const std::vector<std::string>& conditioningNames() {
+  static const std::vector<std::string> names = {"none", "concat"};
+  return names;
+}
+
+const Section<ModelSettings>& modelSection() {
+  static const auto section =
+      Section<ModelSettings>("model")
+          .text("model", &ModelSettings::model, "model family of both players (gantry list models)",
+                modelFamilies().names())
+          .text("conditional", &ModelSettings::conditional,
+                "conditioning on the class: none, or concat (a learned class embedding concatenated to z and to "
+                "D's input, Mirza & Osindero 2014)",
+                conditioningNames())
+          .integer("class_embedding", &ModelSettings::class_embedding,
+                   "conditional = concat: width of the learned class embedding", Range::atLeast(1));
+  return section;
+}
+
+const Section<LatentSettings>& latentSection() {
+  static const auto section =
+      Section<LatentSettings>("latent")
+          .text("latent", &LatentSettings::latent, "noise prior: uniform = U(-sqrt 3, sqrt 3), normal = N(0, 1)",
+                LatentPrior::kindNames())
+          .integer("latent_dim", &LatentSettings::latent_dim, "dimension of the noise z", Range::atLeast(1));
+  return section;
+}
+
+const ModelFamilyEntry& familyFor(const ModelSettings& settings, const ModelContext& context) {
+  const auto& family = modelFamilies().require(settings.model, "config key 'model'");
+  if (settings.conditional != "none") {
+    const auto& kinds = family.conditioning;
+    if (std::find(kinds.begin(), kinds.end(), settings.conditional) == kinds.end())
+      throw UserError(fmt::format(
+          "config key 'conditional' = {} is not supported by model = {}{}", settings.conditional, settings.model,
+          kinds.empty() ? " (it has no conditional form)" : fmt::format(" (it supports {})", fmt::join(kinds, ", "))));
+    if (context.classes < 2)
+      throw UserError(
+          fmt::format("config key 'conditional' = {} needs labelled data with at least 2 classes; the dataset has {}",
+                      settings.conditional, context.classes));
+  }
+  return family;
+}
+
+}  // namespace gantry::models

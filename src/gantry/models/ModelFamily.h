@@ -1,0 +1,67 @@
+#pragma once
+
+#include "gantry/core/Config.h"
+#include "gantry/core/Registry.h"
+#include "gantry/core/Section.h"
+#include "gantry/models/Discriminator.h"
+#include "gantry/models/Generator.h"
+
+#include <functional>
+#include <memory>
+#include <string>
+#include <vector>
+
+namespace gantry::models {
+
+/// The [model] section: which family builds the players, and how they are
+/// conditioned on a class.
+struct ModelSettings {
+  std::string model = "mlp";
+  std::string conditional = "none";
+  int64_t class_embedding = 10;
+};
+const Section<ModelSettings>& modelSection();
+
+/// The [latent] section: the noise G maps from.
+struct LatentSettings {
+  std::string latent = "normal";
+  int64_t latent_dim = 2;
+};
+const Section<LatentSettings>& latentSection();
+
+/// The values of `conditional`: none, and the ways a family may condition
+/// its players on the class (concat: Mirza & Osindero 2014).
+const std::vector<std::string>& conditioningNames();
+
+/// What a family builds its players for.
+struct ModelContext {
+  std::vector<int64_t> sampleShape;  // one sample of the data
+  int64_t latentDim = 0;
+  int64_t classes = 1;  // of the data: labels in [0, classes)
+  ModelSettings model;
+  /// The training split's mean sample, for a family that starts from the
+  /// data (the 2014 code's output bias); null for toy data, and when the
+  /// weights are loaded next (sampling, evaluation).
+  std::function<torch::Tensor()> dataMean;
+
+  bool conditioned() const { return model.conditional != "none"; }
+};
+
+/// A model family: how G and D are built from its own config section.
+struct ModelFamilyEntry : RegistryEntry {
+  /// Its section of the config ([mlp], [dirac]).
+  std::vector<ConfigKey> keys;
+  /// The values of `conditional` other than none that it supports.
+  std::vector<std::string> conditioning;
+  std::function<std::shared_ptr<Generator>(const Config&, const ModelContext&)> generator;
+  std::function<std::shared_ptr<Discriminator>(const Config&, const ModelContext&)> discriminator;
+};
+
+/// mlp, dirac.
+const Registry<ModelFamilyEntry>& modelFamilies();
+
+/// The family the config names, after checking that it supports the
+/// configured conditioning and data (UserError naming the key otherwise).
+const ModelFamilyEntry& familyFor(const ModelSettings& settings, const ModelContext& context);
+
+}  // namespace gantry::models

@@ -1,0 +1,57 @@
+#include "gantry/objectives/Game.h"
+
+#include "gantry/core/Error.h"
+
+#include <fmt/format.h>
+
+namespace gantry::objectives {
+
+const Section<GameSettings>& gameSection() {
+  static const auto section = [] {
+    std::vector<std::string> penaltyChoices = {"none"};
+    for (const auto& name : penaltyNames()) penaltyChoices.push_back(name);
+    return Section<GameSettings>("game")
+        .text("objective", &GameSettings::objective,
+              "the game (gantry list objectives; docs/objectives.md): minimax, nonsaturating, f-GAN divergences, "
+              "Wasserstein, least squares, hinge, relativistic",
+              objectiveNames())
+        .number("weight_clip", &GameSettings::weight_clip,
+                "wgan: critic weights clipped to [-c, c] after every update (0 = no clipping)", Range::atLeast(0))
+        .text("penalty", &GameSettings::penalty,
+              "term added to D's loss: r1 (real data), r2 (generated), gp (WGAN-GP interpolates); wgan-gp implies gp",
+              penaltyChoices)
+        .number("penalty_weight", &GameSettings::penalty_weight,
+                "weight of the penalty: gamma of r1/r2 (gamma/2 E|grad D|^2), lambda of gp", Range::atLeast(0))
+        .flag("gp_one_sided", &GameSettings::gp_one_sided, "gp: penalise only gradient norms above 1")
+        .number("instance_noise", &GameSettings::instance_noise,
+                "std of Gaussian noise added to every input of D (0 = off)", Range::atLeast(0))
+        .integer("instance_noise_anneal", &GameSettings::instance_noise_anneal,
+                 "steps over which instance_noise decays linearly to 0 (0 = constant)", Range::atLeast(0));
+  }();
+  return section;
+}
+
+Game buildGame(const GameSettings& settings) {
+  ObjectiveOptions options;
+  options.weight_clip = settings.weight_clip;
+  Game game;
+  game.objective = objectives().require(settings.objective, "config key 'objective'").make(options);
+  const auto implied = game.objective->impliedPenalty();
+  if (!implied.empty() && settings.penalty != "none" && settings.penalty != implied)
+    throw UserError(
+        fmt::format("config key 'penalty' = {} does not go with objective = {}, which includes the {} "
+                    "penalty; set penalty = none, or objective = wgan with weight_clip",
+                    settings.penalty, settings.objective, implied));
+  const std::string name = implied.empty() ? settings.penalty : implied;
+  if (name != "none") {
+    PenaltyOptions penaltyOptions;
+    penaltyOptions.one_sided = settings.gp_one_sided;
+    game.penalties.push_back(
+        {penalties().require(name, "config key 'penalty'").make(penaltyOptions), settings.penalty_weight});
+  }
+  game.instanceNoise.std = settings.instance_noise;
+  game.instanceNoise.anneal_steps = settings.instance_noise_anneal;
+  return game;
+}
+
+}  // namespace gantry::objectives

@@ -1,0 +1,39 @@
+#pragma once
+
+#include "gantry/core/Section.h"
+#include "gantry/objectives/InstanceNoise.h"
+#include "gantry/objectives/Objective.h"
+#include "gantry/objectives/Penalty.h"
+
+#include <memory>
+#include <string>
+#include <vector>
+
+namespace gantry::objectives {
+
+/// The [game] section: what the players play.
+struct GameSettings {
+  std::string objective = "nonsaturating";
+  double weight_clip = 0.01;
+  std::string penalty = "none";
+  double penalty_weight = 10.0;
+  bool gp_one_sided = false;
+  double instance_noise = 0.0;
+  int64_t instance_noise_anneal = 0;
+};
+const Section<GameSettings>& gameSection();
+
+/// The game as the trainer plays it: the objective, the penalties D's loss
+/// gets, and the instance noise on D's inputs.
+struct Game {
+  std::shared_ptr<const Objective> objective;
+  std::vector<WeightedPenalty> penalties;
+  InstanceNoise instanceNoise;
+};
+
+/// Builds the game of the settings: `penalty`, or the one the objective
+/// implies (wgan-gp: gp), weighted by `penalty_weight`. Throws UserError
+/// naming the key when two keys do not go together.
+Game buildGame(const GameSettings& settings);
+
+}  // namespace gantry::objectives

@@ -1,0 +1,77 @@
+#pragma once
+
+#include "gantry/train/FlatParameters.h"
+#include "gantry/train/OptimizerSpec.h"
+
+#include <torch/nn/module.h>
+#include <torch/optim/optimizer.h>
+#include <torch/serialize/archive.h>
+
+#include <memory>
+#include <vector>
+
+namespace gantry::train {
+
+/// One player as the trainer trains it: its module, the tensors its
+/// optimizer steps, the optimizer and its schedule.
+///
+/// A small module's parameters live in one flat tensor (FlatParameters): its
+/// optimizer then updates all of them in a handful of operations, and the
+/// module's parameters are views of that tensor. tensors() is what the
+/// optimizer steps (the flat tensor, or the module's parameters);
+/// parameters() is what autograd differentiates (the module's).
+class Player {
+ public:
+  /// The module must be on its device already.
+  Player(torch::nn::Module& module, OptimizerSpec spec);
+
+  torch::nn::Module& module() { return module_; }
+  torch::optim::Optimizer& optimizer() { return *optimizer_; }
+  const OptimizerSpec& spec() const { return spec_; }
+  const std::vector<torch::Tensor>& tensors() const { return tensors_; }
+  std::vector<torch::Tensor> parameters() const { return module_.parameters(); }
+  bool flat() const { return static_cast<bool>(flat_); }
+
+  /// Tensors shaped as tensors(), seen as the module's parameters (the flat
+  /// tensor's slices in parameters() order, or the tensors themselves).
+  std::vector<torch::Tensor> moduleViews(const std::vector<torch::Tensor>& tensors) const;
+
+  /// Before a backward pass. Flat: zeroes the flat gradient, whose views
+  /// autograd adds into. Otherwise: undefined gradients, so that autograd
+  /// hands over the buffers it computed instead of adding them into zeroed
+  /// ones (a pass over every gradient less).
+  void clearGradients();
+  /// Sets the module's gradients (one per parameter) for the next step.
+  void setGradients(const std::vector<torch::Tensor>& gradients);
+
+  /// The schedule point of the next update: its learning rate and momentum
+  /// follow the steps taken and the epochs completed at this moment
+  /// (OptimizerSpec).
+  void schedule(int64_t steps, int64_t completedEpochs);
+  /// The scheduled rate and momentum applied to the optimizer (step() does
+  /// it too; a rule that takes an update of its own reads them after this).
+  void applySchedule();
+  double scheduledLearningRate() const { return spec_.learningRate(scheduledSteps_); }
+  /// One optimizer step with the scheduled rate and momentum.
+  void step();
+
+  /// Copies of tensors(), and back (no graph).
+  std::vector<torch::Tensor> values() const;
+  void setValues(const std::vector<torch::Tensor>& values);
+
+  void save(torch::serialize::OutputArchive& archive) const { optimizer_->save(archive); }
+  /// After the module's parameters were loaded: puts them back into the
+  /// flat tensor, then restores the optimizer.
+  void load(torch::serialize::InputArchive& archive);
+
+ private:
+  torch::nn::Module& module_;
+  OptimizerSpec spec_;
+  std::unique_ptr<FlatParameters> flat_;
+  std::vector<torch::Tensor> tensors_;
+  std::unique_ptr<torch::optim::Optimizer> optimizer_;
+  int64_t scheduledSteps_ = 0;
+  int64_t scheduledEpochs_ = 0;
+};
+
+}  // namespace gantry::train
