@@ -422,6 +422,9 @@ TEST(RegressionCliTest, MetricsValuesAreTheFiguresOfTheGame) {
       }
       // Float32 sums of ~20 steps' figures of order 1: 1e-5.
       EXPECT_NEAR(value, -2 * dLoss, 1e-5);
+      // The game's own figure: the JSD lower bound (V + log 4)/2, in [0, log 2] up to the minibatch's noise.
+      ASSERT_TRUE(line.contains("jsd_bound"));
+      EXPECT_NEAR(line["jsd_bound"].get<double>(), (value + std::log(4.0)) / 2, 1e-5);
     }
   }
   // The penalty is not zero throughout (it is in d_loss for a reason).

@@ -85,10 +85,11 @@ std::string keysTable(bool markdown) {
     for (const auto& key : schema.keys()) {
       if (key.section != section) continue;
       const std::string choices = key.choices.empty() ? "" : fmt::format(" [{}]", fmt::join(key.choices, "|"));
+      const auto value = formatValue(key.defaultValue);
       if (markdown)
-        out +=
-            fmt::format("| `{}` | {} | `{}` | {}{} | {} |\n", key.name, shortType(key), formatValue(key.defaultValue),
-                        cell(key.help), cell(choices), key.resumable ? "may change" : "fixed");
+        out += fmt::format("| `{}` | {} | {} | {}{} | {} |\n", key.name, shortType(key),
+                           value.empty() ? "(empty)" : "`" + value + "`", cell(key.help), cell(choices),
+                           key.resumable ? "may change" : "fixed");
       else
         out += fmt::format("  {:<22} {:<8} default {:<14} {}{}{}\n", key.name, shortType(key),
                            "'" + formatValue(key.defaultValue) + "'", key.help, choices,

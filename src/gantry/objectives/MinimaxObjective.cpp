@@ -2,6 +2,8 @@
 
 #include <torch/torch.h>
 
+#include <cmath>
+
 namespace gantry::objectives {
 
 namespace F = torch::nn::functional;
@@ -34,6 +36,11 @@ ObjectiveEntry nonsaturatingObjective() {
           [](const ObjectiveOptions&) {
             return std::make_unique<MinimaxObjective>(MinimaxObjective::GeneratorLoss::NonSaturating);
           }};
+}
+
+void MinimaxObjective::addFigures(const torch::Tensor& realLogits, const torch::Tensor& fakeLogits,
+                                  Figures& figures) const {
+  figures.set("jsd_bound", (value(realLogits, fakeLogits) + std::log(4.0)) / 2);
 }
 
 torch::Tensor MinimaxObjective::generatorLoss(const torch::Tensor&, const torch::Tensor& fakeLogits) const {

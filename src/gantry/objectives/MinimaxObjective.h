@@ -34,6 +34,10 @@ class MinimaxObjective : public Objective {
   torch::Tensor discriminatorLoss(const torch::Tensor& realLogits, const torch::Tensor& fakeLogits) const override;
   torch::Tensor generatorLoss(const torch::Tensor& realLogits, const torch::Tensor& fakeLogits) const override;
   torch::Tensor value(const torch::Tensor& realLogits, const torch::Tensor& fakeLogits) const override;
+  /// jsd_bound = (V + log 4) / 2: at the optimal D, V = 2·JSD(P‖Q) − log 4,
+  /// so this is the minibatch estimate of a lower bound on the Jensen–Shannon
+  /// divergence (tight only as D nears D*; 0 at equilibrium, log 2 at most).
+  void addFigures(const torch::Tensor& realLogits, const torch::Tensor& fakeLogits, Figures& figures) const override;
 
  private:
   GeneratorLoss generatorLoss_;

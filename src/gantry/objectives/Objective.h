@@ -1,5 +1,6 @@
 #pragma once
 
+#include "gantry/core/Figures.h"
 #include "gantry/core/Registry.h"
 #include "gantry/models/Discriminator.h"
 
@@ -40,6 +41,10 @@ class Objective {
   /// probabilities (the default), the raw value for critics (WGAN, hinge,
   /// least squares, relativistic), T = g_f(v) for f-GANs.
   virtual torch::Tensor reportedOutput(const torch::Tensor& logits) const;
+
+  /// Figures of the game's own for the training log, from D's logits on a
+  /// real and a generated batch (detached), beside d_loss and value.
+  virtual void addFigures(const torch::Tensor& realLogits, const torch::Tensor& fakeLogits, Figures& figures) const {}
 
   /// Minibatch estimate of the game's value V(D, G) (for monitoring).
   virtual torch::Tensor value(const torch::Tensor& realLogits, const torch::Tensor& fakeLogits) const = 0;

@@ -218,6 +218,7 @@ void Arena::recordDiscriminator(const DiscriminatorPass& pass) {
   figures_.set("d_real", game_.objective->reportedOutput(realLogits).mean());
   figures_.set("d_fake", game_.objective->reportedOutput(fakeLogits).mean());
   figures_.set("value", game_.objective->value(realLogits, fakeLogits));
+  game_.objective->addFigures(realLogits, fakeLogits, figures_);
 }
 
 void Arena::discriminatorStep() {
