@@ -158,6 +158,18 @@ def log_every(warmup, steps):
     return math.gcd(warmup, steps)
 
 
+def flat_config(toml):
+    """config.toml's keys by their flat names: its sections ([run], [mlp], ...)
+    only group them, and no key name is used in two sections."""
+    flat = {}
+    for key, value in toml.items():
+        if isinstance(value, dict):
+            flat.update(value)
+        else:
+            flat[key] = value
+    return flat
+
+
 def time_gantry(preset, warmup, steps, threads, env, overrides=()):
     """gantry's steps/s over `steps` steps after `warmup`, from its metrics.jsonl
     (elapsed_s counts from the first step, after data loading and model building)."""
@@ -171,7 +183,7 @@ def time_gantry(preset, warmup, steps, threads, env, overrides=()):
         _, rss = run_measured(command, env)
         lines = [json.loads(line) for line in (run / "metrics.jsonl").read_text().splitlines()]
         elapsed = {line["step"]: line["elapsed_s"] for line in lines}
-        config = tomllib.loads((run / "config.toml").read_text())
+        config = flat_config(tomllib.loads((run / "config.toml").read_text()))
     return {
         "steps_per_s": steps / (elapsed[warmup + steps] - elapsed[warmup]),
         "peak_rss_mb": rss,

@@ -81,4 +81,11 @@ void expectIdenticalTensors(const std::vector<torch::Tensor>& actual, const std:
   }
 }
 
+int seedsMeetingBar(int needed, int seeds, const std::function<bool(int seed)>& trial) {
+  int met = 0;
+  for (int seed = 1; seed <= seeds && met < needed && met + (seeds - seed + 1) >= needed; ++seed)
+    if (trial(seed)) ++met;
+  return met;
+}
+
 }  // namespace gantry::test

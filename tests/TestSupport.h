@@ -6,6 +6,7 @@
 #include <torch/types.h>
 
 #include <filesystem>
+#include <functional>
 #include <initializer_list>
 #include <string>
 #include <vector>
@@ -71,6 +72,13 @@ std::string userErrorOf(Load load) {
 inline torch::Tensor f64(std::initializer_list<double> values) {
   return torch::tensor(std::vector<double>(values), torch::kFloat64);
 }
+
+/// A property of a chaotic training run, asserted over seeds rather than on
+/// one trajectory: runs trial(seed) for seeds 1, 2, ..., `seeds` and stops as
+/// soon as `needed` seeds have met the bar or too few are left to. Returns
+/// how many met it (>= needed: the property holds). trial returns whether
+/// its seed met the bar and should print its figures.
+int seedsMeetingBar(int needed, int seeds, const std::function<bool(int seed)>& trial);
 
 /// Folder of the MNIST IDX files fetched by scripts/setup (data/mnist in the
 /// source tree, or $GANTRY_DATA/mnist).

@@ -1,6 +1,8 @@
 // Every objective, end to end through the command line: the toy presets
 // with their defaults (and their settings for that objective, see
-// `gantry presets`), seed 1, default steps.
+// `gantry presets`), default steps. A 2-d toy GAN's trajectory is chaotic
+// (other OpenBLAS kernels, other rounding, another outcome), so ring8's bar
+// is a property over seeds: at least 2 of seeds 1-3 meet it.
 #include "gantry/io/Npy.h"
 #include "gantry/objectives/Objective.h"
 
@@ -17,11 +19,14 @@ namespace {
 
 std::string quoted(const std::filesystem::path& p) { return "'" + p.string() + "'"; }
 
-gantry::test::CommandResult trainToy(const std::string& preset, const std::string& objective,
+gantry::test::CommandResult trainToy(const std::string& preset, const std::string& objective, int seed,
                                      const std::filesystem::path& run) {
-  return runCommand(std::string(GANTRY_BIN) + " train --preset " + preset +
-                    " --seed 1 --quiet --set objective=" + objective + " --out " + quoted(run));
+  return runCommand(std::string(GANTRY_BIN) + " train --preset " + preset + " --seed " + std::to_string(seed) +
+                    " --quiet --set objective=" + objective + " --out " + quoted(run));
 }
+
+constexpr int kSeeds = 3;
+constexpr int kNeeded = 2;
 
 class ObjectiveTrainingTest : public ::testing::TestWithParam<std::string> {};
 
@@ -35,8 +40,18 @@ std::string testName(const ::testing::TestParamInfo<std::string>& info) {
 }  // namespace
 
 TEST_P(ObjectiveTrainingTest, Gaussian1dLearnsMeanAndStd) {
+  if (GetParam() == "nonsaturating")
+    GTEST_SKIP() << "the preset's own game: CliTest.Gaussian1dLearnsMeanAndStd trains the same run";
+  // Seed 1, with a margin. Measured over seeds 1-5 with OPENBLAS_CORETYPE=
+  // Haswell set and unset: most objectives stay within 0.05 of the mean and
+  // 0.1 of the std on every seed and kernel; wgan misses the bar on seeds 2
+  // and 4 (mean 3.76-4.20; the kernels alone move it by up to 0.36),
+  // fgan-neyman on seeds 3 and 5 (std 0.27-0.31), fgan-pearson once (std
+  // 0.28). Seed 1 is inside the bar by at least 0.07 for every objective on
+  // both kernels: this checks that a change does not move that run out,
+  // not that every seed trains (ring8 below is asserted over seeds).
   TempDir dir;
-  auto train = trainToy("gaussian1d", GetParam(), dir / "run");
+  auto train = trainToy("gaussian1d", GetParam(), 1, dir / "run");
   ASSERT_EQ(train.exitCode, 0) << train.err;
   auto sample = runCommand(std::string(GANTRY_BIN) + " sample --run " + quoted(dir / "run") + " -n 10000 --out " +
                            quoted(dir / "s.npy"));
@@ -48,17 +63,32 @@ TEST_P(ObjectiveTrainingTest, Gaussian1dLearnsMeanAndStd) {
   EXPECT_NEAR(std, 0.5, 0.15);
 }
 
-TEST_P(ObjectiveTrainingTest, Ring8CoversAtLeastSixModes) {
-  TempDir dir;
-  auto train = trainToy("ring8", GetParam(), dir / "run");
-  ASSERT_EQ(train.exitCode, 0) << train.err;
-  auto eval = runCommand(std::string(GANTRY_BIN) + " eval --run " + quoted(dir / "run") + " --metrics modes --out " +
-                         quoted(dir / "modes.json"));
-  ASSERT_EQ(eval.exitCode, 0) << eval.err;
-  auto modes = nlohmann::json::parse(gantry::test::readFile(dir / "modes.json"))["metrics"]["modes"];
-  std::cout << "[ figures  ] " << GetParam() << " ring8: " << modes["modes_captured"] << " of 8 modes, "
-            << modes["high_quality_fraction"] << " high quality\n";
-  EXPECT_GE(modes["modes_captured"].get<int64_t>(), 6);
+TEST_P(ObjectiveTrainingTest, Ring8CoversAtLeastSixModesWithHighQuality) {
+  if (GetParam() == "nonsaturating")
+    GTEST_SKIP() << "the preset's own game: CliTest.Ring8CoversItsModes asserts more of the same runs";
+  // A generator smeared over the circle captures every mode with few
+  // high-quality samples (uniform on the circle: about 8%), hence both bars.
+  // The clipped critic of wgan keeps its samples spread around the modes,
+  // the blur WGAN-GP set out to fix (seeds 1-3: 27%, 37%, -; with
+  // OPENBLAS_CORETYPE=Haswell 17%, 43%, 2%): its bar is lower, still twice a
+  // smeared generator's.
+  const double quality = GetParam() == "wgan" ? 0.15 : 0.4;
+  auto trial = [&](int seed) {
+    TempDir dir;
+    auto train = trainToy("ring8", GetParam(), seed, dir / "run");
+    EXPECT_EQ(train.exitCode, 0) << train.err;
+    auto eval = runCommand(std::string(GANTRY_BIN) + " eval --run " + quoted(dir / "run") + " --metrics modes --out " +
+                           quoted(dir / "modes.json"));
+    EXPECT_EQ(eval.exitCode, 0) << eval.err;
+    if (train.exitCode != 0 || eval.exitCode != 0) return false;
+    auto modes = nlohmann::json::parse(gantry::test::readFile(dir / "modes.json"))["metrics"]["modes"];
+    std::cout << "[ figures  ] " << GetParam() << " ring8 seed " << seed << ": " << modes["modes_captured"]
+              << " of 8 modes, " << modes["high_quality_fraction"] << " high quality\n";
+    return modes["modes_captured"].get<int64_t>() >= 6 && modes["high_quality_fraction"].get<double>() >= quality;
+  };
+  EXPECT_GE(gantry::test::seedsMeetingBar(kNeeded, kSeeds, trial), kNeeded)
+      << "at least 6 modes with " << quality << " high quality in fewer than " << kNeeded << " of " << kSeeds
+      << " seeds";
 }
 
 INSTANTIATE_TEST_SUITE_P(Objectives, ObjectiveTrainingTest, ::testing::ValuesIn(gantry::objectives::objectiveNames()),

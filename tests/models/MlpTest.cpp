@@ -101,6 +101,30 @@ TEST(MlpTest, OutputBiasSetsTheStartingMarginals) {
   EXPECT_TRUE(torch::allclose(x[0], target, 1e-5, 1e-5));
 }
 
+TEST(MlpTest, OrthogonalInitGivesScaledOrthonormalWeightsAndZeroBiases) {
+  // The unrolled GAN's networks: a weight W (out x in) has W W^T = g^2 I when
+  // out <= in, W^T W = g^2 I when out > in.
+  const double gain = 1.4;
+  MlpGenerator g(MlpGeneratorOptions(256, {2}).hidden({128, 128}).activation(Activation::Tanh).orthogonal_gain(gain));
+  MlpDiscriminator d(
+      MlpDiscriminatorOptions({2}).hidden({128, 128}).activation(Activation::Tanh).orthogonal_gain(gain));
+  int weights = 0;
+  for (auto* module : std::vector<torch::nn::Module*>{&g, &d}) {
+    for (auto& p : module->named_parameters()) {
+      auto w = p.value().detach().to(torch::kFloat64);
+      if (p.key().find("bias") != std::string::npos) {
+        EXPECT_EQ(w.abs().max().item<double>(), 0.0) << p.key();
+        continue;
+      }
+      ++weights;
+      auto gram = w.size(0) <= w.size(1) ? w.mm(w.t()) : w.t().mm(w);
+      auto identity = torch::eye(gram.size(0), torch::kFloat64) * gain * gain;
+      EXPECT_LT((gram - identity).abs().max().item<double>(), 1e-5) << p.key();
+    }
+  }
+  EXPECT_EQ(weights, 6);
+}
+
 TEST(LatentPriorTest, UniformHasUnitVarianceOnItsBoundedSupport) {
   torch::manual_seed(2);
   auto z = LatentPrior(LatentPrior::Kind::Uniform, 10).sample(50000);

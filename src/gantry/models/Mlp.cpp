@@ -18,15 +18,27 @@ int64_t product(const std::vector<int64_t>& shape) {
   return std::accumulate(shape.begin(), shape.end(), int64_t{1}, std::multiplies<>());
 }
 
-void initUniform(torch::nn::Module& module, double range) {
-  if (range <= 0.0) return;
+/// Zero biases, and each weight set by `init` in parameter order.
+template <typename Init>
+void initWeights(torch::nn::Module& module, Init init) {
   torch::NoGradGuard guard;
   for (auto& p : module.named_parameters()) {
     if (p.key().find("bias") != std::string::npos)
       p.value().zero_();
     else
-      p.value().uniform_(-range, range);
+      init(p.value());
   }
+}
+
+/// Weights uniform in [-range, range] and zero biases (the 2014 code); 0 = keep.
+void initUniform(torch::nn::Module& module, double range) {
+  if (range > 0.0) initWeights(module, [range](torch::Tensor& w) { w.uniform_(-range, range); });
+}
+
+/// Orthogonal weights scaled by `gain` (Saxe et al. 2014) and zero biases,
+/// as the unrolled GAN's reference code initialises its MLPs; 0 = keep.
+void initOrthogonal(torch::nn::Module& module, double gain) {
+  if (gain > 0.0) initWeights(module, [gain](torch::Tensor& w) { torch::nn::init::orthogonal_(w, gain); });
 }
 
 /// Builds one hidden layer: Maxout(in, width, pieces) or Linear(in, width).
@@ -75,6 +87,7 @@ MlpGenerator::MlpGenerator(MlpGeneratorOptions options) : options_(std::move(opt
   }
   output_ = register_module("output", torch::nn::Linear(in, product(options_.output_shape())));
   initUniform(*this, options_.init_range());
+  initOrthogonal(*this, options_.orthogonal_gain());
 }
 
 torch::Tensor MlpGenerator::forward(const torch::Tensor& z, const torch::Tensor&) {
@@ -116,6 +129,7 @@ MlpDiscriminator::MlpDiscriminator(MlpDiscriminatorOptions options) : options_(s
   }
   output_ = register_module("output", torch::nn::Linear(in, 1));
   initUniform(*this, options_.init_range());
+  initOrthogonal(*this, options_.orthogonal_gain());
 }
 
 DiscriminatorOutput MlpDiscriminator::forward(const torch::Tensor& x, const torch::Tensor&) {
@@ -182,7 +196,8 @@ std::pair<DiscriminatorOutput, DiscriminatorOutput> MlpDiscriminator::forwardPai
     layers.weights.push_back(output_->weight);
     layers.biases.push_back(output_->bias);
     std::tie(r, f) = pairedMlp(r, f, layers, realNoise, fakeNoise, overlap);
-    return {{r.squeeze(1)}, {f.squeeze(1)}};
+    // pairedMlp fuses the chain into one autograd node: no features out.
+    return {{r.squeeze(1), {}, {}}, {f.squeeze(1), {}, {}}};
   }
   auto layer = [&](size_t i, const torch::nn::LinearImpl& linear) {
     if (realNoise[i].defined()) r = r * realNoise[i];

@@ -26,6 +26,9 @@ struct MlpGeneratorOptions {
   /// > 0: weights uniform in [-init_range, init_range] and zero biases (the
   /// 2014 code); 0: LibTorch's default (Kaiming-uniform) initialisation.
   TORCH_ARG(double, init_range) = 0.0;
+  /// > 0: orthogonal weights times this gain and zero biases (the unrolled
+  /// GAN's reference code: 1.4); 0: as init_range says.
+  TORCH_ARG(double, orthogonal_gain) = 0.0;
   TORCH_ARG(int64_t, maxout_pieces) = 5;
 };
 
@@ -63,6 +66,7 @@ struct MlpDiscriminatorOptions {
   TORCH_ARG(double, input_keep) = 1.0;
   TORCH_ARG(double, hidden_keep) = 1.0;
   TORCH_ARG(double, init_range) = 0.0;
+  TORCH_ARG(double, orthogonal_gain) = 0.0;
 };
 
 /// Fully connected discriminator returning one logit per sample:

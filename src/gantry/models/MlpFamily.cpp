@@ -29,7 +29,10 @@ const Section<MlpSettings>& mlpSection() {
           .number("d_hidden_keep", &MlpSettings::d_hidden_keep,
                   "dropout: probability of keeping a discriminator hidden unit (1 = off)", Range::leftOpen(0, 1))
           .number("d_init_range", &MlpSettings::d_init_range,
-                  "discriminator weights uniform in +-range, biases 0 (0 = LibTorch default)", Range::atLeast(0));
+                  "discriminator weights uniform in +-range, biases 0 (0 = LibTorch default)", Range::atLeast(0))
+          .number("orthogonal_gain", &MlpSettings::orthogonal_gain,
+                  "both players' weights orthogonal times this gain, biases 0 (0 = off; the unrolled GAN's code: 1.4)",
+                  Range::atLeast(0));
   return section;
 }
 
@@ -39,8 +42,18 @@ int64_t product(const std::vector<int64_t>& shape) {
   return std::accumulate(shape.begin(), shape.end(), int64_t{1}, std::multiplies<>());
 }
 
+/// One initialisation per player: orthogonal_gain with an init_range is
+/// ambiguous.
+void checkInit(const MlpSettings& s) {
+  if (s.orthogonal_gain > 0 && (s.g_init_range > 0 || s.d_init_range > 0))
+    throw UserError(
+        "config key 'orthogonal_gain' sets both players' initialisation: set g_init_range and "
+        "d_init_range to 0, or orthogonal_gain to 0");
+}
+
 std::shared_ptr<Generator> buildGenerator(const Config& config, const ModelContext& context) {
   const auto s = mlpSection().read(config);
+  checkInit(s);
   if (s.g_output_bias == "data_mean" && s.g_output != "sigmoid")
     throw UserError("config key 'g_output_bias' = data_mean needs an image dataset and g_output = sigmoid");
   const int64_t embedding = context.conditioned() ? context.model.class_embedding : 0;
@@ -49,6 +62,7 @@ std::shared_ptr<Generator> buildGenerator(const Config& config, const ModelConte
                      .activation(parseActivation(s.g_activation))
                      .output_activation(parseActivation(s.g_output))
                      .init_range(s.g_init_range)
+                     .orthogonal_gain(s.orthogonal_gain)
                      .maxout_pieces(s.maxout_pieces);
   auto generator = std::make_shared<MlpGenerator>(options);
   if (s.g_output_bias == "data_mean" && context.dataMean) {
@@ -73,7 +87,8 @@ std::shared_ptr<Discriminator> buildDiscriminator(const Config& config, const Mo
                      .maxout_pieces(s.maxout_pieces)
                      .input_keep(s.d_input_keep)
                      .hidden_keep(s.d_hidden_keep)
-                     .init_range(s.d_init_range);
+                     .init_range(s.d_init_range)
+                     .orthogonal_gain(s.orthogonal_gain);
   auto discriminator = std::make_shared<MlpDiscriminator>(options);
   if (!context.conditioned()) return discriminator;
   return std::make_shared<ConcatConditionedDiscriminator>(discriminator, context.classes, embedding);

@@ -22,6 +22,7 @@ struct MlpSettings {
   double d_input_keep = 1.0;
   double d_hidden_keep = 1.0;
   double d_init_range = 0.0;
+  double orthogonal_gain = 0.0;
 };
 const Section<MlpSettings>& mlpSection();
 
