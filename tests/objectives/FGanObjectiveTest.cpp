@@ -221,6 +221,23 @@ TEST(FGanObjectiveTest, GanDivergenceIsTheMinimaxGame) {
               makeObjective("nonsaturating")->generatorLoss({}, fake).item<double>(), 1e-12);
 }
 
+TEST(FGanObjectiveTest, JsAndGanGamesHaveTheSameGradients) {
+  // F_JS = F_GAN + log 4 and the generator losses differ by log 2: every
+  // gradient is the same, so the two train the same run (which is why
+  // ObjectiveTrainingTest trains only fgan-js).
+  auto js = makeObjective("fgan-js"), gan = makeObjective("fgan-gan");
+  auto grads = [](const torch::Tensor& loss, const torch::Tensor& x) { return torch::autograd::grad({loss}, {x})[0]; };
+  auto real = (torch::randn({64}) * 3).requires_grad_(true);
+  auto fake = (torch::randn({64}) * 3).requires_grad_(true);
+  auto jsD = js->discriminatorLoss(real, fake), ganD = gan->discriminatorLoss(real, fake);
+  EXPECT_TRUE(torch::allclose(grads(jsD, real), grads(ganD, real), 0, 1e-7));
+  EXPECT_TRUE(torch::allclose(grads(js->discriminatorLoss(real, fake), fake),
+                              grads(gan->discriminatorLoss(real, fake), fake), 0, 1e-7));
+  EXPECT_TRUE(
+      torch::allclose(grads(js->generatorLoss({}, fake), fake), grads(gan->generatorLoss({}, fake), fake), 0, 1e-7));
+  EXPECT_NEAR((js->value(real, fake) - gan->value(real, fake)).item<double>(), std::log(4.0), 1e-5);
+}
+
 TEST(FGanObjectiveTest, ExtremeOutputsStayFiniteAndExact) {
   auto big = torch::tensor({-80.0f, -20.0f, 0.0f, 20.0f, 80.0f});
   for (auto divergence : FGanObjective::allDivergences()) {
