@@ -38,9 +38,9 @@ ObjectiveEntry nonsaturatingObjective() {
           }};
 }
 
-void MinimaxObjective::addFigures(const torch::Tensor& realLogits, const torch::Tensor& fakeLogits,
-                                  Figures& figures) const {
-  figures.set("jsd_bound", (value(realLogits, fakeLogits) + std::log(4.0)) / 2);
+void MinimaxObjective::addFigures(const torch::Tensor&, const torch::Tensor&, Figures& figures) const {
+  // V is already in the record (Objective::addFigures): not computed twice.
+  figures.set("jsd_bound", (figures.get("value") + std::log(4.0)) / 2);
 }
 
 torch::Tensor MinimaxObjective::generatorLoss(const torch::Tensor&, const torch::Tensor& fakeLogits) const {

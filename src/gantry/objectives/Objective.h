@@ -43,7 +43,8 @@ class Objective {
   virtual torch::Tensor reportedOutput(const torch::Tensor& logits) const;
 
   /// Figures of the game's own for the training log, from D's logits on a
-  /// real and a generated batch (detached), beside d_loss and value.
+  /// real and a generated batch (detached). `figures` already holds this
+  /// step's d_loss, d_real, d_fake and value (value(realLogits, fakeLogits)).
   virtual void addFigures(const torch::Tensor& realLogits, const torch::Tensor& fakeLogits, Figures& figures) const {}
 
   /// Minibatch estimate of the game's value V(D, G) (for monitoring).
