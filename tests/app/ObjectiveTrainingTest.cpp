@@ -12,12 +12,11 @@
 
 #include "TestSupport.h"
 
+using gantry::test::quoted;
 using gantry::test::runCommand;
 using gantry::test::TempDir;
 
 namespace {
-
-std::string quoted(const std::filesystem::path& p) { return "'" + p.string() + "'"; }
 
 gantry::test::CommandResult trainToy(const std::string& preset, const std::string& objective, int seed,
                                      const std::filesystem::path& run) {
