@@ -196,7 +196,7 @@ std::vector<Preset> buildPresets() {
                        {"class_embedding", "10"},
                        {"penalty", "r1"},
                        {"penalty_weight", "0.1"},
-                       {"steps", "30000"}}),
+                       {"steps", "40000"}}),
        {}},
   };
 }
