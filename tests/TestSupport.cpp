@@ -42,6 +42,21 @@ std::string readFile(const std::filesystem::path& path) {
   return ss.str();
 }
 
+ScopedEnv::ScopedEnv(std::string name, const char* value) : name_(std::move(name)) {
+  if (const char* old = std::getenv(name_.c_str())) old_ = old;
+  if (value)
+    setenv(name_.c_str(), value, 1);
+  else
+    unsetenv(name_.c_str());
+}
+
+ScopedEnv::~ScopedEnv() {
+  if (old_)
+    setenv(name_.c_str(), old_->c_str(), 1);
+  else
+    unsetenv(name_.c_str());
+}
+
 CommandResult runCommand(const std::string& command) {
   TempDir dir;
   auto outPath = dir / "stdout";

@@ -8,6 +8,8 @@
 
 #include <thread>
 
+#include "TestSupport.h"
+
 namespace {
 
 gantry::Config presetConfig(const std::string& preset) {
@@ -30,6 +32,8 @@ TEST(RunSetupTest, LargestMatrixProductOfAStep) {
 
 TEST(RunSetupTest, BlasThreadsFollowTheModelSize) {
   if (gantry::blasThreads() == 0) GTEST_SKIP() << "the loaded BLAS is not OpenBLAS";
+  // Every core of the machine (ctest gives each test a budget of one).
+  gantry::test::ScopedEnv machine("OMP_NUM_THREADS", nullptr);
   auto apply = [](const gantry::Config& config) {
     auto plan = gantry::app::threadPlan(gantry::app::readSettings(config), gantry::app::largestMatrixProduct(config));
     gantry::app::applyThreads(plan);
@@ -39,12 +43,40 @@ TEST(RunSetupTest, BlasThreadsFollowTheModelSize) {
   auto plan = apply(small);
   EXPECT_EQ(gantry::blasThreads(), 1);
   EXPECT_EQ(torch::get_num_threads(), 1);
-  EXPECT_EQ(plan.overlap, gantry::hardwareThreads() > 1) << "one BLAS thread leaves a core for the helper";
+  EXPECT_EQ(plan.overlap, gantry::availableCores() > 1) << "one BLAS thread leaves a core for the helper";
   auto large = presetConfig("mnist-mlp");
   plan = apply(large);
-  EXPECT_EQ(gantry::blasThreads(), static_cast<int>(std::thread::hardware_concurrency()));
+  EXPECT_EQ(gantry::blasThreads(), gantry::availableCores());
   EXPECT_FALSE(plan.overlap) << "OpenBLAS takes every core";
   large.setAssignment("blas_threads=1", "test");
   apply(large);
   EXPECT_EQ(gantry::blasThreads(), 1);
+}
+
+TEST(RunSetupTest, OmpNumThreadsIsTheCoreBudget) {
+  // Several runs sharing a machine (a seed sweep, ctest -j) set a budget;
+  // auto threads then neither spread products nor overlap beyond it.
+  gantry::test::ScopedEnv one("OMP_NUM_THREADS", "1");
+  EXPECT_EQ(gantry::availableCores(), 1);
+  auto settings = gantry::app::readSettings(presetConfig("mnist-mlp"));
+  auto plan = gantry::app::threadPlan(settings, gantry::app::largestMatrixProduct(presetConfig("mnist-mlp")));
+  EXPECT_EQ(plan.blas, 1);
+  plan = gantry::app::threadPlan(settings, 0);
+  EXPECT_FALSE(plan.overlap) << "the helper thread would need a second core";
+  {
+    gantry::test::ScopedEnv list("OMP_NUM_THREADS", "1,4");
+    EXPECT_EQ(gantry::availableCores(), 1) << "the outer level of a nested list";
+  }
+  int machine = 0;
+  {
+    gantry::test::ScopedEnv unset("OMP_NUM_THREADS", nullptr);
+    machine = gantry::availableCores();
+  }
+  for (const char* ignored : {"0", "-2", "many", ""}) {
+    gantry::test::ScopedEnv bad("OMP_NUM_THREADS", ignored);
+    EXPECT_EQ(gantry::availableCores(), machine) << "OMP_NUM_THREADS=" << ignored << " is no budget";
+  }
+  gantry::test::ScopedEnv big("OMP_NUM_THREADS", "100000");
+  EXPECT_LE(gantry::availableCores(), static_cast<int>(std::max(1u, std::thread::hardware_concurrency())))
+      << "a budget adds no cores";
 }

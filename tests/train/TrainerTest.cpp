@@ -91,6 +91,8 @@ TEST(TrainerTest, AlternatingGeneratorStepSeesTheUpdatedDiscriminator) {
   // then θ_G1 = θ_G0 - lr ∇_G L_G(θ_D1, θ_G0). D's update runs late (beside
   // G's forward pass, see Trainer::besidePendingUpdate), but before G's
   // gradient reads D; with overlap on, on another thread.
+  // Every core of the machine: the overlapped pass needs a second one.
+  gantry::test::ScopedEnv machine("OMP_NUM_THREADS", nullptr);
   for (bool overlap : {false, true}) {
     SCOPED_TRACE(overlap ? "overlapped" : "serial");
     auto config = plainSgdConfig("alternating");
@@ -147,6 +149,7 @@ TEST(TrainerTest, OverlappedTrainingIsBitForBitTheSerialOne) {
   // dropout in D, and bf16 autocast (plain layers).
   const std::vector<std::vector<std::string>> cases = {
       {"d_steps=2", "d_hidden_keep=0.7"}, {"update=simultaneous", "d_steps=2"}, {"precision=bf16"}};
+  gantry::test::ScopedEnv machine("OMP_NUM_THREADS", nullptr);  // the helper needs a second core
   for (const auto& assignments : cases) {
     SCOPED_TRACE(assignments.front());
     auto train = [&](bool overlap) {

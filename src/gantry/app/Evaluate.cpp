@@ -89,7 +89,7 @@ int evaluate(const EvalRequest& request) {
   // Evaluation is not training: every core for the classifier and the
   // matrix products, unless the run fixed `threads`.
   const int64_t threads = config.getInt("threads");
-  torch::set_num_threads(threads > 0 ? static_cast<int>(threads) : hardwareThreads());
+  torch::set_num_threads(threads > 0 ? static_cast<int>(threads) : availableCores());
 
   // Cheap checks first: names, the sample file; then the data and the classifier.
   checkMetrics(request.metrics, config, "--metrics");

@@ -25,13 +25,13 @@ const Section<RunOptions>& runSection() {
           .resumable()
           .integer("blas_threads", &S::blas_threads,
                    "OpenBLAS threads (0 = auto: 1 for small models, whose products are too small to share, else one "
-                   "per core)",
+                   "per available core: the CPU affinity, at most OMP_NUM_THREADS)",
                    Range::atLeast(0))
           .resumable()
           .flag("overlap", &S::overlap,
-                "with one OpenBLAS thread on a multi-core CPU: run independent matrix products of a step (D on the "
-                "real and the generated batch, a layer's weight and input gradients) on a second thread; same results "
-                "bit for bit")
+                "with one OpenBLAS thread and two or more available cores: run independent matrix products of a step "
+                "(D on the real and the generated batch, a layer's weight and input gradients) on a second thread; "
+                "same results bit for bit")
           .resumable()
           .text("precision", &S::precision,
                 "forward passes in float32, or bf16 (autocast: matrix products in bfloat16, fast on CPUs with AVX-512 "

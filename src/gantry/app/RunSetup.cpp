@@ -25,11 +25,11 @@ ThreadPlan threadPlan(const RunSettings& settings, int64_t largestProduct) {
     // helped: ring8 (2M) trains as fast on one BLAS thread as on two, and
     // two waste a core spinning; mnist-mlp (144M) is 1.5x faster on two.
     const int64_t smallProduct = int64_t{1} << 24;
-    blas = largestProduct < smallProduct ? 1 : hardwareThreads();
+    blas = largestProduct < smallProduct ? 1 : availableCores();
   }
   plan.blas = static_cast<int>(std::max<int64_t>(blas, 1));
   // The second thread needs a core OpenBLAS leaves free.
-  plan.overlap = settings.run.overlap && plan.blas == 1 && hardwareThreads() > 1;
+  plan.overlap = settings.run.overlap && plan.blas == 1 && availableCores() > 1;
   return plan;
 }
 

@@ -53,7 +53,7 @@ int trainClassifier(const ClassifierTrainRequest& request) {
 
   // Convolutions thread through LibTorch (oneDNN), the rest through OpenBLAS:
   // every core for both, as nothing else runs.
-  torch::set_num_threads(hardwareThreads());
+  torch::set_num_threads(availableCores());
   torch::manual_seed(options.seed);
   models::CnnClassifier model(models::CnnClassifierOptions(1, 28, 10));
   if (!request.quiet)

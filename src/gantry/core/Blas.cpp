@@ -1,8 +1,10 @@
 #include "gantry/core/Blas.h"
 
 #include <dlfcn.h>
+#include <sched.h>
 
 #include <algorithm>
+#include <cstdlib>
 #include <thread>
 
 namespace gantry {
@@ -29,6 +31,21 @@ int blasThreads() {
   return get ? get() : 0;
 }
 
-int hardwareThreads() { return static_cast<int>(std::max(1u, std::thread::hardware_concurrency())); }
+int availableCores() {
+  int cores = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+  // The CPUs this process may run on: `taskset`, a container's cpuset.
+  cpu_set_t allowed;
+  if (sched_getaffinity(0, sizeof(allowed), &allowed) == 0) cores = std::max(1, CPU_COUNT(&allowed));
+  // OMP_NUM_THREADS (its first value, "4" of "4,2"): the budget LibTorch and
+  // OpenBLAS take by default, and the way to share a machine among several
+  // runs (a seed sweep, ctest -j): auto threads would otherwise spin on
+  // cores another run is using.
+  if (const char* budget = std::getenv("OMP_NUM_THREADS")) {
+    char* end = nullptr;
+    const long n = std::strtol(budget, &end, 10);
+    if (end != budget && (*end == '\0' || *end == ',') && n > 0) cores = static_cast<int>(std::min<long>(cores, n));
+  }
+  return cores;
+}
 
 }  // namespace gantry

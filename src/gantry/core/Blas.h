@@ -12,8 +12,9 @@ bool setBlasThreads(int threads);
 /// OpenBLAS's thread count, or 0 when the loaded BLAS is not OpenBLAS.
 int blasThreads();
 
-/// The machine's hardware threads (std::thread::hardware_concurrency), at
-/// least 1: the thread count of "every core".
-int hardwareThreads();
+/// The cores this process may use, at least 1: the CPUs of its affinity mask
+/// (`taskset`, a container's cpuset), at most OMP_NUM_THREADS when that is
+/// set. The thread count of "every core" for the auto thread settings.
+int availableCores();
 
 }  // namespace gantry
