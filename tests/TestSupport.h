@@ -3,6 +3,7 @@
 #include "gantry/core/Error.h"
 
 #include <gtest/gtest.h>
+#include <sys/types.h>
 #include <torch/types.h>
 
 #include <filesystem>
@@ -54,6 +55,14 @@ CommandResult runCommand(const std::string& command);
 
 /// Runs the gantry program with `args` (a shell fragment).
 CommandResult runGantry(const std::string& args);
+
+/// Starts the gantry program with `args` in the background, stdin from
+/// /dev/null, stdout and stderr to files; its process id, or -1.
+pid_t spawnGantry(const std::vector<std::string>& args, const std::filesystem::path& out,
+                  const std::filesystem::path& err);
+
+/// Waits up to `seconds` for the process; its wait status, or nullopt.
+std::optional<int> waitFor(pid_t pid, double seconds);
 
 /// A path in single quotes, for command lines.
 std::string quoted(const std::filesystem::path& p);

@@ -42,8 +42,6 @@ using gantry::test::TempDir;
 using json = nlohmann::json;
 namespace fs = std::filesystem;
 
-extern char** environ;
-
 namespace {
 
 gantry::test::CommandResult train(const std::string& args) { return runGantry("train " + args + " --quiet"); }
@@ -238,45 +236,18 @@ TEST(RegressionCliTest, ConfigResolvesDefaultPresetObjectiveFileSetAndFlagsInOrd
   }
 }
 
-namespace {
+class StopSignalTest : public ::testing::TestWithParam<int> {};
 
-/// Starts the gantry program with `args` in the background, stdout and
-/// stderr to files; its process id, or -1.
-pid_t spawnGantry(const std::vector<std::string>& args, const fs::path& out, const fs::path& err) {
-  posix_spawn_file_actions_t actions;
-  posix_spawn_file_actions_init(&actions);
-  posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0);
-  posix_spawn_file_actions_addopen(&actions, 1, out.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
-  posix_spawn_file_actions_addopen(&actions, 2, err.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
-  std::vector<std::string> all = {GANTRY_BIN};
-  all.insert(all.end(), args.begin(), args.end());
-  std::vector<char*> argv;
-  for (auto& a : all) argv.push_back(a.data());
-  argv.push_back(nullptr);
-  pid_t pid = -1;
-  if (posix_spawn(&pid, GANTRY_BIN, &actions, nullptr, argv.data(), environ) != 0) pid = -1;
-  posix_spawn_file_actions_destroy(&actions);
-  return pid;
-}
-
-/// Waits up to `seconds` for the process; its wait status, or nullopt.
-std::optional<int> waitFor(pid_t pid, double seconds) {
-  auto deadline = std::chrono::steady_clock::now() + std::chrono::duration<double>(seconds);
-  while (std::chrono::steady_clock::now() < deadline) {
-    int status = 0;
-    if (waitpid(pid, &status, WNOHANG) == pid) return status;
-    std::this_thread::sleep_for(std::chrono::milliseconds(10));
-  }
-  return std::nullopt;
-}
-
-}  // namespace
-
-TEST(RegressionCliTest, CtrlCSavesTheStepItReportsAndResumesFromIt) {
-  // A long ring8 run, interrupted with SIGINT once its metrics show step 30:
-  // exit status 130, "interrupted at step N" on stderr, a checkpoint at N,
-  // and a resume to N + 40 that continues the metrics and equals a straight
-  // run of N + 40 steps bit for bit.
+TEST_P(StopSignalTest, SavesTheStepItReportsAndResumesFromIt) {
+  // A long ring8 run, interrupted once its metrics show step 30 with Ctrl-C
+  // (SIGINT) or what schedulers, `docker stop` and a closed terminal send
+  // (SIGTERM, SIGHUP): exit status 128 + the signal, "interrupted (SIG...)
+  // at step N" on stderr, a checkpoint at N, and a resume to N + 40 that
+  // continues the metrics and equals a straight run of N + 40 steps bit for
+  // bit.
+  const int signal = GetParam();
+  using gantry::test::spawnGantry;
+  using gantry::test::waitFor;
   TempDir dir;
   const auto run = dir / "run";
   const pid_t child = spawnGantry({"train", "--preset", "ring8", "--steps", "1000000", "--set", "log_every=10", "--set",
@@ -307,19 +278,20 @@ TEST(RegressionCliTest, CtrlCSavesTheStepItReportsAndResumesFromIt) {
   ASSERT_FALSE(early) << "gantry ended before it was interrupted: " << gantry::test::readFile(dir / "err");
   if (!logged) kill(child, SIGKILL);
   ASSERT_TRUE(logged) << "no metrics line for step 30 within 120 s";
-  ASSERT_EQ(kill(child, SIGINT), 0);
+  ASSERT_EQ(kill(child, signal), 0);
   auto status = waitFor(child, 120);
   if (!status) {
     kill(child, SIGKILL);
     waitpid(child, nullptr, 0);
-    FAIL() << "gantry did not stop within 120 s of SIGINT";
+    FAIL() << "gantry did not stop within 120 s of signal " << signal;
   }
   ASSERT_TRUE(WIFEXITED(*status)) << "killed by signal " << (WIFSIGNALED(*status) ? WTERMSIG(*status) : 0);
-  EXPECT_EQ(WEXITSTATUS(*status), 130);
+  EXPECT_EQ(WEXITSTATUS(*status), 128 + signal);
   auto err = gantry::test::readFile(dir / "err");
   std::smatch match;
-  ASSERT_TRUE(std::regex_search(err, match, std::regex("interrupted at step ([0-9]+)"))) << err;
-  const int64_t n = std::stoll(match[1]);
+  ASSERT_TRUE(std::regex_search(err, match, std::regex("interrupted \\((SIG[A-Z]+)\\) at step ([0-9]+)"))) << err;
+  EXPECT_EQ(match[1].str(), signal == SIGINT ? "SIGINT" : signal == SIGTERM ? "SIGTERM" : "SIGHUP");
+  const int64_t n = std::stoll(match[2]);
   EXPECT_GE(n, 30);
   EXPECT_NE(err.find("--resume " + run.string()), std::string::npos) << err;
 
@@ -345,6 +317,11 @@ TEST(RegressionCliTest, CtrlCSavesTheStepItReportsAndResumesFromIt) {
   ASSERT_TRUE(a.defined() && b.defined());
   EXPECT_TRUE(torch::equal(a, b)) << "interrupted and resumed at step " << n << " is not the straight run";
 }
+
+INSTANTIATE_TEST_SUITE_P(
+    Signals, StopSignalTest, ::testing::Values(SIGINT, SIGTERM, SIGHUP), [](const ::testing::TestParamInfo<int>& info) {
+      return std::string(info.param == SIGINT ? "SIGINT" : info.param == SIGTERM ? "SIGTERM" : "SIGHUP");
+    });
 
 TEST(RegressionCliTest, MetricsReportTheDecayedRatesOfTheNextStep) {
   // lr_d and lr_g of a line written after step t are max(lr / lr_decay^t,

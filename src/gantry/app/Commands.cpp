@@ -2,6 +2,7 @@
 
 #include "gantry/app/EvalSetup.h"
 #include "gantry/app/RunFolder.h"
+#include "gantry/app/RunLock.h"
 #include "gantry/app/RunSetup.h"
 #include "gantry/app/Settings.h"
 #include "gantry/app/Tables.h"
@@ -22,10 +23,12 @@
 #include <unistd.h>
 #include <nlohmann/json.hpp>
 
+#include <array>
 #include <atomic>
 #include <csignal>
 #include <fstream>
 #include <iostream>
+#include <optional>
 #include <set>
 #include <sstream>
 
@@ -34,8 +37,38 @@ namespace gantry::app {
 namespace {
 
 std::atomic<bool> gInterrupted{false};
+std::atomic<int> gSignal{0};
 
-extern "C" void onInterrupt(int) { gInterrupted = true; }
+extern "C" void onInterrupt(int signal) {
+  gSignal = signal;
+  gInterrupted = true;
+}
+
+/// Ctrl-C (SIGINT), and SIGTERM and SIGHUP, what schedulers, `docker stop`
+/// and a closed terminal send: each stops the run at the end of its step,
+/// which saves a checkpoint. The old handlers come back with the object.
+class StopSignals {
+ public:
+  StopSignals() {
+    gInterrupted = false;
+    gSignal = 0;
+    for (int signal : kSignals) previous_.push_back(std::signal(signal, onInterrupt));
+  }
+  ~StopSignals() {
+    for (size_t i = 0; i < kSignals.size(); ++i) std::signal(kSignals[i], previous_[i]);
+  }
+  StopSignals(const StopSignals&) = delete;
+  StopSignals& operator=(const StopSignals&) = delete;
+
+ private:
+  static constexpr std::array<int, 3> kSignals = {SIGINT, SIGTERM, SIGHUP};
+  std::vector<void (*)(int)> previous_;
+};
+
+void printNotes(const std::string& notes) {
+  std::istringstream lines(notes);
+  for (std::string line; std::getline(lines, line);) std::cerr << "gantry: note: " << line << "\n";
+}
 
 /// The run's config: key defaults < preset < the preset's settings for the
 /// chosen objective < --config file < --set < --steps/--seed. The objective
@@ -64,7 +97,9 @@ Config resolveNewRunConfig(const TrainRequest& request) {
   return resolve(config.getString("objective"));
 }
 
-/// Drops metrics lines past the checkpoint's step: those steps are redone.
+/// Drops metrics lines past the checkpoint's step (those steps are redone)
+/// and any line that is not a whole JSON object (a write cut short by a full
+/// disk or a kill), so the file stays a valid prefix of the run.
 void trimMetrics(const RunFolder& run, int64_t step) {
   std::error_code ec;
   if (!std::filesystem::exists(run.metrics(), ec)) return;
@@ -73,8 +108,8 @@ void trimMetrics(const RunFolder& run, int64_t step) {
   while (std::getline(in, line)) {
     if (line.empty()) continue;
     auto j = nlohmann::json::parse(line, nullptr, /*allow_exceptions=*/false);
-    if (j.is_object() && j.contains("step") && j["step"].is_number_integer() && j["step"].get<int64_t>() > step)
-      continue;
+    if (!j.is_object()) continue;
+    if (j.contains("step") && j["step"].is_number_integer() && j["step"].get<int64_t>() > step) continue;
     kept += line + "\n";
   }
   writeFileAtomic(run.metrics(), kept);
@@ -140,18 +175,23 @@ int runTraining(const RunFolder& run, const Config& config, train::Trainer& trai
   }
   if (!quiet) callbacks.push_back(&progress);
 
-  gInterrupted = false;
-  auto previous = std::signal(SIGINT, onInterrupt);
-  trainer.setStopFlag(&gInterrupted);
-  trainer.run(total, callbacks);
-  std::signal(SIGINT, previous);
+  {
+    StopSignals stopSignals;
+    trainer.setStopFlag(&gInterrupted);
+    trainer.run(total, callbacks);
+  }
 
   if (trainer.stopped()) {
+    const int signal = gSignal.load();
     std::cerr << fmt::format(
-        "gantry: interrupted at step {}; checkpoint saved; continue with: gantry train "
+        "gantry: interrupted ({}) at step {}; checkpoint saved; continue with: gantry train "
         "--resume {} --steps {}\n",
+        signal == SIGTERM  ? "SIGTERM"
+        : signal == SIGHUP ? "SIGHUP"
+                           : "SIGINT",
         trainer.steps(), run.root.string(), total);
-    return 130;
+    // The shell's convention: 128 + the signal's number.
+    return 128 + (signal > 0 ? signal : SIGINT);
   }
   if (!quiet)
     std::cout << fmt::format(
@@ -161,22 +201,34 @@ int runTraining(const RunFolder& run, const Config& config, train::Trainer& trai
   return 0;
 }
 
+void refuseExistingRun(const RunFolder& run) {
+  std::error_code ec;
+  if (std::filesystem::exists(run.config(), ec) || std::filesystem::exists(run.checkpoint(), ec))
+    throw UserError(
+        fmt::format("run folder {} already holds a run; continue it with --resume {} or choose another --out",
+                    run.root.string(), run.root.string()));
+}
+
 int trainNew(const TrainRequest& request) {
   if (request.out.empty()) throw UserError("gantry train needs --out RUN_DIR (or --resume RUN_DIR)");
   auto config = resolveNewRunConfig(request);
   RunFolder run{request.out};
+  // A folder that exists may be another process's: its lock names it.
+  std::optional<RunLock> lock;
   std::error_code ec;
-  if (std::filesystem::exists(run.config(), ec) || std::filesystem::exists(run.checkpoint(), ec))
-    throw UserError(
-        fmt::format("run folder {} already holds a run; continue it with --resume {} or choose "
-                    "another --out",
-                    run.root.string(), run.root.string()));
+  if (std::filesystem::is_directory(run.root, ec)) lock.emplace(run.root, "gantry train");
+  refuseExistingRun(run);
   // Everything that can fail on bad input (config, data) fails here, before
   // the run folder is created.
   auto trainer = buildTrainer(config);
   auto evaluator = trainingEvaluator(config);
   std::filesystem::create_directories(run.root, ec);
   if (ec) throw UserError(fmt::format("cannot create run folder {} ({})", run.root.string(), ec.message()));
+  if (!lock) {
+    lock.emplace(run.root, "gantry train");
+    refuseExistingRun(run);  // again under the lock: another process may have started a run here since
+  }
+  printNotes(lock->notes());
   writeFileAtomic(run.config(), config.toToml());
   return runTraining(run, config, *trainer, request.quiet, evaluator);
 }
@@ -188,6 +240,9 @@ int trainResume(const TrainRequest& request) {
         "--resume continues a run with its own config; give only --steps (start a new run with --out "
         "to change the config)");
   RunFolder run{request.resume};
+  readRunConfig(run);  // a run folder at all, before its lock
+  RunLock lock(run.root, "gantry train --resume");
+  printNotes(lock.notes());
   auto config = readRunConfig(run);
   checkCheckpointMatches(run, config);
   if (request.steps) config.set("steps", *request.steps, "--steps");

@@ -2,9 +2,12 @@
 
 #include "gantry/core/AtomicFile.h"
 #include "gantry/core/Error.h"
+#include "gantry/io/ZipIntegrity.h"
 
 #include <fmt/format.h>
 #include <torch/torch.h>
+
+#include <unistd.h>
 
 #include <sstream>
 
@@ -24,6 +27,16 @@ torch::serialize::InputArchive openArchive(const std::filesystem::path& path,
   std::error_code ec;
   if (!std::filesystem::is_regular_file(path, ec))
     throw UserError(fmt::format("checkpoint {} not found; train the run first or check the run folder", path.string()));
+  if (auto error = io::zipIntegrityError(path)) {
+    const auto previous = previousCheckpoint(path);
+    throw UserError(fmt::format(
+        "checkpoint {} is corrupt ({}); {}", path.string(), *error,
+        std::filesystem::is_regular_file(previous, ec)
+            ? fmt::format("fall back to the previous one, {} (it is up to checkpoint_every steps older): copy it over "
+                          "the corrupt one",
+                          previous.string())
+            : "restore it or retrain"));
+  }
   torch::serialize::InputArchive archive;
   try {
     archive.load_from(path.string());
@@ -43,12 +56,37 @@ torch::serialize::InputArchive openArchive(const std::filesystem::path& path,
   return archive;
 }
 
+/// Keeps the checkpoint about to be replaced as previousCheckpoint(path): a
+/// hard link renamed into place, so that `path` itself exists at every
+/// moment (only the rename of the new file replaces it).
+void keepAsPrevious(const std::filesystem::path& path) {
+  std::error_code ec;
+  if (!std::filesystem::is_regular_file(path, ec)) return;
+  const auto previous = previousCheckpoint(path);
+  auto link = previous;
+  link += fmt::format(".tmp-{}", ::getpid());
+  std::filesystem::remove(link, ec);
+  std::filesystem::create_hard_link(path, link, ec);
+  if (!ec) std::filesystem::rename(link, previous, ec);
+  if (ec) {
+    std::filesystem::remove(link, ec);
+    throw UserError(fmt::format("cannot keep {} as {} ({}); check permissions and free space", path.string(),
+                                previous.string(), ec.message()));
+  }
+}
+
 }  // namespace
 
 void writeArchiveAtomic(const std::filesystem::path& path, torch::serialize::OutputArchive& archive) {
   std::ostringstream bytes;
   archive.save_to(bytes);
   writeFileAtomic(path, bytes.str());
+}
+
+std::filesystem::path previousCheckpoint(const std::filesystem::path& path) {
+  auto previous = path;
+  previous.replace_extension(".prev" + path.extension().string());
+  return previous;
 }
 
 void writeCheckpoint(const std::filesystem::path& path, Trainer& trainer, const std::string& configToml) {
@@ -58,6 +96,7 @@ void writeCheckpoint(const std::filesystem::path& path, Trainer& trainer, const 
   archive.write("config", c10::IValue(configToml));
   archive.write("generator_classes", c10::IValue(trainer.generator().classes()));
   trainer.save(archive);
+  keepAsPrevious(path);
   writeArchiveAtomic(path, archive);
 }
 

@@ -19,8 +19,18 @@ void writeArchiveAtomic(const std::filesystem::path& path, torch::serialize::Out
 
 /// Writes the trainer's full state and the run's resolved config (TOML)
 /// atomically: to a temporary file beside `path`, then renamed over it, so
-/// a crash mid-write never leaves a half checkpoint.
+/// a crash mid-write never leaves a half checkpoint. The checkpoint it
+/// replaces stays beside it as previousCheckpoint(path), the fallback when
+/// the latest turns out corrupt.
+///
+/// Every read checks each record of the archive against its CRC-32
+/// (io::zipIntegrityError) and refuses a mismatch with one line that names
+/// the fallback.
 void writeCheckpoint(const std::filesystem::path& path, Trainer& trainer, const std::string& configToml);
+
+/// Where writeCheckpoint keeps the checkpoint before `path`:
+/// checkpoint.prev.pt beside checkpoint.pt.
+std::filesystem::path previousCheckpoint(const std::filesystem::path& path);
 
 /// The config stored in a checkpoint. Throws UserError naming the file when
 /// it is missing, not a gantry checkpoint, or of an unknown version (this one

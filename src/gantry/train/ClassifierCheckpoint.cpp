@@ -1,6 +1,7 @@
 #include "gantry/train/ClassifierCheckpoint.h"
 
 #include "gantry/core/Error.h"
+#include "gantry/io/ZipIntegrity.h"
 #include "gantry/train/Checkpoint.h"
 
 #include <fmt/format.h>
@@ -40,6 +41,9 @@ LoadedClassifier readClassifier(const std::filesystem::path& path) {
     throw UserError(
         fmt::format("classifier {} not found; train it with: gantry classifier train --dataset NAME --out {}",
                     path.string(), path.string()));
+  if (auto error = io::zipIntegrityError(path))
+    throw UserError(fmt::format("classifier {} is corrupt ({}); train it again with gantry classifier train",
+                                path.string(), *error));
   try {
     torch::serialize::InputArchive archive;
     archive.load_from(path.string());

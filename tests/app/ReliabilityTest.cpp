@@ -1,0 +1,216 @@
+// What machines and careless hands do to a run folder (docs/reliability.md):
+// two trainings into one folder, bit rot in a checkpoint, a metrics line cut
+// short, files left by a killed write.
+#include "gantry/app/RunFolder.h"
+#include "gantry/app/RunLock.h"
+#include "gantry/app/RunSetup.h"
+#include "gantry/train/Checkpoint.h"
+
+#include <gtest/gtest.h>
+#include <signal.h>
+#include <sys/wait.h>
+#include <torch/torch.h>
+#include <nlohmann/json.hpp>
+
+#include <cerrno>
+#include <chrono>
+#include <fstream>
+#include <random>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "TestSupport.h"
+
+using gantry::test::expectOneLineError;
+using gantry::test::quoted;
+using gantry::test::runGantry;
+using gantry::test::TempDir;
+namespace fs = std::filesystem;
+
+namespace {
+
+/// The steps of a run's metrics lines; fails the test on a line that is not
+/// a whole JSON object.
+std::vector<int64_t> metricSteps(const fs::path& run) {
+  std::vector<int64_t> steps;
+  std::ifstream in(run / "metrics.jsonl");
+  for (std::string line; std::getline(in, line);) {
+    auto j = nlohmann::json::parse(line, nullptr, /*allow_exceptions=*/false);
+    EXPECT_TRUE(j.is_object() && j.contains("step")) << "not a metrics line: " << line;
+    if (j.is_object() && j.contains("step")) steps.push_back(j["step"].get<int64_t>());
+  }
+  return steps;
+}
+
+bool strictlyIncreasing(const std::vector<int64_t>& steps) {
+  for (size_t i = 1; i < steps.size(); ++i)
+    if (steps[i] <= steps[i - 1]) return false;
+  return true;
+}
+
+/// A process id no process has now.
+long deadPid() {
+  for (long pid = 4000000; pid > 1000; --pid)
+    if (kill(static_cast<pid_t>(pid), 0) != 0 && errno == ESRCH) return pid;
+  return -1;
+}
+
+/// Waits (up to 120 s) until `file` exists and is not empty, or the process
+/// ends; whether it did.
+bool waitForFile(const fs::path& file, pid_t child) {
+  for (auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(120);
+       std::chrono::steady_clock::now() < deadline;) {
+    std::error_code ec;
+    if (fs::exists(file, ec) && fs::file_size(file, ec) > 0) return true;
+    if (waitpid(child, nullptr, WNOHANG) == child) return false;
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  return false;
+}
+
+std::string trainRing8(const fs::path& run, const std::string& extra) {
+  return "train --preset ring8 --quiet --set sample_every=0 --out " + quoted(run) + " " + extra;
+}
+
+}  // namespace
+
+TEST(ReliabilityTest, ASecondTrainingIntoTheFolderRefusesAtOnceAndTheFirstIsUnharmed) {
+  TempDir dir;
+  const auto run = dir / "run";
+  const pid_t first =
+      gantry::test::spawnGantry({"train", "--preset", "ring8", "--steps", "1000000", "--set", "log_every=10", "--set",
+                                 "sample_every=0", "--quiet", "--out", run.string()},
+                                dir / "out", dir / "err");
+  ASSERT_GT(first, 0);
+  const bool started = waitForFile(run / "metrics.jsonl", first);
+  if (!started) kill(first, SIGKILL);
+  ASSERT_TRUE(started) << "the first training logged nothing: " << gantry::test::readFile(dir / "err");
+
+  // The second, new or resumed, names the holder and leaves the folder alone.
+  const std::string holder = "in use by gantry train (pid " + std::to_string(first);
+  expectOneLineError(runGantry(trainRing8(run, "--steps 50")), holder);
+  expectOneLineError(runGantry("train --resume " + quoted(run) + " --steps 50"), holder);
+
+  ASSERT_EQ(kill(first, SIGINT), 0);
+  auto status = gantry::test::waitFor(first, 120);
+  if (!status) kill(first, SIGKILL);
+  ASSERT_TRUE(status && WIFEXITED(*status)) << "the first training did not stop on SIGINT";
+  EXPECT_EQ(WEXITSTATUS(*status), 130) << gantry::test::readFile(dir / "err");
+
+  // The first's folder is whole: one run's metrics, and it samples,
+  // evaluates and resumes.
+  const auto steps = metricSteps(run);
+  ASSERT_FALSE(steps.empty());
+  EXPECT_TRUE(strictlyIncreasing(steps));
+  auto sample = runGantry("sample --run " + quoted(run) + " -n 100 --out " + quoted(dir / "s.npy"));
+  EXPECT_EQ(sample.exitCode, 0) << sample.err;
+  auto eval = runGantry("eval --run " + quoted(run) + " --metrics modes --out " + quoted(dir / "m.json"));
+  EXPECT_EQ(eval.exitCode, 0) << eval.err;
+  auto resumed =
+      runGantry("train --resume " + quoted(run) + " --steps " + std::to_string(steps.back() + 20) + " --quiet");
+  EXPECT_EQ(resumed.exitCode, 0) << resumed.err;
+  EXPECT_TRUE(resumed.err.empty()) << "a run that ended normally leaves no note: " << resumed.err;
+}
+
+TEST(ReliabilityTest, TheLockOfADeadProcessAndItsTempFilesAreTakenOver) {
+  TempDir dir;
+  const auto run = dir / "run";
+  auto trained = runGantry(trainRing8(run, "--steps 40"));
+  ASSERT_EQ(trained.exitCode, 0) << trained.err;
+  const long pid = deadPid();
+  ASSERT_GT(pid, 0);
+  // What kill -9 leaves: its line in the lock, a write never renamed.
+  gantry::test::writeFile(gantry::app::lockFile(run), "gantry train (pid " + std::to_string(pid) + " on elsewhere)");
+  const auto temp = run / ("checkpoint.pt.tmp-" + std::to_string(pid));
+  gantry::test::writeFile(temp, "half a checkpoint");
+  // A temp file of a live process (this one) is not touched.
+  const auto live = run / ("metrics.jsonl.tmp-" + std::to_string(getpid()));
+  gantry::test::writeFile(live, "{}");
+
+  auto resumed = runGantry("train --resume " + quoted(run) + " --steps 60 --quiet");
+  ASSERT_EQ(resumed.exitCode, 0) << resumed.err;
+  EXPECT_NE(resumed.err.find("took over run folder"), std::string::npos) << resumed.err;
+  EXPECT_NE(resumed.err.find("pid " + std::to_string(pid)), std::string::npos) << resumed.err;
+  EXPECT_FALSE(fs::exists(temp)) << "the dead write's temp file is still there";
+  EXPECT_TRUE(fs::exists(live));
+}
+
+TEST(ReliabilityTest, TheLockIsHeldWhileTheObjectLives) {
+  TempDir dir;
+  {
+    gantry::app::RunLock lock(dir.path(), "a test");
+    EXPECT_TRUE(lock.notes().empty());
+    auto refused = gantry::test::userErrorOf([&] { gantry::app::RunLock other(dir.path(), "another"); });
+    EXPECT_NE(refused.find("in use by a test (pid " + std::to_string(getpid())), std::string::npos) << refused;
+  }
+  gantry::app::RunLock again(dir.path(), "a test");
+  EXPECT_TRUE(again.notes().empty()) << "released normally, nothing to take over: " << again.notes();
+}
+
+TEST(ReliabilityTest, FlippedBytesInAnyTensorOfACheckpointAreRefused) {
+  TempDir dir;
+  const auto run = dir / "run";
+  // Checkpoints at steps 100 and 200: the latest and the previous one.
+  auto trained = runGantry(trainRing8(run, "--steps 200 --set checkpoint_every=100"));
+  ASSERT_EQ(trained.exitCode, 0) << trained.err;
+  const gantry::app::RunFolder folder{run};
+  ASSERT_TRUE(fs::exists(gantry::train::previousCheckpoint(folder.checkpoint())));
+  const std::string good = gantry::test::readFile(folder.checkpoint());
+
+  // Where each player's tensors lie in the file: their bytes, found in it.
+  auto trainer = gantry::app::buildTrainer(gantry::app::readRunConfig(folder));
+  gantry::train::readCheckpoint(folder.checkpoint(), *trainer);
+  std::vector<std::pair<size_t, size_t>> spans;  // offset, bytes
+  auto tensors = trainer->generator().parameters();
+  for (const auto& p : trainer->discriminator().parameters()) tensors.push_back(p);
+  for (const auto& p : tensors) {
+    auto t = p.detach().contiguous();
+    const std::string bytes(static_cast<const char*>(t.data_ptr()), t.numel() * t.element_size());
+    const size_t at = good.find(bytes);
+    ASSERT_NE(at, std::string::npos) << "a parameter's bytes are not in the checkpoint";
+    spans.push_back({at, bytes.size()});
+  }
+
+  std::mt19937 rng(7);
+  const std::vector<std::string> commands = {
+      "sample --run " + quoted(run) + " -n 10 --out " + quoted(dir / "s.npy"),
+      "eval --run " + quoted(run) + " --metrics modes --out " + quoted(dir / "m.json"),
+      "train --resume " + quoted(run) + " --steps 300 --quiet"};
+  for (size_t i = 0; i < spans.size(); ++i) {
+    const auto [offset, size] = spans[i];
+    const size_t at = offset + std::uniform_int_distribution<size_t>(0, size - 1)(rng);
+    std::string bad = good;
+    bad[at] = static_cast<char>(bad[at] ^ (1 << (i % 8)));
+    gantry::test::writeFile(folder.checkpoint(), bad);
+    const auto& command = commands[i % commands.size()];
+    SCOPED_TRACE("tensor " + std::to_string(i) + ", byte " + std::to_string(at) + ": " + command);
+    const auto refused = runGantry(command);
+    expectOneLineError(refused, "checksum mismatch");
+    EXPECT_NE(refused.err.find("checkpoint.prev.pt"), std::string::npos) << "names no fallback: " << refused.err;
+  }
+
+  // The fallback the message names works: the checkpoint of step 100.
+  fs::copy_file(gantry::train::previousCheckpoint(folder.checkpoint()), folder.checkpoint(),
+                fs::copy_options::overwrite_existing);
+  expectOneLineError(runGantry("train --resume " + quoted(run) + " --steps 100"), "already at step 100");
+  auto resumed = runGantry("train --resume " + quoted(run) + " --steps 200 --quiet");
+  EXPECT_EQ(resumed.exitCode, 0) << resumed.err;
+}
+
+TEST(ReliabilityTest, AResumeDropsAMetricsLineCutShort) {
+  TempDir dir;
+  const auto run = dir / "run";
+  auto trained = runGantry(trainRing8(run, "--steps 100 --set log_every=10"));
+  ASSERT_EQ(trained.exitCode, 0) << trained.err;
+  {
+    // A full disk or a kill in the middle of a line.
+    std::ofstream out(run / "metrics.jsonl", std::ios::app);
+    out << "{\"step\": 110, \"d_lo";
+  }
+  auto resumed = runGantry("train --resume " + quoted(run) + " --steps 150 --quiet");
+  ASSERT_EQ(resumed.exitCode, 0) << resumed.err;
+  std::vector<int64_t> expected;
+  for (int64_t s = 10; s <= 150; s += 10) expected.push_back(s);
+  EXPECT_EQ(metricSteps(run), expected);
+}
