@@ -4,7 +4,9 @@
 #include "gantry/app/RunFolder.h"
 #include "gantry/app/RunLock.h"
 #include "gantry/app/RunSetup.h"
+#include "gantry/io/Npy.h"
 #include "gantry/train/Checkpoint.h"
+#include "gantry/train/Divergence.h"
 
 #include <gtest/gtest.h>
 #include <signal.h>
@@ -14,8 +16,10 @@
 
 #include <cerrno>
 #include <chrono>
+#include <cmath>
 #include <fstream>
 #include <random>
+#include <regex>
 #include <string>
 #include <thread>
 #include <vector>
@@ -213,4 +217,118 @@ TEST(ReliabilityTest, AResumeDropsAMetricsLineCutShort) {
   std::vector<int64_t> expected;
   for (int64_t s = 10; s <= 150; s += 10) expected.push_back(s);
   EXPECT_EQ(metricSteps(run), expected);
+}
+
+namespace {
+
+const std::string kDiverging = "--set optimizer=sgd --set lr_d=1e3 --set lr_g=1e3 --set log_every=10";
+
+/// No checkpoint, or one whose generator samples (sample refuses
+/// non-finite weights).
+void expectNoNonFiniteCheckpoint(const fs::path& run, const fs::path& scratch) {
+  if (!fs::exists(run / "checkpoint.pt")) return;
+  auto sample = runGantry("sample --run " + quoted(run) + " -n 10 --out " + quoted(scratch / "check.npy"));
+  EXPECT_EQ(sample.exitCode, 0) << sample.err;
+}
+
+}  // namespace
+
+TEST(ReliabilityTest, ADivergingRunStopsWithinOneLogIntervalWithOneLine) {
+  TempDir dir;
+  auto run = runGantry(trainRing8(dir / "run", kDiverging + " --steps 200"));
+  EXPECT_EQ(run.exitCode, 3);
+  EXPECT_EQ(run.err.find('\n'), run.err.size() - 1) << "not one line: " << run.err;
+  EXPECT_NE(run.err.find("training diverged at step 10 (non-finite"), std::string::npos) << run.err;
+  EXPECT_NE(run.err.find("on_divergence=rollback"), std::string::npos) << "names no way out: " << run.err;
+  expectNoNonFiniteCheckpoint(dir / "run", dir.path());
+
+  // Later, after checkpoints: momentum ramped far past 1 blows up near step
+  // 200 (measured: 210); the checkpoints before it stay, finite.
+  const auto late = dir / "late";
+  auto ramped = runGantry(trainRing8(late,
+                                     "--steps 400 --set optimizer=sgd --set lr_d=0.1 --set lr_g=0.1 --set momentum=0.5 "
+                                     "--set momentum_final=1000 --set momentum_end=100 --set log_every=10 "
+                                     "--set checkpoint_every=10"));
+  EXPECT_EQ(ramped.exitCode, 3) << ramped.err;
+  std::smatch match;
+  ASSERT_TRUE(std::regex_search(ramped.err, match, std::regex("diverged at step ([0-9]+)"))) << ramped.err;
+  const int64_t step = std::stoll(match[1]);
+  ASSERT_TRUE(fs::exists(late / "checkpoint.pt"));
+  expectNoNonFiniteCheckpoint(late, dir.path());
+  // The metrics stop before the diverged step; none holds a null figure.
+  const auto steps = metricSteps(late);
+  ASSERT_FALSE(steps.empty());
+  EXPECT_EQ(steps.back(), step - 10);
+  EXPECT_EQ(gantry::test::readFile(late / "metrics.jsonl").find("null"), std::string::npos);
+  expectOneLineError(runGantry("train --resume " + quoted(late) + " --steps " + std::to_string(step - 10)),
+                     "already at step " + std::to_string(step - 10));
+}
+
+TEST(ReliabilityTest, RollbackLowersTheRatesUntilTheRunTrainsOrStopsWithOneLine) {
+  TempDir dir;
+  // Factor 1e-3: 1e3 -> 1 (diverges again) -> 1e-3, which trains.
+  const auto run = dir / "run";
+  auto rolled = runGantry(trainRing8(run, kDiverging + " --steps 100 --set checkpoint_every=20 "
+                                                       "--set on_divergence=rollback --set divergence_lr_factor=1e-3"));
+  ASSERT_EQ(rolled.exitCode, 0) << rolled.err;
+  EXPECT_NE(rolled.err.find("rolled back to step 0 with lr_g 1000 -> 1, lr_d 1000 -> 1 (rollback 1 of at most 3)"),
+            std::string::npos)
+      << rolled.err;
+  EXPECT_NE(rolled.err.find("lr_g 1 -> 0.001"), std::string::npos) << rolled.err;
+  expectNoNonFiniteCheckpoint(run, dir.path());
+  // The config and checkpoint name the rates the run now has: it resumes.
+  const auto config = gantry::app::readRunConfig(gantry::app::RunFolder{run});
+  EXPECT_DOUBLE_EQ(config.getFloat("lr_g"), 1e-3);
+  EXPECT_DOUBLE_EQ(config.getFloat("lr_d"), 1e-3);
+  std::vector<int64_t> expected;
+  for (int64_t s = 10; s <= 100; s += 10) expected.push_back(s);
+  EXPECT_EQ(metricSteps(run), expected) << "metrics are one contiguous run";
+  auto resumed = runGantry("train --resume " + quoted(run) + " --steps 120 --quiet");
+  EXPECT_EQ(resumed.exitCode, 0) << resumed.err;
+
+  // The defaults (factor 0.5, 3 rollbacks) cannot tame 1e3: a clear stop.
+  auto exhausted = runGantry(trainRing8(dir / "exhausted", kDiverging + " --steps 100 --set on_divergence=rollback"));
+  EXPECT_EQ(exhausted.exitCode, 3);
+  EXPECT_NE(exhausted.err.find("(rollback 3 of at most 3)"), std::string::npos) << exhausted.err;
+  EXPECT_NE(exhausted.err.find("gantry: error: training diverged"), std::string::npos) << exhausted.err;
+  EXPECT_NE(exhausted.err.find("3 rollbacks did not help"), std::string::npos) << exhausted.err;
+  expectNoNonFiniteCheckpoint(dir / "exhausted", dir.path());
+}
+
+TEST(ReliabilityTest, NonFiniteModelsAndSampleFilesAreRefused) {
+  TempDir dir;
+  const auto run = dir / "run";
+  auto trained = runGantry(trainRing8(run, "--steps 20"));
+  ASSERT_EQ(trained.exitCode, 0) << trained.err;
+  const gantry::app::RunFolder folder{run};
+  const auto config = gantry::app::readRunConfig(folder);
+  auto trainer = gantry::app::buildTrainer(config);
+  gantry::train::readCheckpoint(folder.checkpoint(), *trainer);
+  {
+    torch::NoGradGuard noGrad;
+    trainer->generator().parameters()[0].view(-1)[0] = std::nan("");
+  }
+  EXPECT_THROW(gantry::train::writeCheckpoint(folder.checkpoint(), *trainer, config.toToml()), gantry::train::Diverged);
+
+  // What gantry before the divergence guard wrote for a diverged run: the
+  // checkpoint's own keys around NaN weights.
+  torch::serialize::OutputArchive archive;
+  archive.write("format", c10::IValue(std::string("gantry-checkpoint")));
+  archive.write("version", c10::IValue(gantry::train::kCheckpointVersion));
+  archive.write("config", c10::IValue(config.toToml()));
+  archive.write("generator_classes", c10::IValue(int64_t{0}));
+  trainer->save(archive);
+  gantry::train::writeArchiveAtomic(folder.checkpoint(), archive);
+  expectOneLineError(runGantry("sample --run " + quoted(run) + " -n 10 --out " + quoted(dir / "s.npy")),
+                     "NaN or infinite weights");
+  expectOneLineError(runGantry("eval --run " + quoted(run) + " --metrics modes --out " + quoted(dir / "m.json")),
+                     "NaN or infinite weights");
+
+  // A sample file with a NaN: no metric scores it.
+  auto samples = torch::randn({100, 2});
+  samples[3][1] = std::nan("");
+  gantry::io::writeNpy(dir / "nan.npy", samples);
+  expectOneLineError(runGantry("eval --samples " + quoted(dir / "nan.npy") + " --dataset ring8 --metrics modes --out " +
+                               quoted(dir / "m.json")),
+                     "NaN or infinite values");
 }

@@ -13,6 +13,7 @@
 #include "gantry/io/Npy.h"
 #include "gantry/io/Png.h"
 #include "gantry/train/Checkpoint.h"
+#include "gantry/train/Divergence.h"
 #include "gantry/train/RunCallbacks.h"
 #include "gantry/train/SampleRenderer.h"
 
@@ -153,7 +154,9 @@ int runTraining(const RunFolder& run, const Config& config, train::Trainer& trai
       [toy](const torch::Tensor& s) { return train::renderSamples(s, toy.get()); }, sampleLabels);
   train::CheckpointWriter checkpoints(run.checkpoint(), settings.run.checkpoint_every, config.toToml());
   train::ProgressReporter progress(total, settings.run.log_every, metrics, interactive);
-  std::vector<train::Callback*> callbacks = {&metrics, &samples, &checkpoints};
+  // The guard first: a diverged step gets neither a metrics line nor a checkpoint.
+  train::DivergenceGuard guard(settings.run.log_every);
+  std::vector<train::Callback*> callbacks = {&guard, &metrics, &samples, &checkpoints};
   std::unique_ptr<eval::EvalCallback> evaluation;
   if (evaluator) {
     // Its own fixed noise, apart from the pictures' (seed + 7919).
@@ -171,7 +174,7 @@ int runTraining(const RunFolder& run, const Config& config, train::Trainer& trai
         },
         labels);
     // Before the logger: at the last step, its line must be out before the logger closes the file.
-    callbacks.insert(callbacks.begin(), evaluation.get());
+    callbacks.insert(callbacks.begin() + 1, evaluation.get());
   }
   if (!quiet) callbacks.push_back(&progress);
 
@@ -199,6 +202,49 @@ int runTraining(const RunFolder& run, const Config& config, train::Trainer& trai
         "samples/latest.png\n",
         trainer.steps(), run.root.string());
   return 0;
+}
+
+/// Runs the training under the run's divergence policy: `stop` ends it
+/// with one line (exit status 3); `rollback` goes back to the last
+/// checkpoint (or the start), scales both learning rates by
+/// divergence_lr_factor in the run's config and its checkpoint, drops the
+/// metrics lines past that step and trains on, at most divergence_retries
+/// times.
+int trainUnderPolicy(const RunFolder& run, Config config, std::unique_ptr<train::Trainer> trainer, bool quiet,
+                     const std::shared_ptr<eval::Evaluator>& evaluator) {
+  for (int64_t rollbacks = 0;; ++rollbacks) {
+    try {
+      return runTraining(run, config, *trainer, quiet, evaluator);
+    } catch (const train::Diverged& diverged) {
+      const auto settings = readSettings(config);
+      std::error_code ec;
+      const bool saved = std::filesystem::exists(run.checkpoint(), ec);
+      if (settings.run.on_divergence == "stop" || rollbacks >= settings.run.divergence_retries) {
+        std::cerr << fmt::format(
+            "gantry: error: {}; {}; {}\n", diverged.what(),
+            saved ? "the last checkpoint is finite and unchanged"
+                  : fmt::format("no checkpoint was written, so nothing resumes: remove {}", run.root.string()),
+            settings.run.on_divergence == "stop"
+                ? "train again with lower lr_d and lr_g, or with --set on_divergence=rollback"
+                : fmt::format("{} rollbacks did not help: train again with other settings", rollbacks));
+        return 3;
+      }
+      const double factor = settings.run.divergence_lr_factor;
+      const double lrG = settings.optimizer.lr_g, lrD = settings.optimizer.lr_d;
+      config.set("lr_g", lrG * factor, "on_divergence");
+      config.set("lr_d", lrD * factor, "on_divergence");
+      trainer = buildTrainer(config);
+      if (saved) train::readCheckpoint(run.checkpoint(), *trainer);
+      if (saved) train::writeCheckpoint(run.checkpoint(), *trainer, config.toToml());
+      writeFileAtomic(run.config(), config.toToml());
+      trimMetrics(run, trainer->steps());
+      std::cerr << fmt::format(
+          "gantry: note: {}; rolled back to step {} with lr_g {:g} -> {:g}, lr_d {:g} -> {:g} (rollback {} of at "
+          "most {})\n",
+          diverged.what(), trainer->steps(), lrG, lrG * factor, lrD, lrD * factor, rollbacks + 1,
+          settings.run.divergence_retries);
+    }
+  }
 }
 
 void refuseExistingRun(const RunFolder& run) {
@@ -230,7 +276,7 @@ int trainNew(const TrainRequest& request) {
   }
   printNotes(lock->notes());
   writeFileAtomic(run.config(), config.toToml());
-  return runTraining(run, config, *trainer, request.quiet, evaluator);
+  return trainUnderPolicy(run, config, std::move(trainer), request.quiet, evaluator);
 }
 
 int trainResume(const TrainRequest& request) {
@@ -254,7 +300,7 @@ int trainResume(const TrainRequest& request) {
   auto evaluator = trainingEvaluator(config);
   trimMetrics(run, trainer->steps());
   writeFileAtomic(run.config(), config.toToml());
-  return runTraining(run, config, *trainer, request.quiet, evaluator);
+  return trainUnderPolicy(run, config, std::move(trainer), request.quiet, evaluator);
 }
 
 }  // namespace

@@ -51,6 +51,11 @@ torch::Tensor samplesOfFile(const std::filesystem::path& path, const Config& con
   }
   if (images && samples.scalar_type() == torch::kUInt8) return samples.to(torch::kFloat32).div_(255.0);
   samples = samples.to(torch::kFloat32).contiguous();
+  if (!torch::isfinite(samples).all().item<bool>())
+    throw UserError(
+        fmt::format("{} holds NaN or infinite values: samples of a diverged generator? Every metric "
+                    "would be meaningless; sample a finite run",
+                    path.string()));
   if (images) {
     const double lo = samples.min().item<double>(), hi = samples.max().item<double>();
     if (!(lo >= 0.0 && hi <= 1.0))

@@ -48,6 +48,13 @@ TrainedGenerator loadTrainedGenerator(const RunFolder& run) {
   applyThreads(threadPlan(settings, largestMatrixProduct(config, conditioned ? classes : 1)));
   auto generator = buildGenerator(config, classes);
   train::readGeneratorWeights(run.checkpoint(), *generator);
+  // Checkpoints are never written non-finite now; older gantry wrote them.
+  for (const auto& p : generator->parameters())
+    if (!torch::isfinite(p).all().item<bool>())
+      throw UserError(
+          fmt::format("checkpoint {} holds a generator with NaN or infinite weights (a diverged run); "
+                      "its samples would be meaningless: train it again",
+                      run.checkpoint().string()));
   generator->to(deviceOf(settings));
   generator->eval();
   return {std::move(config), std::move(generator)};

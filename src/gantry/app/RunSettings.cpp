@@ -46,6 +46,19 @@ const Section<RunOptions>& runSection() {
           .resumable()
           .integer("checkpoint_every", &S::checkpoint_every, "steps between checkpoints (0 = only at the end)",
                    Range::atLeast(0))
+          .resumable()
+          // Stop by default: a rolled-back run no longer trains with the
+          // learning rates its user chose (docs/reliability.md).
+          .text("on_divergence", &S::on_divergence,
+                "when a loss or a parameter stops being finite (checked every log_every steps): stop, or rollback "
+                "to the last checkpoint with both learning rates times divergence_lr_factor",
+                {"stop", "rollback"})
+          .resumable()
+          .integer("divergence_retries", &S::divergence_retries,
+                   "rollbacks at most (on_divergence = rollback), then the run stops", Range::atLeast(0))
+          .resumable()
+          .number("divergence_lr_factor", &S::divergence_lr_factor,
+                  "factor on lr_g and lr_d at each rollback (on_divergence = rollback)", Range{0.0, 1.0, true, true})
           .resumable();
   return section;
 }

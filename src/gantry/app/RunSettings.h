@@ -26,6 +26,9 @@ struct RunOptions {
   int64_t sample_every = 1000;
   int64_t sample_count = 100;
   int64_t checkpoint_every = 1000;
+  std::string on_divergence = "stop";
+  int64_t divergence_retries = 3;
+  double divergence_lr_factor = 0.5;
 };
 const Section<RunOptions>& runSection();
 

@@ -3,6 +3,7 @@
 #include "gantry/core/AtomicFile.h"
 #include "gantry/core/Error.h"
 #include "gantry/io/ZipIntegrity.h"
+#include "gantry/train/Divergence.h"
 
 #include <fmt/format.h>
 #include <torch/torch.h>
@@ -90,6 +91,9 @@ std::filesystem::path previousCheckpoint(const std::filesystem::path& path) {
 }
 
 void writeCheckpoint(const std::filesystem::path& path, Trainer& trainer, const std::string& configToml) {
+  // A state no step comes back from is never saved: the last checkpoint
+  // stays the last good one.
+  if (auto culprit = nonFiniteParameter(trainer); !culprit.empty()) throw Diverged(trainer.steps(), culprit);
   torch::serialize::OutputArchive archive;
   archive.write("format", c10::IValue(std::string(kFormat)));
   archive.write("version", c10::IValue(kCheckpointVersion));

@@ -21,7 +21,8 @@ void writeArchiveAtomic(const std::filesystem::path& path, torch::serialize::Out
 /// atomically: to a temporary file beside `path`, then renamed over it, so
 /// a crash mid-write never leaves a half checkpoint. The checkpoint it
 /// replaces stays beside it as previousCheckpoint(path), the fallback when
-/// the latest turns out corrupt.
+/// the latest turns out corrupt. Throws Diverged (gantry/train/Divergence.h)
+/// instead of writing parameters that are not finite.
 ///
 /// Every read checks each record of the archive against its CRC-32
 /// (io::zipIntegrityError) and refuses a mismatch with one line that names

@@ -1,0 +1,50 @@
+#pragma once
+
+#include "gantry/core/Figures.h"
+#include "gantry/train/Trainer.h"
+
+#include <stdexcept>
+#include <string>
+
+namespace gantry::train {
+
+/// A run whose losses or parameters stopped being finite numbers: NaN or an
+/// infinity, from which no optimizer step comes back. Thrown out of
+/// Trainer::run by DivergenceGuard and by writeCheckpoint, which never
+/// writes such a state; what to do then (stop, roll back) is the caller's
+/// policy (the `on_divergence` key, docs/reliability.md).
+class Diverged : public std::runtime_error {
+ public:
+  Diverged(int64_t step, const std::string& what);
+  int64_t step() const { return step_; }
+  /// What was not finite: "d_loss", "generator parameter 2".
+  const std::string& culprit() const { return culprit_; }
+
+ private:
+  int64_t step_;
+  std::string culprit_;
+};
+
+/// The first of the trainer's parameters (G's, then D's) that holds a NaN
+/// or an infinity, as "generator parameter 2"; empty when all are finite.
+/// One synchronisation with the device for all of them.
+std::string nonFiniteParameter(Trainer& trainer);
+
+/// The first of a step's figures that is not finite ("d_loss"); empty when
+/// all are.
+std::string nonFiniteFigure(const Figures& figures);
+
+/// Checks the step's figures and both players' parameters every `every`
+/// steps (the log interval): a run that diverges is caught within one log
+/// interval, before that step's metrics line and checkpoint (put it first
+/// among the callbacks). Throws Diverged.
+class DivergenceGuard : public Callback {
+ public:
+  explicit DivergenceGuard(int64_t every) : every_(every) {}
+  void onStep(Trainer& trainer, const Figures& figures) override;
+
+ private:
+  int64_t every_;
+};
+
+}  // namespace gantry::train
