@@ -332,3 +332,21 @@ TEST(ReliabilityTest, NonFiniteModelsAndSampleFilesAreRefused) {
                                quoted(dir / "m.json")),
                      "NaN or infinite values");
 }
+
+TEST(ReliabilityTest, HostileCommandLinesGetOneLineAndLeaveNoFolder) {
+  TempDir dir;
+  const auto run = dir / "run";
+  expectOneLineError(runGantry("frobnicate"), "unknown command 'frobnicate'; the commands are train, sample");
+  // Refused, not clamped to the largest 64-bit integer.
+  expectOneLineError(runGantry(trainRing8(run, "--steps 99999999999999999999")), "out of range of a 64-bit integer");
+  expectOneLineError(runGantry(trainRing8(run, "--steps 10 --set threads=100000")), "hardware threads");
+  // Sizes beyond the machine's memory, refused before the folder is made:
+  // by the estimate, or by the allocation that fails.
+  expectOneLineError(runGantry(trainRing8(run, "--steps 10 --set batch_size=1000000000")), "'batch_size' needs");
+  expectOneLineError(runGantry(trainRing8(run, "--steps 10 --set sample_count=100000000000")), "'sample_count'");
+  expectOneLineError(runGantry(trainRing8(run, "--steps 10 --set eval_every=5 --set eval_samples=10000000000")),
+                     "'eval_samples'");
+  expectOneLineError(runGantry(trainRing8(run, "--steps 10 --set latent_dim=10000000")), "latent_dim");
+  expectOneLineError(runGantry(trainRing8(run, "--steps 10 --set latent_dim=100000000000")), "out of memory");
+  EXPECT_FALSE(fs::exists(run)) << "a failed start left a run folder";
+}

@@ -6,13 +6,43 @@
 #include "gantry/io/TerminalImage.h"
 
 #include <c10/util/Exception.h>
+#include <fmt/format.h>
+#include <fmt/ranges.h>
 #include <CLI/CLI.hpp>
 
+#include <charconv>
 #include <iostream>
 
 #include <unistd.h>
 
 namespace gantry::app {
+
+namespace {
+
+/// Integers beyond 64 bits are refused, not clamped (CLI11 converts them to
+/// the largest value).
+const CLI::Validator kInt64(
+    [](std::string& text) -> std::string {
+      int64_t value = 0;
+      const auto [end, error] = std::from_chars(text.data(), text.data() + text.size(), value);
+      if (error == std::errc::result_out_of_range) return text + " is out of range of a 64-bit integer";
+      return "";
+    },
+    "INT");
+
+/// "gantry frobnicate": name the command and the ones there are, rather than
+/// CLI11's "A subcommand is required".
+void checkCommand(const CLI::App& app, int argc, char** argv) {
+  if (argc < 2 || argv[1][0] == '-') return;
+  std::vector<std::string> names;
+  for (const auto* command : app.get_subcommands([](const CLI::App*) { return true; })) {
+    if (command->get_name() == argv[1]) return;
+    names.push_back(command->get_name());
+  }
+  throw UserError(fmt::format("unknown command '{}'; the commands are {}", argv[1], fmt::join(names, ", ")));
+}
+
+}  // namespace
 
 int runCli(int argc, char** argv) {
   CLI::App app{"gantry: train, sample and study generative adversarial networks"};
@@ -27,8 +57,9 @@ int runCli(int argc, char** argv) {
   train->add_option("--config", trainRequest.configFile, "TOML file of config keys (gantry keys)");
   train->add_option("--out", out, "run folder to create");
   train->add_option("--resume", resume, "run folder to continue");
-  auto* stepsOption = train->add_option("--steps", steps, "total generator steps (on resume: the new total)");
-  auto* seedOption = train->add_option("--seed", seed, "random seed");
+  auto* stepsOption =
+      train->add_option("--steps", steps, "total generator steps (on resume: the new total)")->check(kInt64);
+  auto* seedOption = train->add_option("--seed", seed, "random seed")->check(kInt64);
   train->add_option("--set", trainRequest.assignments, "override a config key: --set key=value (repeatable)");
   train->add_flag("--quiet", trainRequest.quiet, "no progress output");
 
@@ -36,9 +67,9 @@ int runCli(int argc, char** argv) {
   std::string runDir, sampleOut;
   auto* sample = app.add_subcommand("sample", "draw samples from a trained run");
   sample->add_option("--run", runDir, "run folder")->required();
-  sample->add_option("-n,--count", sampleRequest.count, "number of samples")->required();
+  sample->add_option("-n,--count", sampleRequest.count, "number of samples")->required()->check(kInt64);
   sample->add_option("--out", sampleOut, "output file: .npy (float32 array) or .png (picture)")->required();
-  sample->add_option("--seed", sampleRequest.seed, "seed of the noise");
+  sample->add_option("--seed", sampleRequest.seed, "seed of the noise")->check(kInt64);
   std::string sampleLabel;
   auto* sampleLabelOption = sample->add_option(
       "--label", sampleLabel, "conditional runs: draw class C only, or 'all': -n samples of each class (a row each)");
@@ -57,8 +88,10 @@ int runCli(int argc, char** argv) {
       ->required();
   evalCommand->add_option("--out", evalOut, "JSON report to write")->required();
   auto* evalCountOption =
-      evalCommand->add_option("-n,--count", evalCount, "samples to draw (default: each metric's protocol)");
-  evalCommand->add_option("--seed", evalRequest.seed, "seed of the noise, KID's subsets and the memorization baseline");
+      evalCommand->add_option("-n,--count", evalCount, "samples to draw (default: each metric's protocol)")
+          ->check(kInt64);
+  evalCommand->add_option("--seed", evalRequest.seed, "seed of the noise, KID's subsets and the memorization baseline")
+      ->check(kInt64);
   std::string evalClassifier;
   evalCommand->add_option("--classifier", evalClassifier,
                           "classifier file for fd, kid, prdc, classifier-score, classes (default: the dataset's, from "
@@ -66,7 +99,7 @@ int runCli(int argc, char** argv) {
   evalCommand->add_flag("--quiet", evalRequest.quiet, "no summary on stdout");
   int64_t evalLabel = 0;
   auto* evalLabelOption =
-      evalCommand->add_option("--label", evalLabel, "conditional runs: draw every sample of this class");
+      evalCommand->add_option("--label", evalLabel, "conditional runs: draw every sample of this class")->check(kInt64);
 
   ClassifierTrainRequest classifierRequest;
   std::string classifierOut;
@@ -76,8 +109,9 @@ int runCli(int argc, char** argv) {
   auto* classifierTrain = classifier->add_subcommand("train", "train it on mnist or fashion and save it");
   classifierTrain->add_option("--dataset", classifierRequest.dataset, "mnist or fashion")->required();
   classifierTrain->add_option("--out", classifierOut, "file to write (default: where gantry eval looks)");
-  auto* classifierEpochsOption = classifierTrain->add_option("--epochs", classifierEpochs, "passes over the data");
-  classifierTrain->add_option("--seed", classifierRequest.seed, "random seed");
+  auto* classifierEpochsOption =
+      classifierTrain->add_option("--epochs", classifierEpochs, "passes over the data")->check(kInt64);
+  classifierTrain->add_option("--seed", classifierRequest.seed, "random seed")->check(kInt64);
   classifierTrain->add_option("--device", classifierRequest.device, "cpu, cuda or cuda:N");
   classifierTrain->add_flag("--quiet", classifierRequest.quiet, "no progress output");
 
@@ -102,6 +136,12 @@ int runCli(int argc, char** argv) {
   infoCommand->add_option("--preset", infoPreset, "show the threads a run of this preset would use");
   infoCommand->add_option("--set", infoAssignments, "with --preset: override a config key (repeatable)");
 
+  try {
+    checkCommand(app, argc, argv);
+  } catch (const UserError& e) {
+    std::cerr << "gantry: error: " << e.what() << "\n";
+    return 2;
+  }
   try {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp& e) {
@@ -157,8 +197,19 @@ int runCli(int argc, char** argv) {
     std::cerr << "gantry: error: " << firstLine(e.what()) << "\n";
     return 2;
   } catch (const c10::Error& e) {
-    std::cerr << "gantry: internal error: " << firstLine(e.what_without_backtrace()) << "\n";
+    const std::string what = firstLine(e.what_without_backtrace());
+    // The sizes of a config beyond this machine's memory: the user's to change.
+    if (auto at = what.find("you tried to allocate"); at != std::string::npos) {
+      std::cerr << "gantry: error: out of memory (" << what.substr(at) << "); lower the sizes in the config: "
+                << "batch_size, latent_dim, g_hidden, d_hidden, sample_count, eval_samples, image_size\n";
+      return 2;
+    }
+    std::cerr << "gantry: internal error: " << what << "\n";
     return 1;
+  } catch (const std::bad_alloc&) {
+    std::cerr << "gantry: error: out of memory; lower the sizes in the config: batch_size, latent_dim, g_hidden, "
+                 "d_hidden, sample_count, eval_samples, image_size\n";
+    return 2;
   } catch (const std::exception& e) {
     std::cerr << "gantry: internal error: " << firstLine(e.what()) << "\n";
     return 1;

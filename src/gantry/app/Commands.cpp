@@ -258,6 +258,7 @@ void refuseExistingRun(const RunFolder& run) {
 int trainNew(const TrainRequest& request) {
   if (request.out.empty()) throw UserError("gantry train needs --out RUN_DIR (or --resume RUN_DIR)");
   auto config = resolveNewRunConfig(request);
+  checkThreads(readSettings(config).run);
   RunFolder run{request.out};
   // A folder that exists may be another process's: its lock names it.
   std::optional<RunLock> lock;
@@ -267,6 +268,7 @@ int trainNew(const TrainRequest& request) {
   // Everything that can fail on bad input (config, data) fails here, before
   // the run folder is created.
   auto trainer = buildTrainer(config);
+  checkMemory(readSettings(config), *trainer);
   auto evaluator = trainingEvaluator(config);
   std::filesystem::create_directories(run.root, ec);
   if (ec) throw UserError(fmt::format("cannot create run folder {} ({})", run.root.string(), ec.message()));

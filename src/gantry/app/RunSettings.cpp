@@ -7,6 +7,7 @@
 #include <torch/torch.h>
 
 #include <optional>
+#include <thread>
 
 namespace gantry::app {
 
@@ -104,6 +105,15 @@ void checkDevice(const std::string& name) {
 }
 
 }  // namespace
+
+void checkThreads(const RunOptions& run) {
+  const int64_t machine = std::max(1u, std::thread::hardware_concurrency());
+  for (const auto& [key, value] :
+       {std::pair<const char*, int64_t>{"threads", run.threads}, {"blas_threads", run.blas_threads}})
+    if (value > machine)
+      throw UserError(fmt::format("config key '{}' = {}: this machine has {} hardware threads; use 0 (auto) or 1 to {}",
+                                  key, value, machine, machine));
+}
 
 RunSettings readSettings(const Config& config) {
   RunSettings s;

@@ -63,4 +63,10 @@ struct RunSettings {
 /// the run is built, before anything is written.)
 RunSettings readSettings(const Config& config);
 
+/// Refuses (UserError naming the key) more threads than the machine has: they
+/// only fight over its cores, and threads = 100000 makes it unusable. Checked
+/// when a run starts; a run folder from a larger machine still samples,
+/// evaluates and resumes here, its threads capped (threadPlan).
+void checkThreads(const RunOptions& run);
+
 }  // namespace gantry::app

@@ -9,6 +9,13 @@
 #include <fmt/format.h>
 #include <torch/torch.h>
 
+#include <unistd.h>
+
+#include <algorithm>
+#include <functional>
+#include <numeric>
+#include <thread>
+
 namespace gantry::app {
 
 torch::Device deviceOf(const RunSettings& settings) { return torch::Device(settings.run.device); }
@@ -18,7 +25,9 @@ ThreadPlan threadPlan(const RunSettings& settings, int64_t largestProduct) {
   // OpenBLAS already spreads each matrix product over all cores; LibTorch's
   // own intra-op threads on top of that fight it for the same cores (measured:
   // 3x slower on 2 cores), so "auto" is one intra-op thread.
-  plan.intraOp = static_cast<int>(settings.run.threads == 0 ? 1 : settings.run.threads);
+  // Never more than the machine's threads (a run folder may come from a larger machine).
+  const int64_t machine = std::max(1u, std::thread::hardware_concurrency());
+  plan.intraOp = static_cast<int>(settings.run.threads == 0 ? 1 : std::min(settings.run.threads, machine));
   int64_t blas = settings.run.blas_threads;
   if (blas == 0) {
     // Below ~16M multiply-adds a product is over before a second thread has
@@ -27,7 +36,7 @@ ThreadPlan threadPlan(const RunSettings& settings, int64_t largestProduct) {
     const int64_t smallProduct = int64_t{1} << 24;
     blas = largestProduct < smallProduct ? 1 : availableCores();
   }
-  plan.blas = static_cast<int>(std::max<int64_t>(blas, 1));
+  plan.blas = static_cast<int>(std::clamp<int64_t>(blas, 1, machine));
   // The second thread needs a core OpenBLAS leaves free.
   plan.overlap = settings.run.overlap && plan.blas == 1 && availableCores() > 1;
   return plan;
@@ -36,6 +45,56 @@ ThreadPlan threadPlan(const RunSettings& settings, int64_t largestProduct) {
 void applyThreads(const ThreadPlan& plan) {
   torch::set_num_threads(plan.intraOp);
   setBlasThreads(plan.blas);
+}
+
+namespace {
+
+int64_t physicalMemory() { return static_cast<int64_t>(sysconf(_SC_PHYS_PAGES)) * sysconf(_SC_PAGE_SIZE); }
+
+/// The widest input or output of a layer: the largest dimension of a
+/// parameter.
+int64_t widestLayer(const torch::nn::Module& module) {
+  int64_t widest = 1;
+  for (const auto& p : module.parameters())
+    for (int64_t size : p.sizes()) widest = std::max(widest, size);
+  return widest;
+}
+
+int64_t parameterBytes(const torch::nn::Module& module) {
+  int64_t bytes = 0;
+  for (const auto& p : module.parameters()) bytes += p.numel() * static_cast<int64_t>(p.element_size());
+  return bytes;
+}
+
+}  // namespace
+
+void checkMemory(const RunSettings& settings, train::Trainer& trainer) {
+  const int64_t memory = physicalMemory();
+  const auto& g = trainer.generator();
+  const auto& d = trainer.discriminator();
+  const auto shape = data::sampleShape(settings.data);
+  const int64_t sampleSize = std::accumulate(shape.begin(), shape.end(), int64_t{1}, std::multiplies<>());
+  const int64_t widest = std::max({widestLayer(g), widestLayer(d), sampleSize});
+  const int64_t floatBytes = 4;
+  // Each bound is what one key scales: the key to name when it does not fit.
+  const std::vector<std::pair<std::string, double>> needs = {
+      // Weights, gradients, two optimizer moments and the flat buffers of
+      // the fused optimizers: ring8 with latent_dim = 1e7 failed asking for
+      // one block of 8x its parameters' bytes.
+      {"latent_dim, g_hidden, d_hidden", 8.0 * static_cast<double>(parameterBytes(g) + parameterBytes(d))},
+      {"batch_size", static_cast<double>(settings.data.batch_size) * widest * floatBytes},
+      {"sample_count", static_cast<double>(settings.run.sample_count) * widest * floatBytes},
+      {"eval_samples",
+       settings.eval.eval_every > 0 ? static_cast<double>(settings.eval.eval_samples) * widest * floatBytes : 0.0}};
+  for (const auto& [keys, bytes] : needs)
+    if (bytes > static_cast<double>(memory)) {
+      const bool one = keys.find(',') == std::string::npos;
+      throw UserError(
+          fmt::format("config {} '{}' {} at least {:.3g} GB, more than this machine's {:.3g} GB of memory; "
+                      "lower {}",
+                      one ? "key" : "keys", keys, one ? "needs" : "need", bytes / 1e9,
+                      static_cast<double>(memory) / 1e9, one ? "it" : "them"));
+    }
 }
 
 std::filesystem::path defaultDataRoot() { return data::defaultDataRoot(); }

@@ -34,6 +34,15 @@ ThreadPlan threadPlan(const RunSettings& settings, int64_t largestProduct);
 /// Sets LibTorch's and OpenBLAS's threads to the plan.
 void applyThreads(const ThreadPlan& plan);
 
+/// Refuses (UserError naming the key and both figures) a run whose sizes
+/// cannot fit in this machine's memory, before anything is written:
+/// estimates of what it will hold, each against the physical memory: both
+/// players' parameters with their gradients, optimizer moments and flat
+/// buffers, a batch through the widest layer, and the fixed noise of the
+/// pictures and of the evaluations through it. An estimate, not a promise:
+/// what passes may still run out (one line, "out of memory").
+void checkMemory(const RunSettings& settings, train::Trainer& trainer);
+
 /// Multiply-adds of the largest matrix product of a training step of the
 /// config's models (what picks the BLAS threads), conditioned on `classes`
 /// (0: the dataset's).
