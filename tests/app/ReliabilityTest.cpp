@@ -17,6 +17,7 @@
 #include <cerrno>
 #include <chrono>
 #include <cmath>
+#include <csignal>
 #include <fstream>
 #include <random>
 #include <regex>
@@ -349,4 +350,28 @@ TEST(ReliabilityTest, HostileCommandLinesGetOneLineAndLeaveNoFolder) {
   expectOneLineError(runGantry(trainRing8(run, "--steps 10 --set latent_dim=10000000")), "latent_dim");
   expectOneLineError(runGantry(trainRing8(run, "--steps 10 --set latent_dim=100000000000")), "out of memory");
   EXPECT_FALSE(fs::exists(run)) << "a failed start left a run folder";
+}
+
+TEST(ReliabilityTest, ASignalIgnoredAtStartStaysIgnored) {
+  // nohup starts a program with SIGHUP ignored: a closed terminal must not
+  // stop it. Children inherit an ignored signal across exec.
+  TempDir dir;
+  const auto run = dir / "run";
+  auto previous = std::signal(SIGHUP, SIG_IGN);
+  const pid_t child =
+      gantry::test::spawnGantry({"train", "--preset", "ring8", "--steps", "1000000", "--set", "log_every=10", "--set",
+                                 "sample_every=0", "--quiet", "--out", run.string()},
+                                dir / "out", dir / "err");
+  std::signal(SIGHUP, previous);
+  ASSERT_GT(child, 0);
+  const bool started = waitForFile(run / "metrics.jsonl", child);
+  if (!started) kill(child, SIGKILL);
+  ASSERT_TRUE(started) << gantry::test::readFile(dir / "err");
+  ASSERT_EQ(kill(child, SIGHUP), 0);
+  EXPECT_FALSE(gantry::test::waitFor(child, 2.0)) << "SIGHUP stopped a run started with it ignored";
+  ASSERT_EQ(kill(child, SIGINT), 0);
+  auto status = gantry::test::waitFor(child, 120);
+  if (!status) kill(child, SIGKILL);
+  ASSERT_TRUE(status && WIFEXITED(*status));
+  EXPECT_EQ(WEXITSTATUS(*status), 130);
 }

@@ -47,13 +47,18 @@ extern "C" void onInterrupt(int signal) {
 
 /// Ctrl-C (SIGINT), and SIGTERM and SIGHUP, what schedulers, `docker stop`
 /// and a closed terminal send: each stops the run at the end of its step,
-/// which saves a checkpoint. The old handlers come back with the object.
+/// which saves a checkpoint, unless the process was started to ignore it.
+/// The old handlers come back with the object.
 class StopSignals {
  public:
   StopSignals() {
     gInterrupted = false;
     gSignal = 0;
-    for (int signal : kSignals) previous_.push_back(std::signal(signal, onInterrupt));
+    for (int signal : kSignals) {
+      previous_.push_back(std::signal(signal, onInterrupt));
+      // Ignored on purpose (nohup, a background job of a shell): stays so.
+      if (previous_.back() == SIG_IGN) std::signal(signal, SIG_IGN);
+    }
   }
   ~StopSignals() {
     for (size_t i = 0; i < kSignals.size(); ++i) std::signal(kSignals[i], previous_[i]);

@@ -68,6 +68,8 @@ void keepAsPrevious(const std::filesystem::path& path) {
   link += fmt::format(".tmp-{}", ::getpid());
   std::filesystem::remove(link, ec);
   std::filesystem::create_hard_link(path, link, ec);
+  // A file system without hard links (some network and FUSE ones): a copy.
+  if (ec) std::filesystem::copy_file(path, link, std::filesystem::copy_options::overwrite_existing, ec);
   if (!ec) std::filesystem::rename(link, previous, ec);
   if (ec) {
     std::filesystem::remove(link, ec);
