@@ -12,6 +12,7 @@
 #include <signal.h>
 #include <sys/wait.h>
 #include <torch/torch.h>
+#include <unistd.h>
 #include <nlohmann/json.hpp>
 
 #include <cerrno>
@@ -347,7 +348,13 @@ TEST(ReliabilityTest, HostileCommandLinesGetOneLineAndLeaveNoFolder) {
   expectOneLineError(runGantry(trainRing8(run, "--steps 10 --set sample_count=100000000000")), "'sample_count'");
   expectOneLineError(runGantry(trainRing8(run, "--steps 10 --set eval_every=5 --set eval_samples=10000000000")),
                      "'eval_samples'");
-  expectOneLineError(runGantry(trainRing8(run, "--steps 10 --set latent_dim=10000000")), "latent_dim");
+  // Parameters of twice the machine's memory by the estimate (8 bytes of
+  // state per weight byte; G's first layer has 128 outputs), a quarter of
+  // it really allocated by the time the estimate is made.
+  const int64_t memory = static_cast<int64_t>(sysconf(_SC_PHYS_PAGES)) * sysconf(_SC_PAGE_SIZE);
+  expectOneLineError(
+      runGantry(trainRing8(run, "--steps 10 --set latent_dim=" + std::to_string(memory / (128 * 4 * 8) * 2))),
+      "'latent_dim, g_hidden, d_hidden' need at least");
   expectOneLineError(runGantry(trainRing8(run, "--steps 10 --set latent_dim=100000000000")), "out of memory");
   EXPECT_FALSE(fs::exists(run)) << "a failed start left a run folder";
 }
