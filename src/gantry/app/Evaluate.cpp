@@ -6,24 +6,21 @@
 #include "gantry/core/AtomicFile.h"
 #include "gantry/core/Blas.h"
 #include "gantry/core/Error.h"
+#include "gantry/core/Finite.h"
 #include "gantry/eval/Memorization.h"
 #include "gantry/io/Npy.h"
 #include "gantry/io/Png.h"
 
+#include <c10/util/accumulate.h>
 #include <fmt/format.h>
 #include <torch/torch.h>
 #include <nlohmann/json.hpp>
 
 #include <iostream>
-#include <numeric>
 
 namespace gantry::app {
 
 namespace {
-
-int64_t product(const std::vector<int64_t>& shape) {
-  return std::accumulate(shape.begin(), shape.end(), int64_t{1}, std::multiplies<>());
-}
 
 /// Samples of another source in gantry's layout: images as [N, C, H, W]
 /// float32 in [0, 1], accepting [N, C*H*W], [N, H, W] and [N, H, W, C], and
@@ -40,7 +37,7 @@ torch::Tensor samplesOfFile(const std::filesystem::path& path, const Config& con
   if (samples.dim() < 2 || samples.size(0) < 1) throw shapeError();
   auto rowShape = samples.sizes().slice(1).vec();
   if (rowShape != expected) {
-    if (!images || product(rowShape) != product(expected)) throw shapeError();
+    if (!images || c10::multiply_integers(rowShape) != c10::multiply_integers(expected)) throw shapeError();
     const int64_t c = expected[0], h = expected[1], w = expected[2];
     if (rowShape == std::vector<int64_t>{h, w, c} && c > 1)
       samples = samples.permute({0, 3, 1, 2});  // channels last → first
@@ -51,7 +48,7 @@ torch::Tensor samplesOfFile(const std::filesystem::path& path, const Config& con
   }
   if (images && samples.scalar_type() == torch::kUInt8) return samples.to(torch::kFloat32).div_(255.0);
   samples = samples.to(torch::kFloat32).contiguous();
-  if (!torch::isfinite(samples).all().item<bool>())
+  if (firstNonFinite({samples}) >= 0)
     throw UserError(
         fmt::format("{} holds NaN or infinite values: samples of a diverged generator? Every metric "
                     "would be meaningless; sample a finite run",

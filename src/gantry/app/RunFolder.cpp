@@ -3,6 +3,7 @@
 #include "gantry/app/RunSetup.h"
 #include "gantry/app/Settings.h"
 #include "gantry/core/Error.h"
+#include "gantry/core/Finite.h"
 #include "gantry/train/Checkpoint.h"
 
 #include <fmt/format.h>
@@ -22,9 +23,9 @@ Config readRunConfig(const RunFolder& run) {
   return config;
 }
 
-void checkCheckpointMatches(const RunFolder& run, const Config& config) {
+void checkCheckpointMatches(const RunFolder& run, const Config& config, train::CheckpointReader& checkpoint) {
   Config stored(trainingSchema());
-  stored.mergeTomlString(train::readCheckpointConfig(run.checkpoint()), run.checkpoint().string());
+  stored.mergeTomlString(checkpoint.config(), run.checkpoint().string());
   for (const auto& key : trainingSchema().keys()) {
     if (isRunInvariantKey(key.name) || key.name == "preset") continue;
     const auto& a = stored.get(key.name);
@@ -39,22 +40,22 @@ void checkCheckpointMatches(const RunFolder& run, const Config& config) {
 
 TrainedGenerator loadTrainedGenerator(const RunFolder& run) {
   auto config = readRunConfig(run);
-  checkCheckpointMatches(run, config);
+  train::CheckpointReader checkpoint(run.checkpoint());
+  checkCheckpointMatches(run, config, checkpoint);
   const auto settings = readSettings(config);
   // As many classes as the run's generator had (an image folder may have
   // changed since), and the threads its training had.
-  const int64_t classes = std::max<int64_t>(train::readGeneratorClasses(run.checkpoint()), 1);
+  const int64_t classes = std::max<int64_t>(checkpoint.generatorClasses(), 1);
   const bool conditioned = settings.model.conditional != "none";
   applyThreads(threadPlan(settings, largestMatrixProduct(config, conditioned ? classes : 1)));
   auto generator = buildGenerator(config, classes);
-  train::readGeneratorWeights(run.checkpoint(), *generator);
+  checkpoint.readGenerator(*generator);
   // Checkpoints are never written non-finite now; older gantry wrote them.
-  for (const auto& p : generator->parameters())
-    if (!torch::isfinite(p).all().item<bool>())
-      throw UserError(
-          fmt::format("checkpoint {} holds a generator with NaN or infinite weights (a diverged run); "
-                      "its samples would be meaningless: train it again",
-                      run.checkpoint().string()));
+  if (firstNonFinite(generator->parameters()) >= 0)
+    throw UserError(
+        fmt::format("checkpoint {} holds a generator with NaN or infinite weights (a diverged run); "
+                    "its samples would be meaningless: train it again",
+                    run.checkpoint().string()));
   generator->to(deviceOf(settings));
   generator->eval();
   return {std::move(config), std::move(generator)};

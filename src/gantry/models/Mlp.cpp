@@ -5,18 +5,14 @@
 #include "gantry/models/PairedMlp.h"
 
 #include <ATen/autocast_mode.h>
+#include <c10/util/accumulate.h>
 #include <torch/torch.h>
 
-#include <numeric>
 #include <tuple>
 
 namespace gantry::models {
 
 namespace {
-
-int64_t product(const std::vector<int64_t>& shape) {
-  return std::accumulate(shape.begin(), shape.end(), int64_t{1}, std::multiplies<>());
-}
 
 /// Zero biases, and each weight set by `init` in parameter order.
 template <typename Init>
@@ -85,7 +81,7 @@ MlpGenerator::MlpGenerator(MlpGeneratorOptions options) : options_(std::move(opt
     hidden_->push_back(hiddenLayer(options_.activation(), in, width, options_.maxout_pieces()));
     in = width;
   }
-  output_ = register_module("output", torch::nn::Linear(in, product(options_.output_shape())));
+  output_ = register_module("output", torch::nn::Linear(in, c10::multiply_integers(options_.output_shape())));
   initUniform(*this, options_.init_range());
   initOrthogonal(*this, options_.orthogonal_gain());
 }
@@ -112,7 +108,7 @@ torch::Tensor MlpGenerator::forward(const torch::Tensor& z, const torch::Tensor&
 
 int64_t MlpGenerator::largestProduct(int64_t batch) const {
   return largestLayerProduct(options_.latent_dim(), options_.hidden(), options_.activation(), options_.maxout_pieces(),
-                             product(options_.output_shape()), batch);
+                             c10::multiply_integers(options_.output_shape()), batch);
 }
 
 void MlpGenerator::setOutputBias(const torch::Tensor& bias) {
@@ -122,7 +118,7 @@ void MlpGenerator::setOutputBias(const torch::Tensor& bias) {
 
 MlpDiscriminator::MlpDiscriminator(MlpDiscriminatorOptions options) : options_(std::move(options)) {
   hidden_ = register_module("hidden", torch::nn::ModuleList());
-  int64_t in = product(options_.input_shape());
+  int64_t in = c10::multiply_integers(options_.input_shape());
   for (int64_t width : options_.hidden()) {
     hidden_->push_back(hiddenLayer(options_.activation(), in, width, options_.maxout_pieces()));
     in = width;
@@ -152,13 +148,13 @@ std::vector<torch::Tensor*> MlpDiscriminator::parameterSlots() {
 }
 
 int64_t MlpDiscriminator::largestProduct(int64_t batch) const {
-  return largestLayerProduct(product(options_.input_shape()), options_.hidden(), options_.activation(),
+  return largestLayerProduct(c10::multiply_integers(options_.input_shape()), options_.hidden(), options_.activation(),
                              options_.maxout_pieces(), 1, batch);
 }
 
 std::vector<torch::Tensor> MlpDiscriminator::dropoutNoise(int64_t n, const torch::TensorOptions& options) const {
   std::vector<torch::Tensor> noise;
-  int64_t in = product(options_.input_shape());
+  int64_t in = c10::multiply_integers(options_.input_shape());
   double keep = options_.input_keep();
   auto draw = [&] {
     // ATen's dropout for p = 1 - keep: bernoulli_(1 - p), then div_(1 - p).

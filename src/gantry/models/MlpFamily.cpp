@@ -4,9 +4,8 @@
 #include "gantry/models/ConcatConditioning.h"
 #include "gantry/models/Mlp.h"
 
+#include <c10/util/accumulate.h>
 #include <torch/torch.h>
-
-#include <numeric>
 
 namespace gantry::models {
 
@@ -37,10 +36,6 @@ const Section<MlpSettings>& mlpSection() {
 }
 
 namespace {
-
-int64_t product(const std::vector<int64_t>& shape) {
-  return std::accumulate(shape.begin(), shape.end(), int64_t{1}, std::multiplies<>());
-}
 
 /// One initialisation per player: orthogonal_gain with an init_range is
 /// ambiguous.
@@ -79,8 +74,8 @@ std::shared_ptr<Generator> buildGenerator(const Config& config, const ModelConte
 std::shared_ptr<Discriminator> buildDiscriminator(const Config& config, const ModelContext& context) {
   const auto s = mlpSection().read(config);
   const int64_t embedding = context.conditioned() ? context.model.class_embedding : 0;
-  auto inputShape =
-      embedding > 0 ? std::vector<int64_t>{product(context.sampleShape) + embedding} : context.sampleShape;
+  auto inputShape = embedding > 0 ? std::vector<int64_t>{c10::multiply_integers(context.sampleShape) + embedding}
+                                  : context.sampleShape;
   auto options = MlpDiscriminatorOptions(inputShape)
                      .hidden(s.d_hidden)
                      .activation(parseActivation(s.d_activation))
