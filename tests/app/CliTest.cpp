@@ -169,7 +169,7 @@ TEST(CliTest, ResumeIsBitwiseExact) {
       gantry::Config config(gantry::app::trainingSchema());
       config.mergeToml(run / "config.toml");
       auto generator = gantry::app::buildGenerator(config, 0);
-      gantry::train::readGeneratorWeights(run / "checkpoint.pt", *generator);
+      gantry::train::CheckpointReader(run / "checkpoint.pt").readGenerator(*generator);
       std::map<std::string, torch::Tensor> params;
       for (const auto& p : generator->named_parameters()) params[p.key()] = p.value();
       return params;

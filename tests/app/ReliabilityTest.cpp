@@ -150,8 +150,15 @@ TEST(ReliabilityTest, TheLockIsHeldWhileTheObjectLives) {
     auto refused = gantry::test::userErrorOf([&] { gantry::app::RunLock other(dir.path(), "another"); });
     EXPECT_NE(refused.find("in use by a test (pid " + std::to_string(getpid())), std::string::npos) << refused;
   }
-  gantry::app::RunLock again(dir.path(), "a test");
-  EXPECT_TRUE(again.notes().empty()) << "released normally, nothing to take over: " << again.notes();
+  // Not kept (no run was written): the lock file went with the lock.
+  EXPECT_FALSE(fs::exists(gantry::app::lockFile(dir.path())));
+  {
+    gantry::app::RunLock again(dir.path(), "a test");
+    again.keepFile();
+  }
+  ASSERT_TRUE(fs::exists(gantry::app::lockFile(dir.path())));
+  gantry::app::RunLock third(dir.path(), "a test");
+  EXPECT_TRUE(third.notes().empty()) << "released normally, nothing to take over: " << third.notes();
 }
 
 TEST(ReliabilityTest, FlippedBytesInAnyTensorOfACheckpointAreRefused) {
@@ -166,7 +173,7 @@ TEST(ReliabilityTest, FlippedBytesInAnyTensorOfACheckpointAreRefused) {
 
   // Where each player's tensors lie in the file: their bytes, found in it.
   auto trainer = gantry::app::buildTrainer(gantry::app::readRunConfig(folder));
-  gantry::train::readCheckpoint(folder.checkpoint(), *trainer);
+  gantry::train::CheckpointReader(folder.checkpoint()).restore(*trainer);
   std::vector<std::pair<size_t, size_t>> spans;  // offset, bytes
   auto tensors = trainer->generator().parameters();
   for (const auto& p : trainer->discriminator().parameters()) tensors.push_back(p);
@@ -305,7 +312,7 @@ TEST(ReliabilityTest, NonFiniteModelsAndSampleFilesAreRefused) {
   const gantry::app::RunFolder folder{run};
   const auto config = gantry::app::readRunConfig(folder);
   auto trainer = gantry::app::buildTrainer(config);
-  gantry::train::readCheckpoint(folder.checkpoint(), *trainer);
+  gantry::train::CheckpointReader(folder.checkpoint()).restore(*trainer);
   {
     torch::NoGradGuard noGrad;
     trainer->generator().parameters()[0].view(-1)[0] = std::nan("");
@@ -357,6 +364,12 @@ TEST(ReliabilityTest, HostileCommandLinesGetOneLineAndLeaveNoFolder) {
       "'latent_dim, g_hidden, d_hidden' need at least");
   expectOneLineError(runGantry(trainRing8(run, "--steps 10 --set latent_dim=100000000000")), "out of memory");
   EXPECT_FALSE(fs::exists(run)) << "a failed start left a run folder";
+  // Into a folder that exists and is empty, refused after its lock is
+  // taken: the folder stays empty.
+  const auto existing = dir / "existing";
+  fs::create_directory(existing);
+  expectOneLineError(runGantry(trainRing8(existing, "--steps 10 --set batch_size=1000000000")), "'batch_size' needs");
+  EXPECT_TRUE(fs::is_empty(existing)) << "a failed start left a file in the folder";
 }
 
 TEST(ReliabilityTest, ASignalIgnoredAtStartStaysIgnored) {

@@ -239,7 +239,7 @@ int trainUnderPolicy(const RunFolder& run, Config config, std::unique_ptr<train:
       config.set("lr_g", lrG * factor, "on_divergence");
       config.set("lr_d", lrD * factor, "on_divergence");
       trainer = buildTrainer(config);
-      if (saved) train::readCheckpoint(run.checkpoint(), *trainer);
+      if (saved) train::CheckpointReader(run.checkpoint()).restore(*trainer);
       if (saved) train::writeCheckpoint(run.checkpoint(), *trainer, config.toToml());
       writeFileAtomic(run.config(), config.toToml());
       trimMetrics(run, trainer->steps());
@@ -263,7 +263,8 @@ void refuseExistingRun(const RunFolder& run) {
 int trainNew(const TrainRequest& request) {
   if (request.out.empty()) throw UserError("gantry train needs --out RUN_DIR (or --resume RUN_DIR)");
   auto config = resolveNewRunConfig(request);
-  checkThreads(readSettings(config).run);
+  const auto settings = readSettings(config);
+  checkThreads(settings.run);
   RunFolder run{request.out};
   // A folder that exists may be another process's: its lock names it.
   std::optional<RunLock> lock;
@@ -273,7 +274,7 @@ int trainNew(const TrainRequest& request) {
   // Everything that can fail on bad input (config, data) fails here, before
   // the run folder is created.
   auto trainer = buildTrainer(config);
-  checkMemory(readSettings(config), *trainer);
+  checkMemory(settings, *trainer);
   auto evaluator = trainingEvaluator(config);
   std::filesystem::create_directories(run.root, ec);
   if (ec) throw UserError(fmt::format("cannot create run folder {} ({})", run.root.string(), ec.message()));
@@ -283,6 +284,7 @@ int trainNew(const TrainRequest& request) {
   }
   printNotes(lock->notes());
   writeFileAtomic(run.config(), config.toToml());
+  lock->keepFile();
   return trainUnderPolicy(run, config, std::move(trainer), request.quiet, evaluator);
 }
 
@@ -295,12 +297,14 @@ int trainResume(const TrainRequest& request) {
   RunFolder run{request.resume};
   readRunConfig(run);  // a run folder at all, before its lock
   RunLock lock(run.root, "gantry train --resume");
+  lock.keepFile();
   printNotes(lock.notes());
   auto config = readRunConfig(run);
-  checkCheckpointMatches(run, config);
+  train::CheckpointReader checkpoint(run.checkpoint());
+  checkCheckpointMatches(run, config, checkpoint);
   if (request.steps) config.set("steps", *request.steps, "--steps");
   auto trainer = buildTrainer(config);
-  train::readCheckpoint(run.checkpoint(), *trainer);
+  checkpoint.restore(*trainer);
   if (trainer->steps() >= config.getInt("steps"))
     throw UserError(fmt::format("run {} is already at step {}; pass --steps greater than that to train on",
                                 run.root.string(), trainer->steps()));

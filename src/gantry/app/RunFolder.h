@@ -1,5 +1,7 @@
 #pragma once
 
+#include "gantry/train/Checkpoint.h"
+
 #include "gantry/core/Config.h"
 #include "gantry/models/Generator.h"
 
@@ -20,10 +22,10 @@ struct RunFolder {
 /// The run's config.toml. Throws UserError when the folder holds no run.
 Config readRunConfig(const RunFolder& run);
 
-/// Refuses (UserError naming the first differing key) a checkpoint written
-/// under another config: its weights would not fit, or would silently mean
-/// something else.
-void checkCheckpointMatches(const RunFolder& run, const Config& config);
+/// Refuses (UserError naming the first differing key) the run's checkpoint
+/// when it was written under another config: its weights would not fit, or
+/// would silently mean something else.
+void checkCheckpointMatches(const RunFolder& run, const Config& config, train::CheckpointReader& checkpoint);
 
 /// The run's config (checked against its checkpoint) and its trained
 /// generator, in eval mode on the config's device.

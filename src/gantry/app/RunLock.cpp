@@ -5,6 +5,7 @@
 #include <fcntl.h>
 #include <fmt/format.h>
 #include <sys/file.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -53,20 +54,34 @@ int removeDeadTempFiles(const std::filesystem::path& folder) {
 
 std::filesystem::path lockFile(const std::filesystem::path& folder) { return folder / ".lock"; }
 
-RunLock::RunLock(const std::filesystem::path& folder, const std::string& command) {
-  const auto path = lockFile(folder);
-  fd_ = ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
-  if (fd_ < 0)
-    throw UserError(
-        fmt::format("cannot open {} ({}); check the folder's permissions", path.string(), std::strerror(errno)));
-  if (::flock(fd_, LOCK_EX | LOCK_NB) != 0) {
-    const int error = errno;
-    const auto holder = contentsOf(fd_);
+RunLock::RunLock(const std::filesystem::path& folder, const std::string& command) : path_(lockFile(folder)) {
+  const auto& path = path_;
+  // A lock file is removed by the holder that created it when its start
+  // fails: the file locked must still be the one at `path` (else retry).
+  for (;;) {
+    fd_ = ::open(path.c_str(), O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
+    created_ = fd_ >= 0;
+    if (!created_ && errno == EEXIST) fd_ = ::open(path.c_str(), O_RDWR | O_CLOEXEC);
+    if (fd_ < 0 && errno == ENOENT) continue;  // removed between the two opens
+    if (fd_ < 0)
+      throw UserError(
+          fmt::format("cannot open {} ({}); check the folder's permissions", path.string(), std::strerror(errno)));
+    if (::flock(fd_, LOCK_EX | LOCK_NB) != 0) {
+      const int error = errno;
+      const auto holder = contentsOf(fd_);
+      ::close(fd_);
+      fd_ = -1;
+      if (error != EWOULDBLOCK)
+        throw UserError(fmt::format("cannot lock {} ({})", path.string(), std::strerror(error)));
+      throw UserError(fmt::format("run folder {} is in use by {}; wait for it to finish or choose another --out",
+                                  folder.string(), holder.empty() ? "another process" : holder));
+    }
+    struct stat locked {
+    }, current{};
+    if (::fstat(fd_, &locked) == 0 && ::stat(path.c_str(), &current) == 0 && locked.st_ino == current.st_ino &&
+        locked.st_dev == current.st_dev)
+      break;
     ::close(fd_);
-    fd_ = -1;
-    if (error != EWOULDBLOCK) throw UserError(fmt::format("cannot lock {} ({})", path.string(), std::strerror(error)));
-    throw UserError(fmt::format("run folder {} is in use by {}; wait for it to finish or choose another --out",
-                                folder.string(), holder.empty() ? "another process" : holder));
   }
   const auto previous = contentsOf(fd_);
   if (!previous.empty())
@@ -80,6 +95,13 @@ RunLock::RunLock(const std::filesystem::path& folder, const std::string& command
 
 RunLock::~RunLock() {
   if (fd_ < 0) return;
+  // Unlinked while still locked: a process waiting on this file sees it
+  // is gone (the check after flock) and creates a new one.
+  if (created_ && !keepFile_) {
+    ::unlink(path_.c_str());
+    ::close(fd_);
+    return;
+  }
   // Empty: the next holder then knows this one ended normally.
   if (::ftruncate(fd_, 0) != 0) {
   }

@@ -25,8 +25,16 @@ class RunLock {
   /// line each; empty when nothing.
   const std::string& notes() const { return notes_; }
 
+  /// The folder now holds a run: its lock file stays when the lock is
+  /// released. Until then, a lock file this lock created is removed with it,
+  /// so that a start that fails leaves the folder as it found it.
+  void keepFile() { keepFile_ = true; }
+
  private:
+  std::filesystem::path path_;
   int fd_ = -1;
+  bool created_ = false;
+  bool keepFile_ = false;
   std::string notes_;
 };
 

@@ -19,43 +19,8 @@ namespace {
 constexpr const char* kFormat = "gantry-checkpoint";
 
 /// Version 1 differs from 2 only in the optimizers' state (per tensor, not
-/// flat): its config and generator still read, so old runs sample and
-/// evaluate; only resuming needs the current version.
-constexpr int64_t kOldestGeneratorVersion = 1;
-
-torch::serialize::InputArchive openArchive(const std::filesystem::path& path,
-                                           int64_t oldestVersion = kCheckpointVersion) {
-  std::error_code ec;
-  if (!std::filesystem::is_regular_file(path, ec))
-    throw UserError(fmt::format("checkpoint {} not found; train the run first or check the run folder", path.string()));
-  if (auto error = io::zipIntegrityError(path)) {
-    const auto previous = previousCheckpoint(path);
-    throw UserError(fmt::format(
-        "checkpoint {} is corrupt ({}); {}", path.string(), *error,
-        std::filesystem::is_regular_file(previous, ec)
-            ? fmt::format("fall back to the previous one, {} (it is up to checkpoint_every steps older): copy it over "
-                          "the corrupt one",
-                          previous.string())
-            : "restore it or retrain"));
-  }
-  torch::serialize::InputArchive archive;
-  try {
-    archive.load_from(path.string());
-    c10::IValue format, version;
-    archive.read("format", format);
-    archive.read("version", version);
-    if (!format.isString() || format.toStringRef() != kFormat) throw c10::Error("not a gantry checkpoint", "");
-    if (version.toInt() < oldestVersion || version.toInt() > kCheckpointVersion)
-      throw UserError(fmt::format(
-          "checkpoint {} has format version {}, this gantry {} version {}; retrain or use the gantry that wrote it",
-          path.string(), version.toInt(), oldestVersion == kCheckpointVersion ? "resumes only" : "reads up to",
-          kCheckpointVersion));
-  } catch (const c10::Error& e) {
-    throw UserError(fmt::format("checkpoint {} is corrupt or not a gantry checkpoint ({}); restore it or retrain",
-                                path.string(), firstLine(e.what_without_backtrace())));
-  }
-  return archive;
-}
+/// flat): its config and generator still read.
+constexpr int64_t kOldestReadableVersion = 1;
 
 /// Keeps the checkpoint about to be replaced as previousCheckpoint(path): a
 /// hard link renamed into place, so that `path` itself exists at every
@@ -106,43 +71,81 @@ void writeCheckpoint(const std::filesystem::path& path, Trainer& trainer, const 
   writeArchiveAtomic(path, archive);
 }
 
-std::string readCheckpointConfig(const std::filesystem::path& path) {
-  auto archive = openArchive(path, kOldestGeneratorVersion);
+CheckpointReader::CheckpointReader(std::filesystem::path path) : path_(std::move(path)) {
+  std::error_code ec;
+  if (!std::filesystem::is_regular_file(path_, ec))
+    throw UserError(
+        fmt::format("checkpoint {} not found; train the run first or check the run folder", path_.string()));
+  if (auto error = io::zipIntegrityError(path_)) {
+    const auto previous = previousCheckpoint(path_);
+    throw UserError(fmt::format(
+        "checkpoint {} is corrupt ({}); {}", path_.string(), *error,
+        std::filesystem::is_regular_file(previous, ec)
+            ? fmt::format("fall back to the previous one, {} (it is up to checkpoint_every steps older): copy it over "
+                          "the corrupt one",
+                          previous.string())
+            : "restore it or retrain"));
+  }
+  try {
+    archive_.load_from(path_.string());
+    c10::IValue format, version;
+    archive_.read("format", format);
+    archive_.read("version", version);
+    if (!format.isString() || format.toStringRef() != kFormat || !version.isInt())
+      throw c10::Error("not a gantry checkpoint", "");
+    version_ = version.toInt();
+  } catch (const c10::Error& e) {
+    throw UserError(fmt::format("checkpoint {} is corrupt or not a gantry checkpoint ({}); restore it or retrain",
+                                path_.string(), firstLine(e.what_without_backtrace())));
+  }
+  if (version_ < kOldestReadableVersion || version_ > kCheckpointVersion)
+    throw UserError(fmt::format(
+        "checkpoint {} has format version {}, this gantry reads up to version {}; retrain or use the gantry that "
+        "wrote it",
+        path_.string(), version_, kCheckpointVersion));
+}
+
+std::string CheckpointReader::config() {
   c10::IValue config;
-  archive.read("config", config);
+  if (!archive_.try_read("config", config) || !config.isString())
+    throw UserError(fmt::format("checkpoint {} holds no config; restore it or retrain", path_.string()));
   return config.toStringRef();
 }
 
-void readCheckpoint(const std::filesystem::path& path, Trainer& trainer) {
-  auto archive = openArchive(path);
-  try {
-    trainer.load(archive);
-  } catch (const c10::Error& e) {
-    throw UserError(
-        fmt::format("checkpoint {} does not match this run's models ({}); resume with the config it "
-                    "was written with",
-                    path.string(), firstLine(e.what_without_backtrace())));
-  }
-}
-
-int64_t readGeneratorClasses(const std::filesystem::path& path) {
-  auto archive = openArchive(path, kOldestGeneratorVersion);
+int64_t CheckpointReader::generatorClasses() {
   c10::IValue classes;
-  if (!archive.try_read("generator_classes", classes)) return 0;
+  if (!archive_.try_read("generator_classes", classes)) return 0;
+  if (!classes.isInt() || classes.toInt() < 0)
+    throw UserError(fmt::format("checkpoint {} is corrupt (generator_classes); restore it or retrain", path_.string()));
   return classes.toInt();
 }
 
-void readGeneratorWeights(const std::filesystem::path& path, models::Generator& generator) {
-  auto archive = openArchive(path, kOldestGeneratorVersion);
+void CheckpointReader::readGenerator(models::Generator& generator) {
   try {
     torch::serialize::InputArchive g;
-    archive.read("generator", g);
+    archive_.read("generator", g);
     generator.load(g);
   } catch (const c10::Error& e) {
     throw UserError(
         fmt::format("checkpoint {} does not match this run's generator ({}); sample with the config it "
                     "was written with",
-                    path.string(), firstLine(e.what_without_backtrace())));
+                    path_.string(), firstLine(e.what_without_backtrace())));
+  }
+}
+
+void CheckpointReader::restore(Trainer& trainer) {
+  if (version_ != kCheckpointVersion)
+    throw UserError(fmt::format(
+        "checkpoint {} has format version {}, this gantry resumes only version {}; retrain or use the gantry that "
+        "wrote it",
+        path_.string(), version_, kCheckpointVersion));
+  try {
+    trainer.load(archive_);
+  } catch (const c10::Error& e) {
+    throw UserError(
+        fmt::format("checkpoint {} does not match this run's models ({}); resume with the config it "
+                    "was written with",
+                    path_.string(), firstLine(e.what_without_backtrace())));
   }
 }
 

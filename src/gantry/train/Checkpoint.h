@@ -33,21 +33,34 @@ void writeCheckpoint(const std::filesystem::path& path, Trainer& trainer, const 
 /// checkpoint.prev.pt beside checkpoint.pt.
 std::filesystem::path previousCheckpoint(const std::filesystem::path& path);
 
-/// The config stored in a checkpoint. Throws UserError naming the file when
-/// it is missing, not a gantry checkpoint, or of an unknown version (this one
-/// and readGeneratorWeights also read version 1; readCheckpoint only the
-/// current version).
-std::string readCheckpointConfig(const std::filesystem::path& path);
+/// A checkpoint opened for reading, once: every record checked against its
+/// CRC-32 (io::zipIntegrityError; a mismatch is refused with one line that
+/// names the fallback, previousCheckpoint(path)), its format and version
+/// read. Versions 1 and 2 open (version 1 differs only in the optimizers'
+/// state, so old runs still sample and evaluate); only restore() needs the
+/// current one. Every failure is a UserError naming the file.
+class CheckpointReader {
+ public:
+  explicit CheckpointReader(std::filesystem::path path);
 
-/// Restores the trainer's state (its modules must have the checkpoint's
-/// shapes: check the config first).
-void readCheckpoint(const std::filesystem::path& path, Trainer& trainer);
+  /// The run's resolved config (TOML) it was written with.
+  std::string config();
 
-/// Loads only the generator's weights (for sampling).
-void readGeneratorWeights(const std::filesystem::path& path, models::Generator& generator);
+  /// The classes the run's generator is conditioned on (0: unconditional,
+  /// and for checkpoints that predate conditional models).
+  int64_t generatorClasses();
 
-/// The classes the run's generator is conditioned on (0: unconditional, and
-/// for checkpoints that predate conditional models).
-int64_t readGeneratorClasses(const std::filesystem::path& path);
+  /// Loads only the generator's weights (for sampling).
+  void readGenerator(models::Generator& generator);
+
+  /// Restores the trainer's full state (its modules must have the
+  /// checkpoint's shapes: check the config first).
+  void restore(Trainer& trainer);
+
+ private:
+  std::filesystem::path path_;
+  int64_t version_ = 0;
+  torch::serialize::InputArchive archive_;
+};
 
 }  // namespace gantry::train
