@@ -20,6 +20,7 @@
 #include <cmath>
 #include <csignal>
 #include <fstream>
+#include <iostream>
 #include <random>
 #include <regex>
 #include <string>
@@ -159,6 +160,103 @@ TEST(ReliabilityTest, TheLockIsHeldWhileTheObjectLives) {
   ASSERT_TRUE(fs::exists(gantry::app::lockFile(dir.path())));
   gantry::app::RunLock third(dir.path(), "a test");
   EXPECT_TRUE(third.notes().empty()) << "released normally, nothing to take over: " << third.notes();
+}
+
+/// The generator's weights in a run's checkpoint.
+std::vector<torch::Tensor> generatorWeights(const fs::path& run) {
+  const gantry::app::RunFolder folder{run};
+  auto generator = gantry::app::buildGenerator(gantry::app::readRunConfig(folder), 0);
+  gantry::train::CheckpointReader(folder.checkpoint()).readGenerator(*generator);
+  return generator->parameters();
+}
+
+/// Temporary files of writes (name.tmp-PID) in a run folder.
+std::vector<fs::path> tempFiles(const fs::path& run) {
+  std::vector<fs::path> found;
+  std::error_code ec;
+  for (const auto& dir : {run, run / "samples"})
+    for (const auto& entry : fs::directory_iterator(dir, ec))
+      if (entry.path().filename().string().find(".tmp-") != std::string::npos) found.push_back(entry.path());
+  return found;
+}
+
+TEST(ReliabilityTest, KillNineAtTwentyRandomMomentsLosesNothingButTime) {
+  // kill -9 at 20 moments drawn at random (seeded) from the first 1.5 s of
+  // a process: its start, its training, its checkpoint and metrics writes.
+  // After each, the folder's metrics.jsonl is whole lines with contiguous
+  // steps (then at most one line cut short), and the next process goes on:
+  // a new run's if the folder holds none yet, else a resume. Finally the run
+  // resumes to its end: the metrics are every step once, no temp file is
+  // left, and the generator equals a straight run's bit for bit.
+  using gantry::test::spawnGantry;
+  using gantry::test::waitFor;
+  TempDir dir;
+  const auto run = dir / "run";
+  const std::vector<std::string> settings = {"--set", "log_every=10",   "--set",  "checkpoint_every=50",
+                                             "--set", "sample_every=0", "--quiet"};
+  auto command = [&](bool resume, int64_t steps) {
+    std::vector<std::string> args = {"train", "--steps", std::to_string(steps)};
+    if (resume) {
+      args.insert(args.end(), {"--resume", run.string(), "--quiet"});
+    } else {
+      args.insert(args.end(), {"--preset", "ring8", "--out", run.string()});
+      args.insert(args.end(), settings.begin(), settings.end());
+    }
+    return args;
+  };
+  std::mt19937 rng(2026);
+  std::uniform_int_distribution<int> delayMs(0, 1500);
+  int tempFilesSeen = 0, restarts = 0;
+  for (int i = 0; i < 20; ++i) {
+    SCOPED_TRACE("kill " + std::to_string(i + 1));
+    const bool resume = fs::exists(run / "config.toml");
+    if (!fs::exists(run / "checkpoint.pt")) ++restarts;
+    const auto err = dir / ("err" + std::to_string(i));
+    const pid_t child = spawnGantry(command(resume, 1000000), dir / "out", err);
+    ASSERT_GT(child, 0);
+    std::this_thread::sleep_for(std::chrono::milliseconds(delayMs(rng)));
+    ASSERT_EQ(kill(child, SIGKILL), 0);
+    const auto status = waitFor(child, 60);
+    ASSERT_TRUE(status);
+    ASSERT_TRUE(WIFSIGNALED(*status) && WTERMSIG(*status) == SIGKILL)
+        << "it ended by itself: " << gantry::test::readFile(err);
+    std::error_code ec;
+    const std::string metrics =
+        fs::exists(run / "metrics.jsonl", ec) ? gantry::test::readFile(run / "metrics.jsonl") : "";
+    int64_t expected = 10;
+    size_t start = 0;
+    for (size_t end; (end = metrics.find('\n', start)) != std::string::npos; start = end + 1) {
+      auto j = nlohmann::json::parse(metrics.substr(start, end - start), nullptr, /*allow_exceptions=*/false);
+      ASSERT_TRUE(j.is_object() && j.contains("step")) << "not a whole line: " << metrics.substr(start, end - start);
+      ASSERT_EQ(j["step"].get<int64_t>(), expected) << "metrics not contiguous";
+      expected += 10;
+    }
+    tempFilesSeen += static_cast<int>(tempFiles(run).size());
+  }
+
+  ASSERT_TRUE(fs::exists(run / "config.toml")) << "20 kills, and no start got as far as its config";
+  // To the next checkpoint's step past the last one saved, then compared.
+  int64_t saved = 0;
+  if (fs::exists(run / "checkpoint.pt")) {
+    auto trainer = gantry::app::buildTrainer(gantry::app::readRunConfig(gantry::app::RunFolder{run}));
+    gantry::train::CheckpointReader(run / "checkpoint.pt").restore(*trainer);
+    saved = trainer->steps();
+  }
+  const int64_t steps = saved + 50;
+  std::cout << "20 kills: the last checkpoint at step " << saved << ", " << tempFilesSeen
+            << " temp files of killed writes seen, " << restarts << " starts before any checkpoint\n";
+  auto finished = runGantry("train --resume " + quoted(run) + " --steps " + std::to_string(steps) + " --quiet");
+  ASSERT_EQ(finished.exitCode, 0) << finished.err;
+  EXPECT_TRUE(tempFiles(run).empty()) << "the killed writes' temp files remain (" << tempFilesSeen << " seen)";
+  std::vector<int64_t> every;
+  for (int64_t s = 10; s <= steps; s += 10) every.push_back(s);
+  EXPECT_EQ(metricSteps(run), every);
+  auto straight = runGantry(trainRing8(
+      dir / "straight", "--steps " + std::to_string(steps) + " --set log_every=10 --set checkpoint_every=50"));
+  ASSERT_EQ(straight.exitCode, 0) << straight.err;
+  const auto a = generatorWeights(run), b = generatorWeights(dir / "straight");
+  ASSERT_EQ(a.size(), b.size());
+  for (size_t i = 0; i < a.size(); ++i) EXPECT_TRUE(torch::equal(a[i], b[i])) << "generator tensor " << i << " differs";
 }
 
 TEST(ReliabilityTest, FlippedBytesInAnyTensorOfACheckpointAreRefused) {
@@ -370,6 +468,25 @@ TEST(ReliabilityTest, HostileCommandLinesGetOneLineAndLeaveNoFolder) {
   fs::create_directory(existing);
   expectOneLineError(runGantry(trainRing8(existing, "--steps 10 --set batch_size=1000000000")), "'batch_size' needs");
   EXPECT_TRUE(fs::is_empty(existing)) << "a failed start left a file in the folder";
+}
+
+TEST(ReliabilityTest, AFirstStepOutOfMemoryTakesTheNewFolderWithIt) {
+#if defined(__SANITIZE_ADDRESS__)
+  GTEST_SKIP() << "AddressSanitizer reserves more address space than the limit below";
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+  GTEST_SKIP() << "AddressSanitizer reserves more address space than the limit below";
+#endif
+#endif
+  // 6 GB of address space: the memory estimate (against the machine's
+  // memory) lets batch_size = 5,000,000 through, and the first step's
+  // generator pass fails allocating 2.56 GB.
+  TempDir dir;
+  const auto run = dir / "run";
+  expectOneLineError(gantry::test::runCommand("ulimit -v 6000000; " + std::string(GANTRY_BIN) + " " +
+                                              trainRing8(run, "--steps 10 --set batch_size=5000000")),
+                     "out of memory");
+  EXPECT_FALSE(fs::exists(run)) << "the folder of a start that failed in its first step is still there";
 }
 
 TEST(ReliabilityTest, ASignalIgnoredAtStartStaysIgnored) {

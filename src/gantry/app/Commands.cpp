@@ -260,6 +260,20 @@ void refuseExistingRun(const RunFolder& run) {
                     run.root.string(), run.root.string()));
 }
 
+/// Whether a run folder holds nothing but its config and lock: no
+/// checkpoint, no sample, no metrics line.
+bool holdsNothingYet(const RunFolder& run) {
+  std::error_code ec;
+  for (const auto& entry : std::filesystem::directory_iterator(run.root, ec)) {
+    const auto& path = entry.path();
+    if (path == run.config() || path == lockFile(run.root)) continue;
+    if (path == run.metrics() && std::filesystem::file_size(path, ec) == 0) continue;
+    if (path == run.samples() && std::filesystem::is_empty(path, ec)) continue;
+    return false;
+  }
+  return !ec;
+}
+
 int trainNew(const TrainRequest& request) {
   if (request.out.empty()) throw UserError("gantry train needs --out RUN_DIR (or --resume RUN_DIR)");
   auto config = resolveNewRunConfig(request);
@@ -276,6 +290,7 @@ int trainNew(const TrainRequest& request) {
   auto trainer = buildTrainer(config);
   checkMemory(settings, *trainer);
   auto evaluator = trainingEvaluator(config);
+  const bool made = !lock;
   std::filesystem::create_directories(run.root, ec);
   if (ec) throw UserError(fmt::format("cannot create run folder {} ({})", run.root.string(), ec.message()));
   if (!lock) {
@@ -285,7 +300,18 @@ int trainNew(const TrainRequest& request) {
   printNotes(lock->notes());
   writeFileAtomic(run.config(), config.toToml());
   lock->keepFile();
-  return trainUnderPolicy(run, config, std::move(trainer), request.quiet, evaluator);
+  try {
+    return trainUnderPolicy(run, config, std::move(trainer), request.quiet, evaluator);
+  } catch (...) {
+    // A size the memory estimate let through fails in the first steps: that
+    // is still the start, and the folder this command made goes with it,
+    // while it holds nothing a user could want.
+    if (made && holdsNothingYet(run)) {
+      std::filesystem::remove_all(run.root, ec);
+      lock.reset();
+    }
+    throw;
+  }
 }
 
 int trainResume(const TrainRequest& request) {
@@ -300,11 +326,22 @@ int trainResume(const TrainRequest& request) {
   lock.keepFile();
   printNotes(lock.notes());
   auto config = readRunConfig(run);
-  train::CheckpointReader checkpoint(run.checkpoint());
-  checkCheckpointMatches(run, config, checkpoint);
+  // A run stopped before its first checkpoint (kill -9 early on) has
+  // nothing to lose: it starts again from step 0, as it began. A run that
+  // had one and lost it is refused, naming checkpoint.prev.pt.
+  std::error_code ec;
+  std::optional<train::CheckpointReader> checkpoint;
+  if (std::filesystem::exists(run.checkpoint(), ec) ||
+      std::filesystem::exists(train::previousCheckpoint(run.checkpoint()), ec)) {
+    checkpoint.emplace(run.checkpoint());
+    checkCheckpointMatches(run, config, *checkpoint);
+  } else {
+    printNotes(fmt::format("run folder {} has no checkpoint yet (stopped before its first): training from step 0\n",
+                           run.root.string()));
+  }
   if (request.steps) config.set("steps", *request.steps, "--steps");
   auto trainer = buildTrainer(config);
-  checkpoint.restore(*trainer);
+  if (checkpoint) checkpoint->restore(*trainer);
   if (trainer->steps() >= config.getInt("steps"))
     throw UserError(fmt::format("run {} is already at step {}; pass --steps greater than that to train on",
                                 run.root.string(), trainer->steps()));

@@ -58,11 +58,13 @@ RunLock::RunLock(const std::filesystem::path& folder, const std::string& command
   const auto& path = path_;
   // A lock file is removed by the holder that created it when its start
   // fails: the file locked must still be the one at `path` (else retry).
-  for (;;) {
+  for (int attempt = 1;; ++attempt) {
     fd_ = ::open(path.c_str(), O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
     created_ = fd_ >= 0;
-    if (!created_ && errno == EEXIST) fd_ = ::open(path.c_str(), O_RDWR | O_CLOEXEC);
-    if (fd_ < 0 && errno == ENOENT) continue;  // removed between the two opens
+    if (!created_ && errno == EEXIST) {
+      fd_ = ::open(path.c_str(), O_RDWR | O_CLOEXEC);
+      if (fd_ < 0 && errno == ENOENT && attempt < 100) continue;  // removed between the two opens
+    }
     if (fd_ < 0)
       throw UserError(
           fmt::format("cannot open {} ({}); check the folder's permissions", path.string(), std::strerror(errno)));
@@ -76,12 +78,16 @@ RunLock::RunLock(const std::filesystem::path& folder, const std::string& command
       throw UserError(fmt::format("run folder {} is in use by {}; wait for it to finish or choose another --out",
                                   folder.string(), holder.empty() ? "another process" : holder));
     }
-    struct stat locked {
-    }, current{};
+    struct stat locked;
+    struct stat current;
     if (::fstat(fd_, &locked) == 0 && ::stat(path.c_str(), &current) == 0 && locked.st_ino == current.st_ino &&
         locked.st_dev == current.st_dev)
       break;
     ::close(fd_);
+    fd_ = -1;
+    if (attempt >= 100)
+      throw UserError(
+          fmt::format("cannot lock {}: it keeps being replaced; is another program removing it?", path.string()));
   }
   const auto previous = contentsOf(fd_);
   if (!previous.empty())

@@ -73,9 +73,15 @@ void writeCheckpoint(const std::filesystem::path& path, Trainer& trainer, const 
 
 CheckpointReader::CheckpointReader(std::filesystem::path path) : path_(std::move(path)) {
   std::error_code ec;
-  if (!std::filesystem::is_regular_file(path_, ec))
+  if (!std::filesystem::is_regular_file(path_, ec)) {
+    const auto previous = previousCheckpoint(path_);
     throw UserError(
-        fmt::format("checkpoint {} not found; train the run first or check the run folder", path_.string()));
+        std::filesystem::is_regular_file(previous, ec)
+            ? fmt::format("checkpoint {} not found; the previous one, {}, is there: copy it to {} to go "
+                          "on from it",
+                          path_.string(), previous.string(), path_.string())
+            : fmt::format("checkpoint {} not found; train the run first or check the run folder", path_.string()));
+  }
   if (auto error = io::zipIntegrityError(path_)) {
     const auto previous = previousCheckpoint(path_);
     throw UserError(fmt::format(

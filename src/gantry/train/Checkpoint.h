@@ -42,6 +42,8 @@ std::filesystem::path previousCheckpoint(const std::filesystem::path& path);
 class CheckpointReader {
  public:
   explicit CheckpointReader(std::filesystem::path path);
+  CheckpointReader(const CheckpointReader&) = delete;
+  CheckpointReader& operator=(const CheckpointReader&) = delete;
 
   /// The run's resolved config (TOML) it was written with.
   std::string config();
