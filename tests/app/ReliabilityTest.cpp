@@ -5,6 +5,7 @@
 #include "gantry/app/RunLock.h"
 #include "gantry/app/RunSetup.h"
 #include "gantry/io/Npy.h"
+#include "gantry/io/ZipIntegrity.h"
 #include "gantry/train/Checkpoint.h"
 #include "gantry/train/Divergence.h"
 
@@ -13,6 +14,7 @@
 #include <sys/wait.h>
 #include <torch/torch.h>
 #include <unistd.h>
+#include <zip.h>
 #include <nlohmann/json.hpp>
 
 #include <cerrno>
@@ -23,6 +25,7 @@
 #include <iostream>
 #include <random>
 #include <regex>
+#include <sstream>
 #include <string>
 #include <thread>
 #include <vector>
@@ -309,6 +312,32 @@ TEST(ReliabilityTest, FlippedBytesInAnyTensorOfACheckpointAreRefused) {
   EXPECT_EQ(resumed.exitCode, 0) << resumed.err;
 }
 
+TEST(ReliabilityTest, ACheckpointWrittenCorruptIsRefusedWithOneLine) {
+  // Found by scripts/fuzz (target checkpoint): a record that is garbage but
+  // whose CRC-32 matches (a file written corrupt, not corrupted later) gets
+  // past the integrity check, and LibTorch's TorchScript importer throws a
+  // std::runtime_error, not a c10::Error: it was "internal error", exit 1.
+  TempDir dir;
+  const auto run = dir / "run";
+  auto trained = runGantry(trainRing8(run, "--steps 20"));
+  ASSERT_EQ(trained.exitCode, 0) << trained.err;
+  const auto checkpoint = run / "checkpoint.pt";
+  int code = 0;
+  zip_t* archive = zip_open(checkpoint.c_str(), 0, &code);
+  ASSERT_NE(archive, nullptr);
+  const zip_int64_t index = zip_name_locate(archive, "archive/code/__torch__.py", 0);
+  ASSERT_GE(index, 0) << "LibTorch's archive layout changed";
+  static const char garbage[] = "\xff\xfe class ( not python";
+  zip_source_t* source = zip_source_buffer(archive, garbage, sizeof garbage - 1, 0);
+  ASSERT_EQ(zip_file_replace(archive, static_cast<zip_uint64_t>(index), source, 0), 0);
+  ASSERT_EQ(zip_close(archive), 0);  // libzip writes the record's new CRC-32
+  ASSERT_FALSE(gantry::io::zipIntegrityError(checkpoint)) << "the CRCs should match";
+  expectOneLineError(runGantry("sample --run " + quoted(run) + " -n 5 --out " + quoted(dir / "s.npy")),
+                     "is corrupt or not a gantry checkpoint");
+  expectOneLineError(runGantry("train --resume " + quoted(run) + " --steps 40 --quiet"),
+                     "is corrupt or not a gantry checkpoint");
+}
+
 TEST(ReliabilityTest, AResumeDropsAMetricsLineCutShort) {
   TempDir dir;
   const auto run = dir / "run";
@@ -468,6 +497,44 @@ TEST(ReliabilityTest, HostileCommandLinesGetOneLineAndLeaveNoFolder) {
   fs::create_directory(existing);
   expectOneLineError(runGantry(trainRing8(existing, "--steps 10 --set batch_size=1000000000")), "'batch_size' needs");
   EXPECT_TRUE(fs::is_empty(existing)) << "a failed start left a file in the folder";
+}
+
+TEST(ReliabilityTest, OutputPathsAndSampleCountsAreCheckedBeforeTheWork) {
+  // Each was "internal error" after the work (a classifier trained for
+  // minutes), or ran for minutes (-n 1e13, drawn in chunks until memory ran out).
+  TempDir dir;
+  const auto run = dir / "run";
+  auto trained = runGantry(trainRing8(run, "--steps 20"));
+  ASSERT_EQ(trained.exitCode, 0) << trained.err;
+  const auto file = dir / "file";
+  gantry::test::writeFile(file, "not a folder");
+  expectOneLineError(runGantry("sample --run " + quoted(run) + " -n 9999999999999 --out " + quoted(dir / "s.npy")),
+                     "9999999999999 samples need at least");
+  expectOneLineError(runGantry("sample --run " + quoted(run) + " -n 5 --out " + quoted(file / "s.npy")),
+                     "cannot create folder");
+  expectOneLineError(
+      runGantry("eval --run " + quoted(run) + " --metrics modes --quiet --out " + quoted(file / "e.json")),
+      "cannot create folder");
+  expectOneLineError(runGantry("classifier train --dataset mnist --quiet --out " + quoted(file / "c.pt")),
+                     "cannot create folder");
+}
+
+TEST(ReliabilityTest, KeysPrintsEveryTypeWhole) {
+  // `gantry keys` once cut its type column ("an integ", "true or ").
+  auto keys = runGantry("keys");
+  ASSERT_EQ(keys.exitCode, 0) << keys.err;
+  std::istringstream lines(keys.out);
+  int rows = 0;
+  for (std::string line; std::getline(lines, line);) {
+    if (line.rfind("  ", 0) != 0) continue;  // section headers
+    std::istringstream fields(line);
+    std::string key, type;
+    fields >> key >> type;
+    EXPECT_TRUE(type == "integer" || type == "number" || type == "string" || type == "bool" || type == "list")
+        << "key " << key << ": type '" << type << "'";
+    ++rows;
+  }
+  EXPECT_GT(rows, 50);
 }
 
 TEST(ReliabilityTest, AFirstStepOutOfMemoryTakesTheNewFolderWithIt) {

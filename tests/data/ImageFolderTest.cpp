@@ -117,6 +117,24 @@ TEST(ImageFolderTest, CorruptImageThrowsNamingIt) {
   EXPECT_EQ(message.find('\n'), std::string::npos) << message;
 }
 
+TEST(ImageFolderTest, AnImageWithoutPixelsThrowsNamingIt) {
+  // Found by scripts/fuzz (target image): a BMP header of width 0, which stb
+  // decodes to an empty image and its resampler then asserts on (abort).
+  TempDir dir;
+  const fs::path empty = dir / "a" / "empty.png";  // a BMP: stb reads by content
+  fs::create_directories(empty.parent_path());
+  const std::string bmp(
+      "\x42\x4d\x46\x00\x00\x00\x00\x00\x00\x00\x36\x00\x00\x00"
+      "\x28\x00\x00\x00\x00\x00\x00\x00\x02\x00\x00\x00\x01\x00"
+      "\x18\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\xff\xff"
+      "\xff\xff\x00\x00\xff\x00\x00\x00\xff\x00\x00\x00\xff\x00"
+      "\x00",
+      57);
+  test::writeFile(empty, bmp);
+  const std::string message = userErrorOf([&] { loadImageFolder(dir.path(), {}); });
+  EXPECT_NE(message.find(empty.string() + " has no pixels (0x2)"), std::string::npos) << message;
+}
+
 TEST(ImageFolderTest, EmptyOrMissingFolderThrowsNamingIt) {
   TempDir dir;
   fs::create_directories(dir / "sub");

@@ -388,8 +388,8 @@ int sample(const SampleRequest& request) {
       labels = torch::full({count}, label, torch::kLong);
     }
   }
+  createParentFolder(request.out);
   auto samples = drawSamples(*generator, config, count, static_cast<uint64_t>(request.seed), labels);
-  if (request.out.has_parent_path()) std::filesystem::create_directories(request.out.parent_path());
   if (ext == ".npy")
     io::writeNpy(request.out, samples);
   else if (columns > 0 && samples.dim() == 4)

@@ -109,6 +109,7 @@ int evaluate(const EvalRequest& request) {
   options.classifier = request.classifier;
   options.seed = static_cast<uint64_t>(request.seed);
   auto setup = buildEvaluator(request.metrics, config, options);
+  createParentFolder(request.out);
   if (generator) {
     int64_t count = 0;
     for (const auto& name : request.metrics) count = std::max(count, protocolSampleCount(name));
@@ -130,7 +131,6 @@ int evaluate(const EvalRequest& request) {
   if (!setup.classifier.is_null()) report["classifier"] = setup.classifier;
   report["metrics"] = setup.evaluator->compute();
 
-  if (request.out.has_parent_path()) std::filesystem::create_directories(request.out.parent_path());
   if (auto* memorization = dynamic_cast<eval::MemorizationMetric*>(setup.evaluator->find("memorization"))) {
     auto grid = request.out;
     grid.replace_extension(".memorization.png");

@@ -11,9 +11,9 @@
 
 #include <unistd.h>
 
+#include <c10/util/accumulate.h>
 #include <algorithm>
 #include <functional>
-#include <numeric>
 #include <thread>
 
 namespace gantry::app {
@@ -73,7 +73,7 @@ void checkMemory(const RunSettings& settings, train::Trainer& trainer) {
   const auto& g = trainer.generator();
   const auto& d = trainer.discriminator();
   const auto shape = data::sampleShape(settings.data);
-  const int64_t sampleSize = std::accumulate(shape.begin(), shape.end(), int64_t{1}, std::multiplies<>());
+  const int64_t sampleSize = c10::multiply_integers(shape);
   const int64_t widest = std::max({widestLayer(g), widestLayer(d), sampleSize});
   const int64_t floatBytes = 4;
   // Each bound is what one key scales: the key to name when it does not fit.
@@ -160,6 +160,14 @@ torch::Tensor drawSamples(models::Generator& generator, const Config& config, in
   torch::NoGradGuard guard;
   const int64_t chunk = 5000;
   const int64_t classes = generator.classes();
+  // The chunks, then their concatenation: twice the samples' bytes.
+  const double bytes = 2.0 * static_cast<double>(count) *
+                       static_cast<double>(c10::multiply_integers(generator.outputShape())) * sizeof(float);
+  if (bytes > static_cast<double>(physicalMemory()))
+    throw UserError(
+        fmt::format("{} samples need at least {:.3g} GB, more than this machine's {:.3g} GB of memory; "
+                    "draw fewer",
+                    count, bytes / 1e9, static_cast<double>(physicalMemory()) / 1e9));
   for (int64_t done = 0; done < count; done += chunk) {
     const int64_t n = std::min(chunk, count - done);
     auto z = prior.sample(n, torch::TensorOptions(device), rng);

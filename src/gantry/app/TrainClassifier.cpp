@@ -2,6 +2,7 @@
 #include "gantry/app/EvalSetup.h"
 #include "gantry/app/RunSetup.h"
 #include "gantry/app/Settings.h"
+#include "gantry/core/AtomicFile.h"
 #include "gantry/core/Blas.h"
 #include "gantry/core/Error.h"
 #include "gantry/data/Mnist.h"
@@ -36,6 +37,7 @@ int trainClassifier(const ClassifierTrainRequest& request) {
   if (epochs < 1) throw UserError("--epochs must be at least 1");
   const auto out = request.out.empty() ? defaultClassifierPath(request.dataset) : request.out;
   if (out.extension() != ".pt") throw UserError(fmt::format("--out {} must end in .pt", out.string()));
+  createParentFolder(out);  // before minutes of training, not after
 
   Config config(trainingSchema());
   config.setText("dataset", request.dataset, "--dataset");

@@ -31,6 +31,16 @@ void writeFileAtomic(const std::filesystem::path& path, const std::string& text)
   }
 }
 
+void createFolder(const std::filesystem::path& dir) {
+  std::error_code ec;
+  std::filesystem::create_directories(dir, ec);
+  if (ec) throw UserError(fmt::format("cannot create folder {} ({}); check the path", dir.string(), ec.message()));
+}
+
+void createParentFolder(const std::filesystem::path& path) {
+  if (path.has_parent_path()) createFolder(path.parent_path());
+}
+
 std::string readTextFile(const std::filesystem::path& path) {
   std::ifstream in(path, std::ios::binary);
   if (!in) throw UserError(fmt::format("cannot read {}; check that it exists", path.string()));

@@ -10,6 +10,14 @@ namespace gantry {
 /// leaves the old file intact. Throws UserError naming the file.
 void writeFileAtomic(const std::filesystem::path& path, const std::string& text);
 
+/// Creates the folder `path` is to be written into, and its parents, when
+/// missing. Throws UserError naming the folder (a parent that is a file, no
+/// permission), before any work whose result could not be written.
+void createParentFolder(const std::filesystem::path& path);
+
+/// Creates the folder `dir` and its parents when missing; UserError as above.
+void createFolder(const std::filesystem::path& dir);
+
 /// The whole file as a string. Throws UserError naming the file.
 std::string readTextFile(const std::filesystem::path& path);
 

@@ -113,6 +113,11 @@ TensorDataset loadImageFolder(const fs::path& root, const ImageFolderOptions& op
       throw UserError("cannot read image " + path.string() + " (" + (reason ? reason : "unknown error") +
                       "); remove or replace the file");
     }
+    // stb hands back some headers' empty images (a BMP of width 0), which
+    // its resampler asserts on.
+    if (sourceWidth < 1 || sourceHeight < 1)
+      throw UserError("image " + path.string() + " has no pixels (" + std::to_string(sourceWidth) + "x" +
+                      std::to_string(sourceHeight) + "); remove or replace the file");
     uint8_t* target = out + i * imageBytes;
     if (sourceWidth == width && sourceHeight == height) {
       std::memcpy(target, source.get(), imageBytes);

@@ -100,9 +100,11 @@ CheckpointReader::CheckpointReader(std::filesystem::path path) : path_(std::move
     if (!format.isString() || format.toStringRef() != kFormat || !version.isInt())
       throw c10::Error("not a gantry checkpoint", "");
     version_ = version.toInt();
-  } catch (const c10::Error& e) {
+  } catch (const UserError&) {
+    throw;
+  } catch (const std::exception& e) {  // c10::Error, and the TorchScript importer's errors
     throw UserError(fmt::format("checkpoint {} is corrupt or not a gantry checkpoint ({}); restore it or retrain",
-                                path_.string(), firstLine(e.what_without_backtrace())));
+                                path_.string(), firstLine(e.what())));
   }
   if (version_ < kOldestReadableVersion || version_ > kCheckpointVersion)
     throw UserError(fmt::format(
@@ -131,11 +133,13 @@ void CheckpointReader::readGenerator(models::Generator& generator) {
     torch::serialize::InputArchive g;
     archive_.read("generator", g);
     generator.load(g);
-  } catch (const c10::Error& e) {
+  } catch (const UserError&) {
+    throw;
+  } catch (const std::exception& e) {
     throw UserError(
         fmt::format("checkpoint {} does not match this run's generator ({}); sample with the config it "
                     "was written with",
-                    path_.string(), firstLine(e.what_without_backtrace())));
+                    path_.string(), firstLine(e.what())));
   }
 }
 
@@ -147,11 +151,13 @@ void CheckpointReader::restore(Trainer& trainer) {
         path_.string(), version_, kCheckpointVersion));
   try {
     trainer.load(archive_);
-  } catch (const c10::Error& e) {
+  } catch (const UserError&) {
+    throw;
+  } catch (const std::exception& e) {
     throw UserError(
         fmt::format("checkpoint {} does not match this run's models ({}); resume with the config it "
                     "was written with",
-                    path_.string(), firstLine(e.what_without_backtrace())));
+                    path_.string(), firstLine(e.what())));
   }
 }
 

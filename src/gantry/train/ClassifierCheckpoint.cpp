@@ -1,5 +1,6 @@
 #include "gantry/train/ClassifierCheckpoint.h"
 
+#include "gantry/core/AtomicFile.h"
 #include "gantry/core/Error.h"
 #include "gantry/io/ZipIntegrity.h"
 #include "gantry/train/Checkpoint.h"
@@ -31,7 +32,7 @@ void writeClassifier(const std::filesystem::path& path, models::CnnClassifier& m
   archive.write("dropout", c10::IValue(o.dropout()));
   model->save(weights);
   archive.write("weights", weights);
-  if (path.has_parent_path()) std::filesystem::create_directories(path.parent_path());
+  createParentFolder(path);
   writeArchiveAtomic(path, archive);
 }
 
@@ -77,11 +78,13 @@ LoadedClassifier readClassifier(const std::filesystem::path& path) {
     model->eval();
     ClassifierInfo info{dataset.toStringRef(), accuracy.toDouble(), epochs.toInt(), seed.toInt()};
     return {model, info};
-  } catch (const c10::Error& e) {
+  } catch (const UserError&) {
+    throw;
+  } catch (const std::exception& e) {  // c10::Error, and the TorchScript importer's errors
     throw UserError(
         fmt::format("classifier {} is corrupt or not a gantry classifier ({}); train it again with gantry "
                     "classifier train",
-                    path.string(), firstLine(e.what_without_backtrace())));
+                    path.string(), firstLine(e.what())));
   }
 }
 

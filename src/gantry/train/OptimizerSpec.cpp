@@ -43,9 +43,9 @@ const Section<OptimizerSettings>& optimizerSection() {
           .number("lr_decay", &S::lr_decay, "divide the learning rates by this after every step (1 = constant)",
                   Range::atLeast(1))
           .number("lr_min", &S::lr_min, "floor of the decayed learning rates", Range::atLeast(0))
-          .number("momentum", &S::momentum, "sgd: momentum (at epoch momentum_start)", Range::atLeast(0))
+          .number("momentum", &S::momentum, "sgd: momentum (at epoch momentum_start)", Range::rightOpen(0, 1))
           .number("momentum_final", &S::momentum_final, "sgd: momentum reached at epoch momentum_end",
-                  Range::atLeast(0))
+                  Range::rightOpen(0, 1))
           .integer("momentum_start", &S::momentum_start, "sgd: epoch the momentum ramp starts", Range::atLeast(0))
           .integer("momentum_end", &S::momentum_end, "sgd: epoch the ramp ends (<= start: no ramp)", Range::atLeast(0))
           .number("adam_beta1", &S::adam_beta1, "adam: beta1", Range::rightOpen(0, 1))

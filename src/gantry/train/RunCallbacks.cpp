@@ -1,5 +1,6 @@
 #include "gantry/train/RunCallbacks.h"
 
+#include "gantry/core/AtomicFile.h"
 #include "gantry/core/Error.h"
 #include "gantry/io/Png.h"
 #include "gantry/train/Checkpoint.h"
@@ -38,7 +39,9 @@ void MetricsLogger::onStart(Trainer& trainer) {
 }
 
 void MetricsLogger::onStep(Trainer& trainer, const Figures& figures) {
-  for (const auto& [name, value] : figures.entries()) {
+  for (const auto& entry : figures.entries()) {
+    const auto& name = entry.first;  // (a structured binding: not capturable before C++20)
+    const auto& value = entry.second;
     if (!value.defined()) continue;
     auto it = std::find_if(sums_.begin(), sums_.end(), [&](const Sum& s) { return s.name == name; });
     if (it == sums_.end()) it = sums_.insert(sums_.end(), Sum{name, {}, 0});
@@ -104,7 +107,7 @@ void SampleWriter::write(Trainer& trainer) {
     generator.train();
   }
   auto image = renderer_(samples);
-  std::filesystem::create_directories(dir_);
+  createFolder(dir_);
   io::writePng(dir_ / fmt::format("step_{:08d}.png", trainer.steps()), image);
   io::writePng(dir_ / "latest.png", image);
   lastWritten_ = trainer.steps();
