@@ -310,14 +310,15 @@ class Trainer:
 
 
 class MetricsSums:
-    """MetricsLogger's per-step work: sums kept as tensors, read out every log_every steps."""
+    """MetricsLogger's per-step work: sums kept as float64 tensors, read out every log_every steps."""
 
     def __init__(self, every):
         self.every, self.sums, self.count, self.last = every, {}, 0, {}
 
     def on_step(self, steps, stats):
         for key, value in stats.items():
-            self.sums[key] = self.sums[key] + value if key in self.sums else value.clone()
+            value = value.double()
+            self.sums[key] = self.sums[key] + value if key in self.sums else value
         self.count += 1
         if steps % self.every == 0:
             self.last = {key: value.item() / self.count for key, value in self.sums.items()}

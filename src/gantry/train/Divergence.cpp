@@ -5,6 +5,8 @@
 #include <fmt/format.h>
 #include <torch/torch.h>
 
+#include <algorithm>
+
 namespace gantry::train {
 
 Diverged::Diverged(int64_t step, const std::string& what)
@@ -24,22 +26,26 @@ std::string nonFiniteParameter(Trainer& trainer) {
                             : fmt::format("discriminator parameter {}", i - generatorCount);
 }
 
-std::string nonFiniteFigure(const Figures& figures) {
-  std::vector<std::string> names;
-  std::vector<torch::Tensor> values;
-  for (const auto& [name, value] : figures.entries()) {
-    if (!value.defined() || !value.is_floating_point()) continue;
-    names.push_back(name);
-    values.push_back(value);
-  }
-  const int64_t i = firstNonFinite(values);
-  return i < 0 ? "" : names[static_cast<size_t>(i)];
-}
-
 void DivergenceGuard::onStep(Trainer& trainer, const Figures& figures) {
-  if (every_ <= 0 || trainer.steps() % every_ != 0) return;
-  auto culprit = nonFiniteFigure(figures);
-  if (culprit.empty()) culprit = nonFiniteParameter(trainer);
+  if (every_ <= 0) return;
+  for (const auto& entry : figures.entries()) {
+    const auto& value = entry.second;
+    if (!value.defined() || !value.is_floating_point()) continue;
+    const auto figure = value.dim() == 0 ? value.detach() : value.detach().sum();
+    auto it = std::find_if(sums_.begin(), sums_.end(), [&](const auto& s) { return s.first == entry.first; });
+    // One operation per figure and step (the add, in float64): small
+    // models' steps are short (docs/reliability.md has the cost).
+    if (it == sums_.end())
+      sums_.emplace_back(entry.first, figure.to(torch::kDouble, /*non_blocking=*/false, /*copy=*/true));
+    else
+      it->second.add_(figure);
+  }
+  if (trainer.steps() % every_ != 0) return;
+  std::vector<torch::Tensor> sums;
+  for (const auto& entry : sums_) sums.push_back(entry.second);
+  const int64_t figure = firstNonFinite(sums);
+  auto culprit = figure >= 0 ? sums_[static_cast<size_t>(figure)].first : nonFiniteParameter(trainer);
+  sums_.clear();
   if (!culprit.empty()) throw Diverged(trainer.steps(), culprit);
 }
 

@@ -5,6 +5,8 @@
 
 #include <stdexcept>
 #include <string>
+#include <utility>
+#include <vector>
 
 namespace gantry::train {
 
@@ -30,14 +32,14 @@ class Diverged : public std::runtime_error {
 /// One synchronisation with the device for all of them.
 std::string nonFiniteParameter(Trainer& trainer);
 
-/// The first of a step's figures that is not finite ("d_loss"); empty when
-/// all are.
-std::string nonFiniteFigure(const Figures& figures);
-
-/// Checks the step's figures and both players' parameters every `every`
-/// steps (the log interval): a run that diverges is caught within one log
-/// interval, before that step's metrics line and checkpoint (put it first
-/// among the callbacks). Throws Diverged.
+/// Checks the figures of every step and both players' parameters every
+/// `every` steps (the log interval): a run that diverges is caught within
+/// one log interval, before that step's metrics line and checkpoint (put it
+/// first among the callbacks). Throws Diverged.
+///
+/// The figures are summed over the interval in float64 on the device (no
+/// synchronisation between checks): a NaN or an infinity at any step of it
+/// stays in the sum, as it would in the metrics line's mean.
 class DivergenceGuard : public Callback {
  public:
   explicit DivergenceGuard(int64_t every) : every_(every) {}
@@ -45,6 +47,7 @@ class DivergenceGuard : public Callback {
 
  private:
   int64_t every_;
+  std::vector<std::pair<std::string, torch::Tensor>> sums_;
 };
 
 }  // namespace gantry::train

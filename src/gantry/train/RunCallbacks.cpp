@@ -45,7 +45,12 @@ void MetricsLogger::onStep(Trainer& trainer, const Figures& figures) {
     if (!value.defined()) continue;
     auto it = std::find_if(sums_.begin(), sums_.end(), [&](const Sum& s) { return s.name == name; });
     if (it == sums_.end()) it = sums_.insert(sums_.end(), Sum{name, {}, 0});
-    it->total = it->total.defined() ? it->total + value : value.clone();
+    // In float64: float32 sums of large finite figures (a run about to blow
+    // up) overflowed, and the line read null while every step was finite.
+    if (it->total.defined())
+      it->total.add_(value.detach());
+    else
+      it->total = value.detach().to(torch::kDouble, /*non_blocking=*/false, /*copy=*/true);
     ++it->count;
   }
   ++count_;
