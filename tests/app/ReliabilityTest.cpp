@@ -336,6 +336,11 @@ TEST(ReliabilityTest, ACheckpointWrittenCorruptIsRefusedWithOneLine) {
                      "is corrupt or not a gantry checkpoint");
   expectOneLineError(runGantry("train --resume " + quoted(run) + " --steps 40 --quiet"),
                      "is corrupt or not a gantry checkpoint");
+  // Also found by it: an intact zip of no record (just the end of its
+  // directory), on which LibTorch's reader leaked; refused before it.
+  gantry::test::writeFile(checkpoint, std::string("PK\x05\x06", 4) + std::string(18, '\0'));
+  expectOneLineError(runGantry("sample --run " + quoted(run) + " -n 5 --out " + quoted(dir / "s.npy")),
+                     "an empty zip file");
 }
 
 TEST(ReliabilityTest, AResumeDropsAMetricsLineCutShort) {

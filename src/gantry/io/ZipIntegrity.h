@@ -13,7 +13,7 @@ namespace gantry::io {
 /// file once, through libzip.
 ///
 /// Returns what is wrong ("checksum mismatch in record 'archive/data/3'",
-/// "not a zip file"), or nothing when every record matches.
+/// "not a zip file", an empty zip), or nothing when every record matches.
 std::optional<std::string> zipIntegrityError(const std::filesystem::path& path);
 
 }  // namespace gantry::io
