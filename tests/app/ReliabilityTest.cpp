@@ -83,6 +83,12 @@ std::string trainRing8(const fs::path& run, const std::string& extra) {
   return "train --preset ring8 --quiet --set sample_every=0 --out " + quoted(run) + " " + extra;
 }
 
+/// A ring8 run in `run` to test on (wrap in ASSERT_NO_FATAL_FAILURE).
+void trainedRing8(const fs::path& run, const std::string& extra) {
+  auto trained = runGantry(trainRing8(run, extra));
+  ASSERT_EQ(trained.exitCode, 0) << trained.err;
+}
+
 }  // namespace
 
 TEST(ReliabilityTest, ASecondTrainingIntoTheFolderRefusesAtOnceAndTheFirstIsUnharmed) {
@@ -126,8 +132,7 @@ TEST(ReliabilityTest, ASecondTrainingIntoTheFolderRefusesAtOnceAndTheFirstIsUnha
 TEST(ReliabilityTest, TheLockOfADeadProcessAndItsTempFilesAreTakenOver) {
   TempDir dir;
   const auto run = dir / "run";
-  auto trained = runGantry(trainRing8(run, "--steps 40"));
-  ASSERT_EQ(trained.exitCode, 0) << trained.err;
+  ASSERT_NO_FATAL_FAILURE(trainedRing8(run, "--steps 40"));
   const long pid = deadPid();
   ASSERT_GT(pid, 0);
   // What kill -9 leaves: its line in the lock, a write never renamed.
@@ -266,8 +271,7 @@ TEST(ReliabilityTest, FlippedBytesInAnyTensorOfACheckpointAreRefused) {
   TempDir dir;
   const auto run = dir / "run";
   // Checkpoints at steps 100 and 200: the latest and the previous one.
-  auto trained = runGantry(trainRing8(run, "--steps 200 --set checkpoint_every=100"));
-  ASSERT_EQ(trained.exitCode, 0) << trained.err;
+  ASSERT_NO_FATAL_FAILURE(trainedRing8(run, "--steps 200 --set checkpoint_every=100"));
   const gantry::app::RunFolder folder{run};
   ASSERT_TRUE(fs::exists(gantry::train::previousCheckpoint(folder.checkpoint())));
   const std::string good = gantry::test::readFile(folder.checkpoint());
@@ -319,8 +323,7 @@ TEST(ReliabilityTest, ACheckpointWrittenCorruptIsRefusedWithOneLine) {
   // std::runtime_error, not a c10::Error: it was "internal error", exit 1.
   TempDir dir;
   const auto run = dir / "run";
-  auto trained = runGantry(trainRing8(run, "--steps 20"));
-  ASSERT_EQ(trained.exitCode, 0) << trained.err;
+  ASSERT_NO_FATAL_FAILURE(trainedRing8(run, "--steps 20"));
   const auto checkpoint = run / "checkpoint.pt";
   int code = 0;
   zip_t* archive = zip_open(checkpoint.c_str(), 0, &code);
@@ -346,8 +349,7 @@ TEST(ReliabilityTest, ACheckpointWrittenCorruptIsRefusedWithOneLine) {
 TEST(ReliabilityTest, AResumeDropsAMetricsLineCutShort) {
   TempDir dir;
   const auto run = dir / "run";
-  auto trained = runGantry(trainRing8(run, "--steps 100 --set log_every=10"));
-  ASSERT_EQ(trained.exitCode, 0) << trained.err;
+  ASSERT_NO_FATAL_FAILURE(trainedRing8(run, "--steps 100 --set log_every=10"));
   {
     // A full disk or a kill in the middle of a line.
     std::ofstream out(run / "metrics.jsonl", std::ios::app);
@@ -442,8 +444,7 @@ TEST(ReliabilityTest, RollbackLowersTheRatesUntilTheRunTrainsOrStopsWithOneLine)
 TEST(ReliabilityTest, NonFiniteModelsAndSampleFilesAreRefused) {
   TempDir dir;
   const auto run = dir / "run";
-  auto trained = runGantry(trainRing8(run, "--steps 20"));
-  ASSERT_EQ(trained.exitCode, 0) << trained.err;
+  ASSERT_NO_FATAL_FAILURE(trainedRing8(run, "--steps 20"));
   const gantry::app::RunFolder folder{run};
   const auto config = gantry::app::readRunConfig(folder);
   auto trainer = gantry::app::buildTrainer(config);
@@ -512,8 +513,7 @@ TEST(ReliabilityTest, OutputPathsAndSampleCountsAreCheckedBeforeTheWork) {
   // minutes), or ran for minutes (-n 1e13, drawn in chunks until memory ran out).
   TempDir dir;
   const auto run = dir / "run";
-  auto trained = runGantry(trainRing8(run, "--steps 20"));
-  ASSERT_EQ(trained.exitCode, 0) << trained.err;
+  ASSERT_NO_FATAL_FAILURE(trainedRing8(run, "--steps 20"));
   const auto file = dir / "file";
   gantry::test::writeFile(file, "not a folder");
   expectOneLineError(runGantry("sample --run " + quoted(run) + " -n 9999999999999 --out " + quoted(dir / "s.npy")),
