@@ -39,4 +39,43 @@ class Figures {
   std::vector<std::pair<std::string, torch::Tensor>> entries_;
 };
 
+/// Figures summed by name over several steps (a log interval), in float64
+/// on their device, so that adding them never waits on it: a NaN or an
+/// infinity at any step stays in its sum, and large finite float32 figures
+/// do not overflow it. Each sum counts the steps that had its figure.
+class FigureSums {
+ public:
+  struct Sum {
+    std::string name;
+    torch::Tensor total;  // float64
+    int64_t count = 0;
+  };
+
+  /// Adds a step's figures: one operation per figure (the add).
+  void add(const Figures& figures) {
+    for (const auto& [name, value] : figures.entries()) {
+      if (!value.defined()) continue;
+      Sum* sum = find(name);
+      if (!sum) {
+        // A copy: the first figure's own tensor must not be added into.
+        sums_.push_back({name, value.detach().to(torch::kDouble, /*non_blocking=*/false, /*copy=*/true), 1});
+        continue;
+      }
+      sum->total.add_(value.detach());
+      ++sum->count;
+    }
+  }
+  /// In the order their figures were first added.
+  const std::vector<Sum>& sums() const { return sums_; }
+  void clear() { sums_.clear(); }
+
+ private:
+  Sum* find(const std::string& name) {
+    for (auto& sum : sums_)
+      if (sum.name == name) return &sum;
+    return nullptr;
+  }
+  std::vector<Sum> sums_;
+};
+
 }  // namespace gantry

@@ -73,25 +73,22 @@ void writeCheckpoint(const std::filesystem::path& path, Trainer& trainer, const 
 
 CheckpointReader::CheckpointReader(std::filesystem::path path) : path_(std::move(path)) {
   std::error_code ec;
-  if (!std::filesystem::is_regular_file(path_, ec)) {
-    const auto previous = previousCheckpoint(path_);
-    throw UserError(
-        std::filesystem::is_regular_file(previous, ec)
-            ? fmt::format("checkpoint {} not found; the previous one, {}, is there: copy it to {} to go "
-                          "on from it",
-                          path_.string(), previous.string(), path_.string())
-            : fmt::format("checkpoint {} not found; train the run first or check the run folder", path_.string()));
-  }
-  if (auto error = io::zipIntegrityError(path_)) {
-    const auto previous = previousCheckpoint(path_);
+  // The fallback each refusal below names, when there is one.
+  const auto previous = previousCheckpoint(path_);
+  const bool hasPrevious = std::filesystem::is_regular_file(previous, ec);
+  if (!std::filesystem::is_regular_file(path_, ec))
+    throw UserError(hasPrevious ? fmt::format("checkpoint {} not found; the previous one, {}, is there: copy it to {} "
+                                              "to go on from it",
+                                              path_.string(), previous.string(), path_.string())
+                                : fmt::format("checkpoint {} not found; train the run first or check the run folder",
+                                              path_.string()));
+  if (auto error = io::zipIntegrityError(path_))
     throw UserError(fmt::format(
         "checkpoint {} is corrupt ({}); {}", path_.string(), *error,
-        std::filesystem::is_regular_file(previous, ec)
-            ? fmt::format("fall back to the previous one, {} (it is up to checkpoint_every steps older): copy it over "
-                          "the corrupt one",
-                          previous.string())
-            : "restore it or retrain"));
-  }
+        hasPrevious ? fmt::format("fall back to the previous one, {} (it is up to checkpoint_every steps older): copy "
+                                  "it over the corrupt one",
+                                  previous.string())
+                    : "restore it or retrain"));
   try {
     archive_.load_from(path_.string());
     c10::IValue format, version;

@@ -5,8 +5,6 @@
 
 #include <stdexcept>
 #include <string>
-#include <utility>
-#include <vector>
 
 namespace gantry::train {
 
@@ -37,9 +35,9 @@ std::string nonFiniteParameter(Trainer& trainer);
 /// one log interval, before that step's metrics line and checkpoint (put it
 /// first among the callbacks). Throws Diverged.
 ///
-/// The figures are summed over the interval in float64 on the device (no
-/// synchronisation between checks): a NaN or an infinity at any step of it
-/// stays in the sum, as it would in the metrics line's mean.
+/// The figures are summed over the interval (FigureSums: no synchronisation
+/// between checks): a NaN or an infinity at any step of it stays in the
+/// sum, as it would in the metrics line's mean.
 class DivergenceGuard : public Callback {
  public:
   explicit DivergenceGuard(int64_t every) : every_(every) {}
@@ -47,7 +45,7 @@ class DivergenceGuard : public Callback {
 
  private:
   int64_t every_;
-  std::vector<std::pair<std::string, torch::Tensor>> sums_;
+  FigureSums sums_;
 };
 
 }  // namespace gantry::train

@@ -39,20 +39,7 @@ void MetricsLogger::onStart(Trainer& trainer) {
 }
 
 void MetricsLogger::onStep(Trainer& trainer, const Figures& figures) {
-  for (const auto& entry : figures.entries()) {
-    const auto& name = entry.first;  // (a structured binding: not capturable before C++20)
-    const auto& value = entry.second;
-    if (!value.defined()) continue;
-    auto it = std::find_if(sums_.begin(), sums_.end(), [&](const Sum& s) { return s.name == name; });
-    if (it == sums_.end()) it = sums_.insert(sums_.end(), Sum{name, {}, 0});
-    // In float64: float32 sums of large finite figures (a run about to blow
-    // up) overflowed, and the line read null while every step was finite.
-    if (it->total.defined())
-      it->total.add_(value.detach());
-    else
-      it->total = value.detach().to(torch::kDouble, /*non_blocking=*/false, /*copy=*/true);
-    ++it->count;
-  }
+  sums_.add(figures);
   ++count_;
   if (trainer.steps() % every_ == 0) flush(trainer);
 }
@@ -79,8 +66,7 @@ void MetricsLogger::flush(Trainer& trainer) {
                       {"lr_g", trainer.generatorLearningRate()},
                       {"steps_per_s", dt > 0 ? static_cast<double>(step - lastStep_) / dt : 0.0},
                       {"elapsed_s", seconds(now - start_)}};
-  for (const auto& sum : sums_)
-    if (sum.count > 0) j[sum.name] = sum.total.item<double>() / static_cast<double>(sum.count);
+  for (const auto& sum : sums_.sums()) j[sum.name] = sum.total.item<double>() / static_cast<double>(sum.count);
   // Only for runs that have it, so the common lines stay short.
   const auto& noise = trainer.game().instanceNoise;
   if (noise.enabled()) j["instance_noise"] = noise.stdAt(step);

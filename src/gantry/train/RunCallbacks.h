@@ -1,5 +1,6 @@
 #pragma once
 
+#include "gantry/core/Figures.h"
 #include "gantry/train/Trainer.h"
 
 #include <nlohmann/json.hpp>
@@ -35,16 +36,10 @@ class MetricsLogger : public Callback {
  private:
   void flush(Trainer& trainer);
 
-  struct Sum {
-    std::string name;
-    torch::Tensor total;
-    int64_t count = 0;
-  };
-
   std::filesystem::path path_;
   int64_t every_;
   std::ofstream out_;
-  std::vector<Sum> sums_;
+  FigureSums sums_;
   int64_t count_ = 0;
   int64_t lastStep_ = 0;
   std::chrono::steady_clock::time_point start_, lastTime_;
