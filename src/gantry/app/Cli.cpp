@@ -117,6 +117,24 @@ int runCli(int argc, char** argv) {
 
   std::string showImage;
   int64_t showWidth = 100;
+  JacobianRequest jacobianRequest;
+  std::string jacobianRun, jacobianCheckpoint, jacobianOut;
+  auto* jacobianCommand = app.add_subcommand(
+      "jacobian", "eigenvalues of the Jacobian of a run's joint gradient field, and of each player's Hessian");
+  jacobianCommand->add_option("--run", jacobianRun, "run folder (its checkpoint.pt)");
+  jacobianCommand->add_option("--checkpoint", jacobianCheckpoint, "a checkpoint file instead of the run's latest");
+  jacobianCommand->add_option("--out", jacobianOut, "output .json")->required();
+  jacobianCommand->add_option("--top", jacobianRequest.top, "how many eigenvalues (default 20)")->check(kInt64);
+  jacobianCommand->add_option("--method", jacobianRequest.method,
+                              "dense (the full matrix), arnoldi (products only) or auto (dense up to 2,000 "
+                              "parameters)");
+  jacobianCommand->add_option("--batch", jacobianRequest.batch, "real samples and codes of the field (default 1000)")
+      ->check(kInt64);
+  jacobianCommand->add_option("--which", jacobianRequest.which,
+                              "which come first: magnitude, real (largest real part) or imag (largest |imaginary|)");
+  jacobianCommand->add_option("--seed", jacobianRequest.seed, "seed of the batch and of its noise")->check(kInt64);
+  jacobianCommand->add_flag("--quiet", jacobianRequest.quiet, "print nothing");
+
   auto* show = app.add_subcommand("show", "draw a PNG (e.g. a run's samples/latest.png) in the terminal");
   show->add_option("image", showImage, "PNG or JPEG file")->required();
   show->add_option("--width", showWidth, "at most this many columns")->check(CLI::PositiveNumber);
@@ -183,6 +201,12 @@ int runCli(int argc, char** argv) {
       classifierRequest.out = classifierOut;
       if (classifierEpochsOption->count() > 0) classifierRequest.epochs = classifierEpochs;
       return app::trainClassifier(classifierRequest);
+    }
+    if (jacobianCommand->parsed()) {
+      jacobianRequest.run = jacobianRun;
+      jacobianRequest.checkpoint = jacobianCheckpoint;
+      jacobianRequest.out = jacobianOut;
+      return app::jacobian(jacobianRequest);
     }
     if (show->parsed()) {
       std::cout << io::renderForTerminal(io::readRgbImage(showImage), showWidth, ::isatty(STDOUT_FILENO) != 0);

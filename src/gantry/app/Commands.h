@@ -74,6 +74,23 @@ struct ClassifierTrainRequest {
 /// training images, measures its test accuracy and saves it.
 int trainClassifier(const ClassifierTrainRequest& request);
 
+struct JacobianRequest {
+  std::filesystem::path run;         // a run folder (its checkpoint.pt), or
+  std::filesystem::path checkpoint;  // a checkpoint file (with or without --run)
+  std::filesystem::path out;         // .json
+  int64_t top = 20;
+  std::string method = "auto";  // dense | arnoldi | auto (dense up to 2,000 parameters)
+  int64_t batch = 1000;
+  std::string which = "magnitude";  // magnitude | real | imag
+  int64_t seed = 0;
+  bool quiet = false;
+};
+
+/// The eigenvalues of the Jacobian of the joint gradient field of a run's
+/// two players at a checkpoint (gantry/eval/dynamics/JointField.h), and of
+/// each player's Hessian of its own loss, as JSON (docs/dynamics.md).
+int jacobian(const JacobianRequest& request);
+
 /// Prints the presets / the config keys by section / the members of an
 /// extension point (objectives, penalties, rules, models, metrics,
 /// datasets; all when empty) / the build (torch version, threads, BLAS,

@@ -173,6 +173,7 @@ std::vector<Preset> buildPresets() {
         {"latent_dim", "1"},
         {"batch_size", "1"},
         {"objective", "nonsaturating"},
+        {"d_loss_sum", "true"},
         {"update", "alternating"},
         {"optimizer", "sgd"},
         {"momentum", "0"},

@@ -17,6 +17,9 @@ const Section<GameSettings>& gameSection() {
               objectiveNames())
         .number("weight_clip", &GameSettings::weight_clip,
                 "wgan: critic weights clipped to [-c, c] after every update (0 = no clipping)", Range::atLeast(0))
+        .flag("d_loss_sum", &GameSettings::d_loss_sum,
+              "minimax, nonsaturating: D's loss is -V, the sum of its two BCE terms (Mescheder et al. 2018), "
+              "not -V/2 (the 2014 code); the other objectives' losses are their papers'")
         .text("penalty", &GameSettings::penalty,
               "term added to D's loss: r1 (real data), r2 (generated), gp (WGAN-GP interpolates); wgan-gp implies gp",
               penaltyChoices)
@@ -34,6 +37,7 @@ const Section<GameSettings>& gameSection() {
 Game buildGame(const GameSettings& settings) {
   ObjectiveOptions options;
   options.weight_clip = settings.weight_clip;
+  options.d_loss_sum = settings.d_loss_sum;
   Game game;
   game.objective = objectives().require(settings.objective, "config key 'objective'").make(options);
   const auto implied = game.objective->impliedPenalty();

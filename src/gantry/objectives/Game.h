@@ -15,6 +15,7 @@ namespace gantry::objectives {
 struct GameSettings {
   std::string objective = "nonsaturating";
   double weight_clip = 0.01;
+  bool d_loss_sum = false;
   std::string penalty = "none";
   double penalty_weight = 10.0;
   bool gp_one_sided = false;

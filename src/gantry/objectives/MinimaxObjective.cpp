@@ -19,22 +19,24 @@ torch::Tensor MinimaxObjective::value(const torch::Tensor& realLogits, const tor
 
 torch::Tensor MinimaxObjective::discriminatorLoss(const torch::Tensor& realLogits,
                                                   const torch::Tensor& fakeLogits) const {
-  return -0.5 * value(realLogits, fakeLogits);
+  return -dLossScale_ * value(realLogits, fakeLogits);
 }
 
 ObjectiveEntry minimaxObjective() {
   return {{"minimax", "the original game: D ascends V, G descends E log(1 - D(G(z)))",
            "Goodfellow et al. 2014, Generative Adversarial Nets"},
-          [](const ObjectiveOptions&) {
-            return std::make_unique<MinimaxObjective>(MinimaxObjective::GeneratorLoss::Saturating);
+          [](const ObjectiveOptions& options) {
+            return std::make_unique<MinimaxObjective>(MinimaxObjective::GeneratorLoss::Saturating,
+                                                      options.d_loss_sum);
           }};
 }
 
 ObjectiveEntry nonsaturatingObjective() {
   return {{"nonsaturating", "the original game with G ascending E log D(G(z)) (the paper's practical form)",
            "Goodfellow et al. 2014, Generative Adversarial Nets, §3"},
-          [](const ObjectiveOptions&) {
-            return std::make_unique<MinimaxObjective>(MinimaxObjective::GeneratorLoss::NonSaturating);
+          [](const ObjectiveOptions& options) {
+            return std::make_unique<MinimaxObjective>(MinimaxObjective::GeneratorLoss::NonSaturating,
+                                                      options.d_loss_sum);
           }};
 }
 

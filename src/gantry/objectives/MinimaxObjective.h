@@ -12,7 +12,10 @@ namespace gantry::objectives {
 /// is how everything here is computed (no log of a rounded sigmoid).
 ///
 /// Discriminator: ascends V; its loss is -V/2 = ½[BCE(D(x), 1) + BCE(D(G(z)), 0)]
-/// (the ½ of the authors' released code; it scales the step, not the optimum).
+/// (the ½ of the authors' released code; it scales the step, not the optimum),
+/// or -V with d_loss_sum (Mescheder et al. 2018's game: at the Dirac-GAN's
+/// equilibrium, the ½ would scale D's row of the field's Jacobian by ½ and
+/// move its eigenvalues off their closed forms).
 /// At the optimum D*(x) = p_data(x) / (p_data(x) + p_g(x)) and
 /// V(D*, G) = 2·JSD(p_data ‖ p_g) − log 4.
 ///
@@ -29,7 +32,8 @@ class MinimaxObjective : public Objective {
  public:
   enum class GeneratorLoss { Saturating, NonSaturating };
 
-  explicit MinimaxObjective(GeneratorLoss generatorLoss) : generatorLoss_(generatorLoss) {}
+  MinimaxObjective(GeneratorLoss generatorLoss, bool dLossSum)
+      : generatorLoss_(generatorLoss), dLossScale_(dLossSum ? 1.0 : 0.5) {}
   std::string name() const override;
   torch::Tensor discriminatorLoss(const torch::Tensor& realLogits, const torch::Tensor& fakeLogits) const override;
   torch::Tensor generatorLoss(const torch::Tensor& realLogits, const torch::Tensor& fakeLogits) const override;
@@ -41,6 +45,7 @@ class MinimaxObjective : public Objective {
 
  private:
   GeneratorLoss generatorLoss_;
+  double dLossScale_;
 };
 
 }  // namespace gantry::objectives

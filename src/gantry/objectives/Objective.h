@@ -64,6 +64,11 @@ struct ObjectiveOptions {
   /// no clipping (an unconstrained critic: the bilinear game of the
   /// Dirac-GAN).
   double weight_clip = 0.01;
+  /// minimax, nonsaturating: D's loss is −V = BCE(D(x), 1) + BCE(D(G(z)), 0),
+  /// the sum (PyTorch's DCGAN example; Mescheder et al. 2018, whose closed
+  /// forms for the Dirac-GAN assume it), instead of −V/2, the mean over both
+  /// halves of the batch (the 2014 authors' code, the default).
+  bool d_loss_sum = false;
 };
 
 /// An objective's registry entry.

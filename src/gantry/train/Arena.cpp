@@ -12,6 +12,13 @@ namespace gantry::train {
 
 namespace {
 
+/// Losses are taken in float32 at least: bfloat16 logits (autocast) are
+/// widened, float64 ones (the dynamics tools' passes) kept as they are.
+torch::Tensor widened(const torch::Tensor& logits) {
+  const auto type = logits.scalar_type();
+  return type == torch::kBFloat16 || type == torch::kHalf ? logits.to(torch::kFloat32) : logits;
+}
+
 /// While G's loss is taken through D for G's update alone, D's weights need
 /// no gradients: turning them off skips a third of D's backward pass.
 class FrozenParameters {
@@ -137,8 +144,8 @@ DiscriminatorPass Arena::discriminateInputs(const data::Batch& real, const data:
   std::tie(pass.realOutput, pass.fakeOutput) = pairedPassIsExact()
                                                    ? discriminator_->forwardPair(real, fake)
                                                    : discriminator_->Discriminator::forwardPair(real, fake);
-  pass.realOutput.logits = pass.realOutput.logits.to(torch::kFloat32);
-  pass.fakeOutput.logits = pass.fakeOutput.logits.to(torch::kFloat32);
+  pass.realOutput.logits = widened(pass.realOutput.logits);
+  pass.fakeOutput.logits = widened(pass.fakeOutput.logits);
   pass.loss = game_.objective->discriminatorLoss(pass.realOutput.logits, pass.fakeOutput.logits);
   for (const auto& [penalty, weight] : game_.penalties) {
     // A penalty is D's alone: no gradient of it reaches G.
@@ -157,12 +164,12 @@ torch::Tensor Arena::generatorLoss(const data::Batch& fake, const data::Batch* r
   AutocastScope autocast(options_.precision, options_.device);
   const auto& noise = game_.instanceNoise;
   auto fakeInput = noise.apply(fake.samples, steps_);
-  auto fakeLogits = discriminator_->forward(fakeInput, fake.labels).logits.to(torch::kFloat32);
+  auto fakeLogits = widened(discriminator_->forward(fakeInput, fake.labels).logits);
   torch::Tensor realLogits;
   if (game_.objective->generatorReadsReal()) {
     TORCH_CHECK(real && real->samples.defined(), "this objective's generator loss needs a real batch");
     auto realInput = noise.apply(real->samples, steps_);
-    realLogits = discriminator_->forward(realInput, real->labels).logits.to(torch::kFloat32);
+    realLogits = widened(discriminator_->forward(realInput, real->labels).logits);
   }
   return game_.objective->generatorLoss(realLogits, fakeLogits);
 }
@@ -170,11 +177,11 @@ torch::Tensor Arena::generatorLoss(const data::Batch& fake, const data::Batch* r
 torch::Tensor Arena::generatorLossOn(const data::Batch& fakeInput, const data::Batch* realInput) {
   settle();
   AutocastScope autocast(options_.precision, options_.device);
-  auto fakeLogits = discriminator_->forward(fakeInput.samples, fakeInput.labels).logits.to(torch::kFloat32);
+  auto fakeLogits = widened(discriminator_->forward(fakeInput.samples, fakeInput.labels).logits);
   torch::Tensor realLogits;
   if (game_.objective->generatorReadsReal()) {
     TORCH_CHECK(realInput && realInput->samples.defined(), "this objective's generator loss needs a real batch");
-    realLogits = discriminator_->forward(realInput->samples, realInput->labels).logits.to(torch::kFloat32);
+    realLogits = widened(discriminator_->forward(realInput->samples, realInput->labels).logits);
   }
   return game_.objective->generatorLoss(realLogits, fakeLogits);
 }

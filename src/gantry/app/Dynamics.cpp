@@ -1,0 +1,227 @@
+// gantry jacobian: the spectrum of a run's game at a checkpoint.
+#include "gantry/app/Dynamics.h"
+#include "gantry/app/Commands.h"
+#include "gantry/app/RunFolder.h"
+#include "gantry/app/RunSetup.h"
+#include "gantry/app/Settings.h"
+#include "gantry/core/AtomicFile.h"
+#include "gantry/core/Blas.h"
+#include "gantry/core/Error.h"
+#include "gantry/core/Finite.h"
+#include "gantry/eval/dynamics/JointField.h"
+#include "gantry/eval/dynamics/Spectrum.h"
+
+#include <fmt/format.h>
+#include <torch/torch.h>
+#include <nlohmann/json.hpp>
+
+#include <chrono>
+#include <cmath>
+#include <iostream>
+#include <limits>
+
+namespace gantry::app {
+
+using eval::JointField;
+using train::Side;
+
+TrainedGame loadTrainedGame(const std::filesystem::path& checkpointPath) {
+  std::error_code ec;
+  if (!std::filesystem::is_regular_file(checkpointPath, ec))
+    throw UserError(
+        fmt::format("checkpoint {} does not exist; give a run folder with --run (its checkpoint.pt) "
+                    "or an existing --checkpoint",
+                    checkpointPath.string()));
+  train::CheckpointReader reader(checkpointPath);
+  TrainedGame game{Config(trainingSchema()), nullptr};
+  // The checkpoint's own config: the one its weights were trained under.
+  game.config.mergeTomlString(reader.config(), checkpointPath.string());
+  // Products in float64 below: no bfloat16 autocast around them.
+  game.config.setText("precision", "float32", "the dynamics tools");
+  game.trainer = buildTrainer(game.config);
+  reader.restore(*game.trainer);
+  auto& arena = game.trainer->arena();
+  arena.settle();
+  for (auto side : {Side::Generator, Side::Discriminator})
+    if (firstNonFinite(arena.player(side).parameters()) >= 0)
+      throw UserError(
+          fmt::format("checkpoint {} holds NaN or infinite weights (a diverged run): its game has no "
+                      "Jacobian to speak of",
+                      checkpointPath.string()));
+  // Second derivatives, in float64 (the spectra of small games to 1e-10),
+  // on every core.
+  models::Execution execution;
+  execution.twiceDifferentiable = true;
+  arena.generator().setExecution(execution);
+  arena.discriminator().setExecution(execution);
+  arena.generator().to(torch::kFloat64);
+  arena.discriminator().to(torch::kFloat64);
+  torch::set_num_threads(availableCores());
+  setBlasThreads(availableCores());
+  return game;
+}
+
+std::filesystem::path checkpointOf(const std::filesystem::path& run, const std::filesystem::path& checkpoint) {
+  if (!checkpoint.empty()) return checkpoint;
+  if (run.empty()) throw UserError("give a run folder with --run, or a checkpoint file with --checkpoint");
+  readRunConfig(RunFolder{run});  // names a folder that holds no run
+  return RunFolder{run}.checkpoint();
+}
+
+namespace {
+
+nlohmann::json complexList(const std::vector<std::complex<double>>& values) {
+  auto list = nlohmann::json::array();
+  for (const auto& v : values) list.push_back({{"re", v.real()}, {"im", v.imag()}});
+  return list;
+}
+
+/// The spectrum's shape: its least stable real part and how rotational it
+/// is (Berard et al. 2020: large imaginary against small real parts).
+nlohmann::json summaryOf(const std::vector<std::complex<double>>& values) {
+  double maxReal = -std::numeric_limits<double>::infinity(), maxImag = 0, ratio = 0, angle = 0;
+  double largest = 0;
+  for (const auto& v : values) largest = std::max(largest, std::abs(v));
+  for (const auto& v : values) {
+    maxReal = std::max(maxReal, v.real());
+    maxImag = std::max(maxImag, std::abs(v.imag()));
+    if (std::abs(v) <= 1e-12 * largest) continue;  // a zero eigenvalue has no direction
+    ratio = std::max(ratio, std::abs(v.imag()) / std::abs(v.real()));
+    angle = std::max(angle, std::atan2(std::abs(v.imag()), std::abs(v.real())) * 180.0 / M_PI);
+  }
+  nlohmann::json summary;
+  summary["max_real"] = maxReal;
+  summary["max_abs_imag"] = maxImag;
+  // null when some eigenvalue is purely imaginary (JSON has no infinity).
+  summary["imag_over_real_max"] = std::isfinite(ratio) ? nlohmann::json(ratio) : nlohmann::json();
+  summary["rotation_degrees_max"] = angle;
+  summary["all_real_negative"] = maxReal < 0;
+  return summary;
+}
+
+/// Both ends of a symmetric spectrum: ⌈k/2⌉ largest, ⌊k/2⌋ smallest, descending
+/// (as Spectra's BothEnds), all of it when k covers it.
+std::vector<double> bothEnds(const std::vector<double>& descending, int64_t k) {
+  const auto n = static_cast<int64_t>(descending.size());
+  if (k >= n) return descending;
+  std::vector<double> ends(descending.begin(), descending.begin() + (k + 1) / 2);
+  ends.insert(ends.end(), descending.end() - k / 2, descending.end());
+  return ends;
+}
+
+std::vector<double> toVector(const torch::Tensor& t) {
+  auto c = t.to(torch::kCPU, torch::kFloat64).contiguous();
+  return std::vector<double>(c.data_ptr<double>(), c.data_ptr<double>() + c.numel());
+}
+
+/// A product of the field as Spectra calls it: doubles in, doubles out.
+eval::LinearOperator operatorOf(const std::function<torch::Tensor(const torch::Tensor&)>& product, int64_t n,
+                                const torch::TensorOptions& options) {
+  return [product, n, options](const double* x, double* y) {
+    auto in = torch::from_blob(const_cast<double*>(x), {n}, torch::kFloat64).to(options);
+    auto out = product(in).to(torch::kCPU, torch::kFloat64).contiguous();
+    std::copy(out.data_ptr<double>(), out.data_ptr<double>() + n, y);
+  };
+}
+
+nlohmann::json hessianSpectrum(JointField& field, Side side, bool dense, int64_t top,
+                               const torch::TensorOptions& options) {
+  const int64_t n = field.size(side);
+  auto product = [&field, side](const torch::Tensor& u) { return field.hessianProduct(side, u); };
+  nlohmann::json out;
+  if (dense || top + 1 >= n) {
+    std::vector<double> matrix;
+    for (int64_t i = 0; i < n; ++i) {
+      auto e = torch::zeros({n}, options);
+      e[i] = 1;
+      auto column = toVector(product(e));
+      matrix.insert(matrix.end(), column.begin(), column.end());
+    }
+    out["eigenvalues"] = bothEnds(eval::denseSymmetricEigenvalues(matrix, n), top);
+    out["method"] = "dense";
+    out["converged"] = true;
+  } else {
+    auto found = eval::lanczosEigenvalues(n, operatorOf(product, n, options), top);
+    std::vector<double> values;
+    for (const auto& v : found.values) values.push_back(v.real());
+    out["eigenvalues"] = values;
+    out["method"] = "lanczos";
+    out["converged"] = found.converged;
+  }
+  return out;
+}
+
+}  // namespace
+
+int jacobian(const JacobianRequest& request) {
+  if (request.out.extension() != ".json")
+    throw UserError(fmt::format("--out {} must end in .json", request.out.string()));
+  if (request.top < 1) throw UserError("--top must be at least 1");
+  if (request.batch < 1) throw UserError("--batch must be at least 1");
+  if (request.method != "auto" && request.method != "dense" && request.method != "arnoldi")
+    throw UserError(fmt::format("--method must be dense, arnoldi or auto, got '{}'", request.method));
+  const auto order = eval::parseSpectrumOrder(request.which, "--which");
+  const auto path = checkpointOf(request.run, request.checkpoint);
+  createParentFolder(request.out);
+  const auto start = std::chrono::steady_clock::now();
+
+  auto game = loadTrainedGame(path);
+  auto& arena = game.trainer->arena();
+  JointField field(arena, request.batch, static_cast<uint64_t>(request.seed));
+  const int64_t n = field.size();
+  const bool dense = request.method == "dense" || (request.method == "auto" && n <= kDenseLimit);
+  if (dense && n > 20000)
+    throw UserError(
+        fmt::format("--method dense forms the {} x {} matrix of this run's {} parameters: use --method "
+                    "arnoldi",
+                    n, n, n));
+  const auto options = arena.player(Side::Generator).parameters().front().options();
+  auto v = field.evaluate();
+
+  nlohmann::json report;
+  report["checkpoint"] = path.string();
+  report["step"] = game.trainer->steps();
+  report["objective"] = game.config.getString("objective");
+  report["penalty"] = game.config.getString("penalty");
+  report["instance_noise"] = arena.game().instanceNoise.stdAt(arena.steps());
+  report["parameters"] = {
+      {"generator", field.size(Side::Generator)}, {"discriminator", field.size(Side::Discriminator)}, {"total", n}};
+  report["batch"] = request.batch;
+  report["seed"] = request.seed;
+  report["which"] = request.which;
+  report["dtype"] = "float64";
+  report["field_norm"] = v.norm().item<double>();
+
+  std::vector<std::complex<double>> values;
+  if (dense) {
+    auto values64 = toVector(field.matrix());
+    values = eval::denseEigenvalues(values64, n, order);
+    if (static_cast<int64_t>(values.size()) > request.top) values.resize(static_cast<size_t>(request.top));
+    report["method"] = "dense";
+    report["converged"] = true;
+    report["products"] = n;
+  } else {
+    auto product = [&field](const torch::Tensor& u) { return field.transposeProduct(u); };
+    auto found = eval::arnoldiEigenvalues(n, operatorOf(product, n, options), request.top, order);
+    values = found.values;
+    report["method"] = "arnoldi";
+    report["converged"] = found.converged;
+    report["products"] = found.products;
+  }
+  report["eigenvalues"] = complexList(values);
+  report["summary"] = summaryOf(values);
+  report["hessians"] = {{"generator", hessianSpectrum(field, Side::Generator, dense, request.top, options)},
+                        {"discriminator", hessianSpectrum(field, Side::Discriminator, dense, request.top, options)}};
+  report["seconds"] = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  writeFileAtomic(request.out, report.dump(2) + "\n");
+  if (!request.quiet) {
+    std::cout << fmt::format("{} eigenvalues of the Jacobian ({} parameters, {}), first by {}:\n", values.size(), n,
+                             report["method"].get<std::string>(), request.which);
+    for (const auto& value : values) std::cout << fmt::format("  {:+.6g} {:+.6g}i\n", value.real(), value.imag());
+    if (!report["converged"].get<bool>()) std::cout << "  (not all converged: raise --top or the batch)\n";
+    std::cout << fmt::format("wrote {} in {:.1f} s\n", request.out.string(), report["seconds"].get<double>());
+  }
+  return 0;
+}
+
+}  // namespace gantry::app

@@ -1,0 +1,27 @@
+#pragma once
+
+#include "gantry/core/Config.h"
+#include "gantry/train/Trainer.h"
+
+#include <filesystem>
+#include <memory>
+
+namespace gantry::app {
+
+/// Up to this many parameters `--method auto` forms the Jacobian densely.
+constexpr int64_t kDenseLimit = 2000;
+
+/// A run's game restored from a checkpoint for the dynamics tools: the
+/// checkpoint's own config, its trainer with both players, their models
+/// switched to twice-differentiable float64 passes on every core.
+struct TrainedGame {
+  Config config;
+  std::unique_ptr<train::Trainer> trainer;
+};
+TrainedGame loadTrainedGame(const std::filesystem::path& checkpoint);
+
+/// The checkpoint a dynamics command reads: `checkpoint` if given, else the
+/// run folder's checkpoint.pt (UserError when neither names one).
+std::filesystem::path checkpointOf(const std::filesystem::path& run, const std::filesystem::path& checkpoint);
+
+}  // namespace gantry::app

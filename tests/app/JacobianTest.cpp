@@ -1,0 +1,145 @@
+// gantry jacobian against closed forms: the Dirac-GAN at its equilibrium
+// (Mescheder, Geiger & Nowozin 2018, Table 1 and §3; ../shared protocols),
+// and the dense and Arnoldi methods against each other on a trained run.
+#include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
+
+#include <complex>
+
+#include "TestSupport.h"
+
+using gantry::test::expectOneLineError;
+using gantry::test::quoted;
+using gantry::test::readFile;
+using gantry::test::runGantry;
+using gantry::test::TempDir;
+
+namespace {
+
+using Complex = std::complex<double>;
+
+/// The spectrum of a Dirac-GAN run held at (θ, ψ) = (0, 0): one step with
+/// both learning rates 0 writes its checkpoint there.
+nlohmann::json diracAtEquilibrium(const TempDir& dir, const std::string& name, const std::string& settings) {
+  auto run = dir / name;
+  auto r = runGantry(
+      "train --preset dirac --quiet --steps 1 --set dirac_theta0=0 --set dirac_psi0=0 --set lr_g=0 "
+      "--set lr_d=0 " +
+      settings + " --out " + quoted(run));
+  EXPECT_EQ(r.exitCode, 0) << r.err;
+  auto out = dir / (name + ".json");
+  r = runGantry("jacobian --quiet --method dense --run " + quoted(run) + " --out " + quoted(out));
+  EXPECT_EQ(r.exitCode, 0) << r.err;
+  return nlohmann::json::parse(readFile(out));
+}
+
+/// λ = a ± √(a² − b²): the eigenvalues of [[0, b], [−b, 2a]], the shape of
+/// every Dirac-GAN Jacobian at (0, 0).
+std::vector<Complex> closedForm(double a, double b) {
+  const auto root = std::sqrt(Complex(a * a - b * b, 0.0));
+  return {a + root, a - root};
+}
+
+void expectEigenvalues(const nlohmann::json& report, std::vector<Complex> expected, const std::string& what) {
+  const auto& found = report.at("eigenvalues");
+  ASSERT_EQ(found.size(), 2u) << what;
+  // Both orders of the pair: match each found value to the nearer one.
+  for (const auto& value : found) {
+    const Complex v(value.at("re").get<double>(), value.at("im").get<double>());
+    const double distance = std::min(std::abs(v - expected[0]), std::abs(v - expected[1]));
+    EXPECT_LT(distance, 1e-4) << what << ": " << v << " against " << expected[0] << ", " << expected[1];
+  }
+  const Complex a(found[0].at("re").get<double>(), found[0].at("im").get<double>());
+  const Complex b(found[1].at("re").get<double>(), found[1].at("im").get<double>());
+  EXPECT_GT(std::abs(a - b) + 1e-12, std::abs(expected[0] - expected[1]) - 1e-4)
+      << what << ": both roots, not one twice";
+}
+
+const double kF1 = 0.5;    // f′(0) of the standard game
+const double kF2 = -0.25;  // f″(0)
+
+}  // namespace
+
+TEST(JacobianTest, DiracGanAtItsEquilibriumHasTheClosedFormSpectra) {
+  TempDir dir;
+  // Unregularised: ±f′(0) i, no damping (neither converges nor diverges in
+  // continuous time).
+  auto plain = diracAtEquilibrium(dir, "plain", "");
+  expectEigenvalues(plain, closedForm(0.0, kF1), "non-saturating");
+  EXPECT_FALSE(plain.at("summary").at("all_real_negative").get<bool>());
+  // R1 and R2 with weight γ: −γ/2 ± √(γ²/4 − f′(0)²), complex below γ = 1,
+  // real above it.
+  for (const std::string penalty : {"r1", "r2"})
+    for (double gamma : {0.3, 2.0}) {
+      auto report = diracAtEquilibrium(dir, penalty + std::to_string(gamma),
+                                       "--set penalty=" + penalty + " --set penalty_weight=" + std::to_string(gamma));
+      expectEigenvalues(report, closedForm(-gamma / 2, kF1), penalty + " gamma " + std::to_string(gamma));
+      EXPECT_TRUE(report.at("summary").at("all_real_negative").get<bool>());
+    }
+  // Instance noise σ: f″(0)σ² ± √(f″(0)²σ⁴ − f′(0)²).
+  const double sigma = 0.7;
+  auto noisy = diracAtEquilibrium(dir, "noise", "--set instance_noise=0.7");
+  expectEigenvalues(noisy, closedForm(kF2 * sigma * sigma, kF1), "instance noise");
+  // WGAN without clipping is the bilinear game: ±i.
+  auto wgan = diracAtEquilibrium(dir, "wgan", "--set objective=wgan --set weight_clip=0");
+  expectEigenvalues(wgan, closedForm(0.0, 1.0), "wgan");
+  // The 2014 code's D loss (−V/2) halves D's row: ±i/√8, not the paper's ±i/2.
+  auto halved = diracAtEquilibrium(dir, "halved", "--set d_loss_sum=false");
+  expectEigenvalues(halved, closedForm(0.0, std::sqrt(kF1 * kF1 / 2)), "d_loss_sum = false");
+}
+
+TEST(JacobianTest, DenseAndArnoldiAgreeOnATrainedRun) {
+  TempDir dir;
+  auto run = dir / "run";
+  auto r = runGantry("train --preset gaussian1d --quiet --set g_hidden=16,16 --set d_hidden=32,32 --steps 1500 --out " +
+                     quoted(run));
+  ASSERT_EQ(r.exitCode, 0) << r.err;
+  std::map<std::string, nlohmann::json> reports;
+  for (const std::string method : {"dense", "arnoldi"}) {
+    auto out = dir / (method + ".json");
+    r = runGantry("jacobian --quiet --top 10 --batch 500 --method " + method + " --run " + quoted(run) + " --out " +
+                  quoted(out));
+    ASSERT_EQ(r.exitCode, 0) << r.err;
+    reports[method] = nlohmann::json::parse(readFile(out));
+  }
+  const auto& dense = reports["dense"];
+  const auto& arnoldi = reports["arnoldi"];
+  EXPECT_EQ(dense.at("parameters").at("total").get<int64_t>(), 1522);
+  EXPECT_TRUE(arnoldi.at("converged").get<bool>());
+  EXPECT_LT(arnoldi.at("products").get<int64_t>(), 1522) << "Arnoldi without forming the matrix";
+  ASSERT_EQ(dense.at("eigenvalues").size(), 10u);
+  ASSERT_EQ(arnoldi.at("eigenvalues").size(), 10u);
+  for (size_t i = 0; i < 10; ++i) {
+    const auto& a = dense["eigenvalues"][i];
+    const auto& b = arnoldi["eigenvalues"][i];
+    const Complex x(a["re"].get<double>(), a["im"].get<double>()), y(b["re"].get<double>(), b["im"].get<double>());
+    EXPECT_LT(std::abs(x - y), 1e-3 * std::abs(x)) << "eigenvalue " << i << ": " << x << " against " << y;
+  }
+  for (const std::string side : {"generator", "discriminator"}) {
+    const auto& a = dense["hessians"][side]["eigenvalues"];
+    const auto& b = arnoldi["hessians"][side]["eigenvalues"];
+    ASSERT_EQ(a.size(), b.size()) << side;
+    EXPECT_EQ(arnoldi["hessians"][side]["method"], "lanczos");
+    for (size_t i = 0; i < a.size(); ++i)
+      EXPECT_NEAR(a[i].get<double>(), b[i].get<double>(), 1e-3 * std::abs(a[i].get<double>())) << side << " " << i;
+  }
+}
+
+TEST(JacobianTest, BadRequestsAreOneLineErrors) {
+  TempDir dir;
+  auto run = dir / "run";
+  auto r = runGantry("train --preset dirac --quiet --steps 1 --out " + quoted(run));
+  ASSERT_EQ(r.exitCode, 0) << r.err;
+  expectOneLineError(runGantry("jacobian --run " + quoted(run) + " --out " + quoted(dir / "a.txt")),
+                     "must end in .json");
+  expectOneLineError(runGantry("jacobian --run " + quoted(run) + " --method qr --out " + quoted(dir / "a.json")),
+                     "--method must be dense, arnoldi or auto");
+  expectOneLineError(runGantry("jacobian --run " + quoted(run) + " --which big --out " + quoted(dir / "a.json")),
+                     "--which must be magnitude, real or imag");
+  expectOneLineError(runGantry("jacobian --run " + quoted(run) + " --method arnoldi --out " + quoted(dir / "a.json")),
+                     "use the dense method");
+  expectOneLineError(runGantry("jacobian --run " + quoted(dir / "nothing") + " --out " + quoted(dir / "a.json")),
+                     "is not a gantry run folder");
+  expectOneLineError(runGantry("jacobian --out " + quoted(dir / "a.json")), "give a run folder with --run");
+  EXPECT_FALSE(std::filesystem::exists(dir / "a.json"));
+}
