@@ -26,8 +26,7 @@ ObjectiveEntry minimaxObjective() {
   return {{"minimax", "the original game: D ascends V, G descends E log(1 - D(G(z)))",
            "Goodfellow et al. 2014, Generative Adversarial Nets"},
           [](const ObjectiveOptions& options) {
-            return std::make_unique<MinimaxObjective>(MinimaxObjective::GeneratorLoss::Saturating,
-                                                      options.d_loss_sum);
+            return std::make_unique<MinimaxObjective>(MinimaxObjective::GeneratorLoss::Saturating, options.d_loss_sum);
           }};
 }
 
