@@ -135,6 +135,16 @@ int runCli(int argc, char** argv) {
   jacobianCommand->add_option("--seed", jacobianRequest.seed, "seed of the batch and of its noise")->check(kInt64);
   jacobianCommand->add_flag("--quiet", jacobianRequest.quiet, "print nothing");
 
+  DynamicsRequest dynamicsRequest;
+  std::string dynamicsOut;
+  auto* dynamicsCommand = app.add_subcommand(
+      "dynamics", "the Dirac-GAN under every update rule, game and regulariser beside the closed forms");
+  dynamicsCommand->add_option("--out", dynamicsOut, "folder for table.md, table.json and the phase portraits")
+      ->required();
+  dynamicsCommand->add_option("--steps", dynamicsRequest.steps, "steps from (1, 1) (default 500)")->check(kInt64);
+  dynamicsCommand->add_option("--lr", dynamicsRequest.lr, "step size of both players (default 0.1)");
+  dynamicsCommand->add_flag("--quiet", dynamicsRequest.quiet, "print nothing");
+
   auto* show = app.add_subcommand("show", "draw a PNG (e.g. a run's samples/latest.png) in the terminal");
   show->add_option("image", showImage, "PNG or JPEG file")->required();
   show->add_option("--width", showWidth, "at most this many columns")->check(CLI::PositiveNumber);
@@ -207,6 +217,10 @@ int runCli(int argc, char** argv) {
       jacobianRequest.checkpoint = jacobianCheckpoint;
       jacobianRequest.out = jacobianOut;
       return app::jacobian(jacobianRequest);
+    }
+    if (dynamicsCommand->parsed()) {
+      dynamicsRequest.out = dynamicsOut;
+      return app::dynamicsTable(dynamicsRequest);
     }
     if (show->parsed()) {
       std::cout << io::renderForTerminal(io::readRgbImage(showImage), showWidth, ::isatty(STDOUT_FILENO) != 0);

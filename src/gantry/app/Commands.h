@@ -91,6 +91,20 @@ struct JacobianRequest {
 /// each player's Hessian of its own loss, as JSON (docs/dynamics.md).
 int jacobian(const JacobianRequest& request);
 
+struct DynamicsRequest {
+  std::filesystem::path out;  // a folder
+  int64_t steps = 500;
+  double lr = 0.1;
+  bool quiet = false;
+};
+
+/// The Dirac-GAN under each update rule × game × regulariser, through the
+/// trainer: the Jacobian's eigenvalues at the equilibrium, the per-step
+/// growth near it and convergence from (1, 1), each beside its closed form
+/// or Mescheder et al. 2018's verdict; writes table.md, table.json and a
+/// phase portrait per game into the folder.
+int dynamicsTable(const DynamicsRequest& request);
+
 /// Prints the presets / the config keys by section / the members of an
 /// extension point (objectives, penalties, rules, models, metrics,
 /// datasets; all when empty) / the build (torch version, threads, BLAS,

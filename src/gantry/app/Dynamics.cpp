@@ -25,6 +25,21 @@ namespace gantry::app {
 using eval::JointField;
 using train::Side;
 
+void prepareForDynamics(train::Trainer& trainer) {
+  auto& arena = trainer.arena();
+  arena.settle();
+  // Second derivatives, in float64 (the spectra of small games to 1e-10),
+  // on every core.
+  models::Execution execution;
+  execution.twiceDifferentiable = true;
+  arena.generator().setExecution(execution);
+  arena.discriminator().setExecution(execution);
+  arena.generator().to(torch::kFloat64);
+  arena.discriminator().to(torch::kFloat64);
+  torch::set_num_threads(availableCores());
+  setBlasThreads(availableCores());
+}
+
 TrainedGame loadTrainedGame(const std::filesystem::path& checkpointPath) {
   std::error_code ec;
   if (!std::filesystem::is_regular_file(checkpointPath, ec))
@@ -40,24 +55,13 @@ TrainedGame loadTrainedGame(const std::filesystem::path& checkpointPath) {
   game.config.setText("precision", "float32", "the dynamics tools");
   game.trainer = buildTrainer(game.config);
   reader.restore(*game.trainer);
-  auto& arena = game.trainer->arena();
-  arena.settle();
   for (auto side : {Side::Generator, Side::Discriminator})
-    if (firstNonFinite(arena.player(side).parameters()) >= 0)
+    if (firstNonFinite(game.trainer->arena().player(side).parameters()) >= 0)
       throw UserError(
           fmt::format("checkpoint {} holds NaN or infinite weights (a diverged run): its game has no "
                       "Jacobian to speak of",
                       checkpointPath.string()));
-  // Second derivatives, in float64 (the spectra of small games to 1e-10),
-  // on every core.
-  models::Execution execution;
-  execution.twiceDifferentiable = true;
-  arena.generator().setExecution(execution);
-  arena.discriminator().setExecution(execution);
-  arena.generator().to(torch::kFloat64);
-  arena.discriminator().to(torch::kFloat64);
-  torch::set_num_threads(availableCores());
-  setBlasThreads(availableCores());
+  prepareForDynamics(*game.trainer);
   return game;
 }
 

@@ -20,6 +20,11 @@ struct TrainedGame {
 };
 TrainedGame loadTrainedGame(const std::filesystem::path& checkpoint);
 
+/// Switches a trainer's players to what the dynamics tools need: pending
+/// work finished, twice-differentiable float64 passes, every core. The
+/// trainer is for inspection from then on, not for training.
+void prepareForDynamics(train::Trainer& trainer);
+
 /// The checkpoint a dynamics command reads: `checkpoint` if given, else the
 /// run folder's checkpoint.pt (UserError when neither names one).
 std::filesystem::path checkpointOf(const std::filesystem::path& run, const std::filesystem::path& checkpoint);
