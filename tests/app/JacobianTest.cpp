@@ -4,6 +4,9 @@
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 
+#include <fmt/format.h>
+
+#include <cmath>
 #include <complex>
 
 #include "TestSupport.h"
@@ -142,4 +145,38 @@ TEST(JacobianTest, BadRequestsAreOneLineErrors) {
                      "is not a gantry run folder");
   expectOneLineError(runGantry("jacobian --out " + quoted(dir / "a.json")), "give a run folder with --run");
   EXPECT_FALSE(std::filesystem::exists(dir / "a.json"));
+}
+
+TEST(JacobianTest, PathAngleOnTheBilinearGameIsItsClosedForm) {
+  // WGAN's Dirac-GAN: the joint gradient is g = (−ψ, θ). From A = (1, 1) to
+  // B = (−1, 0.5) (two runs held still by learning rates 0), d = B − A and
+  // cos(g, d) = 1.5 / (|g| |d|) at w(α) = A + α d.
+  TempDir dir;
+  auto at = [&](const std::string& name, double theta, double psi) {
+    auto run = dir / name;
+    auto r =
+        runGantry(fmt::format("train --preset dirac --quiet --steps 1 --set objective=wgan --set weight_clip=0 "
+                              "--set lr_g=0 --set lr_d=0 --set dirac_theta0={} --set dirac_psi0={} --out {}",
+                              theta, psi, quoted(run)));
+    EXPECT_EQ(r.exitCode, 0) << r.err;
+    return run / "checkpoint.pt";
+  };
+  auto a = at("a", 1.0, 1.0), b = at("b", -1.0, 0.5);
+  auto out = dir / "angle.json";
+  auto r = runGantry("jacobian --quiet --path-angle --from " + quoted(a) + " --checkpoint " + quoted(b) + " --out " +
+                     quoted(out));
+  ASSERT_EQ(r.exitCode, 0) << r.err;
+  auto report = nlohmann::json::parse(readFile(out));
+  const auto& alphas = report.at("alpha");
+  ASSERT_EQ(alphas.size(), 100u);
+  EXPECT_NEAR(alphas[0].get<double>(), -0.1, 1e-12);
+  EXPECT_NEAR(alphas[99].get<double>(), 1.1, 1e-12);
+  for (size_t i = 0; i < 100; ++i) {
+    const double alpha = alphas[i].get<double>();
+    const double theta = 1 - 2 * alpha, psi = 1 - 0.5 * alpha;
+    const double norm = std::hypot(psi, theta);
+    EXPECT_NEAR(report["gradient_norm"][i].get<double>(), norm, 1e-9) << alpha;
+    EXPECT_NEAR(report["cosine"][i].get<double>(), 1.5 / (norm * std::sqrt(4.25)), 1e-9) << alpha;
+  }
+  EXPECT_TRUE(std::filesystem::exists(dir / "angle.png"));
 }

@@ -134,16 +134,35 @@ int runCli(int argc, char** argv) {
                               "which come first: magnitude, real (largest real part) or imag (largest |imaginary|)");
   jacobianCommand->add_option("--seed", jacobianRequest.seed, "seed of the batch and of its noise")->check(kInt64);
   jacobianCommand->add_flag("--quiet", jacobianRequest.quiet, "print nothing");
+  std::string jacobianFrom;
+  jacobianCommand->add_flag("--path-angle", jacobianRequest.pathAngle,
+                            "instead: the gradient's norm and angle along the line from --from to the checkpoint");
+  jacobianCommand->add_option("--from", jacobianFrom, "--path-angle: the earlier checkpoint of the run");
 
   DynamicsRequest dynamicsRequest;
   std::string dynamicsOut;
   auto* dynamicsCommand = app.add_subcommand(
       "dynamics", "the Dirac-GAN under every update rule, game and regulariser beside the closed forms");
-  dynamicsCommand->add_option("--out", dynamicsOut, "folder for table.md, table.json and the phase portraits")
-      ->required();
+  dynamicsCommand->add_option("--out", dynamicsOut, "folder for table.md, table.json and the phase portraits");
   dynamicsCommand->add_option("--steps", dynamicsRequest.steps, "steps from (1, 1) (default 500)")->check(kInt64);
   dynamicsCommand->add_option("--lr", dynamicsRequest.lr, "step size of both players (default 0.1)");
   dynamicsCommand->add_flag("--quiet", dynamicsRequest.quiet, "print nothing");
+
+  OptimalDRequest optimalRequest;
+  std::string optimalRun, optimalOut;
+  std::vector<std::string> optimalCheckpoints;
+  auto* optimalCommand = dynamicsCommand->add_subcommand(
+      "optimal-d", "1-d runs: D trained to convergence against the frozen G, beside D* = p_data/(p_data + p_g)");
+  optimalCommand->add_option("--run", optimalRun, "run folder (its checkpoint.pt)");
+  optimalCommand->add_option("--checkpoint", optimalCheckpoints,
+                             "checkpoint files instead (repeatable: a picture each)");
+  optimalCommand->add_option("--out", optimalOut, "output .json; the pictures beside it (.png)")->required();
+  optimalCommand->add_option("--d-steps", optimalRequest.dSteps, "D updates against the frozen G (default 4000)")
+      ->check(kInt64);
+  optimalCommand->add_option("--samples", optimalRequest.samples, "samples of G and of the data (default 1000000)")
+      ->check(kInt64);
+  optimalCommand->add_option("--seed", optimalRequest.seed, "seed of G's samples")->check(kInt64);
+  optimalCommand->add_flag("--quiet", optimalRequest.quiet, "print nothing");
 
   auto* show = app.add_subcommand("show", "draw a PNG (e.g. a run's samples/latest.png) in the terminal");
   show->add_option("image", showImage, "PNG or JPEG file")->required();
@@ -216,9 +235,17 @@ int runCli(int argc, char** argv) {
       jacobianRequest.run = jacobianRun;
       jacobianRequest.checkpoint = jacobianCheckpoint;
       jacobianRequest.out = jacobianOut;
+      jacobianRequest.from = jacobianFrom;
       return app::jacobian(jacobianRequest);
     }
+    if (optimalCommand->parsed()) {
+      optimalRequest.run = optimalRun;
+      optimalRequest.out = optimalOut;
+      for (const auto& c : optimalCheckpoints) optimalRequest.checkpoints.emplace_back(c);
+      return app::optimalDiscriminator(optimalRequest);
+    }
     if (dynamicsCommand->parsed()) {
+      if (dynamicsOut.empty()) throw UserError("gantry dynamics needs --out DIR (or the command optimal-d)");
       dynamicsRequest.out = dynamicsOut;
       return app::dynamicsTable(dynamicsRequest);
     }

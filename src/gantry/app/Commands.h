@@ -84,11 +84,17 @@ struct JacobianRequest {
   std::string which = "magnitude";  // magnitude | real | imag
   int64_t seed = 0;
   bool quiet = false;
+  /// Path angle (Berard et al. 2020) instead of eigenvalues: along the line
+  /// from `from` (an earlier checkpoint of the same run) to the checkpoint,
+  /// α ∈ [−0.1, 1.1] at 100 points.
+  bool pathAngle = false;
+  std::filesystem::path from;
 };
 
 /// The eigenvalues of the Jacobian of the joint gradient field of a run's
 /// two players at a checkpoint (gantry/eval/dynamics/JointField.h), and of
-/// each player's Hessian of its own loss, as JSON (docs/dynamics.md).
+/// each player's Hessian of its own loss, as JSON, and the eigenvalues in
+/// the complex plane as a PNG beside it (docs/dynamics.md).
 int jacobian(const JacobianRequest& request);
 
 struct DynamicsRequest {
@@ -104,6 +110,23 @@ struct DynamicsRequest {
 /// or Mescheder et al. 2018's verdict; writes table.md, table.json and a
 /// phase portrait per game into the folder.
 int dynamicsTable(const DynamicsRequest& request);
+
+struct OptimalDRequest {
+  std::filesystem::path run;
+  std::vector<std::filesystem::path> checkpoints;  // empty: the run's checkpoint.pt
+  std::filesystem::path out;                       // .json; the pictures beside it
+  int64_t dSteps = 4000;
+  int64_t samples = 1000000;
+  int64_t seed = 0;
+  bool quiet = false;
+};
+
+/// For a 1-d run of the original game: G frozen, D trained to convergence
+/// on fresh samples, beside D* = p_data / (p_data + p_g) (p_g a kernel
+/// density of G's samples); the largest gap |D − D*|, the value the trained
+/// D attains beside 2·JSD − log 4, and a picture per checkpoint (the 2014
+/// paper's Figure 1).
+int optimalDiscriminator(const OptimalDRequest& request);
 
 /// Prints the presets / the config keys by section / the members of an
 /// extension point (objectives, penalties, rules, models, metrics,

@@ -10,6 +10,7 @@
 #include "gantry/core/Finite.h"
 #include "gantry/eval/dynamics/JointField.h"
 #include "gantry/eval/dynamics/Spectrum.h"
+#include "gantry/io/Chart.h"
 
 #include <fmt/format.h>
 #include <torch/torch.h>
@@ -155,6 +156,85 @@ nlohmann::json hessianSpectrum(JointField& field, Side side, bool dense, int64_t
   return out;
 }
 
+/// The eigenvalues in the complex plane, with the imaginary axis: left of
+/// it attracting, right of it repelling.
+void drawSpectrum(const std::filesystem::path& path, const std::vector<std::complex<double>>& values,
+                  const std::string& title) {
+  io::Chart chart;
+  chart.title = title;
+  chart.xLabel = "real part";
+  chart.yLabel = "imaginary part";
+  double reach = 1e-12;
+  for (const auto& v : values) reach = std::max({reach, std::abs(v.real()), std::abs(v.imag())});
+  chart.xMin = chart.yMin = -1.1 * reach;
+  chart.xMax = chart.yMax = 1.1 * reach;
+  chart.equalAspect = true;
+  chart.width = chart.height = 640;
+  chart.series.push_back({{0, 0}, {-1.1 * reach, 1.1 * reach}, "", {150, 150, 150}, true});
+  io::ChartSeries points{{}, {}, "eigenvalues", io::palette(0), false, true};
+  for (const auto& v : values) {
+    points.x.push_back(v.real());
+    points.y.push_back(v.imag());
+  }
+  chart.series.push_back(points);
+  io::writeChartPng(path, chart);
+}
+
+/// Berard et al. 2020's path angle: along w(α) = w_A + α (w_B − w_A), the
+/// norm of the joint gradient g = −v and its cosine with the line.
+int pathAngle(const JacobianRequest& request, const std::filesystem::path& to) {
+  if (request.from.empty()) throw UserError("--path-angle needs --from CHECKPOINT, the earlier point of the line");
+  auto start = loadTrainedGame(request.from);
+  auto end = loadTrainedGame(to);
+  auto& arena = end.trainer->arena();
+  JointField field(arena, request.batch, static_cast<uint64_t>(request.seed));
+  JointField startField(start.trainer->arena(), 1, 0);
+  if (startField.size() != field.size())
+    throw UserError(fmt::format("--from {} has {} parameters, {} has {}: give two checkpoints of one run",
+                                request.from.string(), startField.size(), to.string(), field.size()));
+  const auto wA = startField.point().to(field.point().options());
+  const auto wB = field.point();
+  const auto direction = wB - wA;
+  if (direction.norm().item<double>() == 0)
+    throw UserError("--from and the checkpoint hold the same parameters: the path has no direction");
+  nlohmann::json report;
+  report["from"] = request.from.string();
+  report["to"] = to.string();
+  report["batch"] = request.batch;
+  report["distance"] = direction.norm().item<double>();
+  std::vector<double> alphas, norms, cosines;
+  for (int i = 0; i < 100; ++i) {
+    const double alpha = -0.1 + 1.2 * i / 99.0;
+    field.setPoint(wA + alpha * direction);
+    auto g = -field.evaluate(/*forProducts=*/false);
+    const double norm = g.norm().item<double>();
+    alphas.push_back(alpha);
+    norms.push_back(norm);
+    cosines.push_back(norm > 0 ? (g.dot(direction) / (norm * direction.norm())).item<double>() : 0.0);
+  }
+  report["alpha"] = alphas;
+  report["gradient_norm"] = norms;
+  report["cosine"] = cosines;
+  writeFileAtomic(request.out, report.dump(2) + "\n");
+  io::Chart chart;
+  chart.title = "path angle: from the earlier checkpoint (0) to this one (1)";
+  chart.xLabel = "alpha";
+  chart.yLabel = "cosine(gradient, path); |gradient| / max";
+  chart.xMin = -0.1;
+  chart.xMax = 1.1;
+  chart.yMin = -1.05;
+  chart.yMax = 1.05;
+  const double largest = *std::max_element(norms.begin(), norms.end());
+  std::vector<double> scaled;
+  for (double n : norms) scaled.push_back(largest > 0 ? n / largest : 0);
+  chart.series.push_back({alphas, cosines, "cosine of the gradient and the path", io::palette(0)});
+  chart.series.push_back({alphas, scaled, fmt::format("gradient norm / {:.3g}", largest), io::palette(1)});
+  auto picture = request.out;
+  io::writeChartPng(picture.replace_extension(".png"), chart);
+  if (!request.quiet) std::cout << fmt::format("wrote {} and {}\n", request.out.string(), picture.string());
+  return 0;
+}
+
 }  // namespace
 
 int jacobian(const JacobianRequest& request) {
@@ -167,6 +247,7 @@ int jacobian(const JacobianRequest& request) {
   const auto order = eval::parseSpectrumOrder(request.which, "--which");
   const auto path = checkpointOf(request.run, request.checkpoint);
   createParentFolder(request.out);
+  if (request.pathAngle) return pathAngle(request, path);
   const auto start = std::chrono::steady_clock::now();
 
   auto game = loadTrainedGame(path);
@@ -218,6 +299,9 @@ int jacobian(const JacobianRequest& request) {
                         {"discriminator", hessianSpectrum(field, Side::Discriminator, dense, request.top, options)}};
   report["seconds"] = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   writeFileAtomic(request.out, report.dump(2) + "\n");
+  auto picture = request.out;
+  drawSpectrum(picture.replace_extension(".png"), values,
+               fmt::format("Jacobian eigenvalues, step {} ({} parameters)", game.trainer->steps(), n));
   if (!request.quiet) {
     std::cout << fmt::format("{} eigenvalues of the Jacobian ({} parameters, {}), first by {}:\n", values.size(), n,
                              report["method"].get<std::string>(), request.which);

@@ -103,7 +103,10 @@ void writeChartPng(const std::filesystem::path& path, const Chart& chart) {
     plwidth(2);
     pllsty(s.dashed ? 2 : 1);
     std::vector<PLFLT> x(s.x.begin(), s.x.end()), y(s.y.begin(), s.y.end());
-    if (!x.empty()) plline(static_cast<PLINT>(x.size()), x.data(), y.data());
+    if (!x.empty() && s.points)
+      plpoin(static_cast<PLINT>(x.size()), x.data(), y.data(), 4);  // a circle
+    else if (!x.empty())
+      plline(static_cast<PLINT>(x.size()), x.data(), y.data());
     if (!s.label.empty()) {
       options.push_back(PL_LEGEND_LINE);
       colours.push_back(colour);

@@ -27,6 +27,7 @@ struct ChartSeries {
   std::string label;  // empty: not in the legend
   Rgb color;
   bool dashed = false;
+  bool points = false;  // markers at the points instead of a line
 };
 
 /// Arrows of a vector field on a grid: xs × ys, u and v indexed [i · ys.size() + j].

@@ -84,7 +84,7 @@ void JointField::setPoint(const torch::Tensor& w) {
   dGradients_.clear();
 }
 
-torch::Tensor JointField::evaluate() {
+torch::Tensor JointField::evaluate(bool forProducts) {
   // The same dropout masks at every point.
   torch::manual_seed(seed_);
   auto gParameters = parameters(Side::Generator);
@@ -97,11 +97,16 @@ torch::Tensor JointField::evaluate() {
   }
   auto pass = arena_.discriminateInputs(realInput, fakeInput);
   auto gLoss = arena_.generatorLoss(pass);
-  gGradients_ = torch::autograd::grad({gLoss}, gParameters, {}, /*retain_graph=*/true, /*create_graph=*/true,
-                                      /*allow_unused=*/true);
-  dGradients_ = torch::autograd::grad({pass.loss}, dParameters, {}, /*retain_graph=*/true, /*create_graph=*/true,
-                                      /*allow_unused=*/true);
-  return -torch::cat({flatten(gGradients_, gParameters), flatten(dGradients_, dParameters)}).detach();
+  gGradients_ = torch::autograd::grad({gLoss}, gParameters, {}, /*retain_graph=*/true,
+                                      /*create_graph=*/forProducts, /*allow_unused=*/true);
+  dGradients_ = torch::autograd::grad({pass.loss}, dParameters, {}, /*retain_graph=*/forProducts,
+                                      /*create_graph=*/forProducts, /*allow_unused=*/true);
+  auto v = -torch::cat({flatten(gGradients_, gParameters), flatten(dGradients_, dParameters)}).detach();
+  if (!forProducts) {
+    gGradients_.clear();
+    dGradients_.clear();
+  }
+  return v;
 }
 
 torch::Tensor JointField::productOf(const std::vector<torch::Tensor>& gradients, const std::vector<torch::Tensor>& of,

@@ -48,10 +48,10 @@ class JointField {
   torch::Tensor point() const;
   void setPoint(const torch::Tensor& w);
 
-  /// v at the current point, flat [n]; keeps the graph that the products
-  /// below differentiate (reseeds the default CPU generator with the seed,
+  /// v at the current point, flat [n]; forProducts: keeps the graph that
+  /// the products below differentiate (reseeds the default CPU generator with the seed,
   /// for dropout masks).
-  torch::Tensor evaluate();
+  torch::Tensor evaluate(bool forProducts = true);
   /// Jᵀu at the point of the last evaluate(), u flat [n].
   torch::Tensor transposeProduct(const torch::Tensor& u);
   /// H u for the player's Hessian of its own loss (∇²_θ L_G or ∇²_ψ L_D,
