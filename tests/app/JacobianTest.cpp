@@ -8,6 +8,7 @@
 
 #include <cmath>
 #include <complex>
+#include <sstream>
 
 #include "TestSupport.h"
 
@@ -179,4 +180,50 @@ TEST(JacobianTest, PathAngleOnTheBilinearGameIsItsClosedForm) {
     EXPECT_NEAR(report["cosine"][i].get<double>(), 1.5 / (norm * std::sqrt(4.25)), 1e-9) << alpha;
   }
   EXPECT_TRUE(std::filesystem::exists(dir / "angle.png"));
+}
+
+TEST(JacobianTest, SpectraDuringTrainingLeaveTheRunAsItWas) {
+  TempDir dir;
+  const std::string base =
+      "train --preset gaussian1d --quiet --set g_hidden=8,8 --set d_hidden=8,8 --steps 300 --set sample_every=0 ";
+  auto r = runGantry(base + "--set jacobian_every=100 --set jacobian_top=6 --out " + quoted(dir / "with"));
+  ASSERT_EQ(r.exitCode, 0) << r.err;
+  r = runGantry(base + "--out " + quoted(dir / "without"));
+  ASSERT_EQ(r.exitCode, 0) << r.err;
+  // The same training, bit for bit: samples and every logged figure.
+  for (const std::string run : {"with", "without"}) {
+    r = runGantry("sample --run " + quoted(dir / run) + " -n 500 --out " + quoted(dir / (run + ".npy")));
+    ASSERT_EQ(r.exitCode, 0) << r.err;
+  }
+  EXPECT_EQ(readFile(dir / "with.npy"), readFile(dir / "without.npy"));
+  auto figures = [&](const std::string& run) {
+    std::vector<nlohmann::json> all;
+    std::istringstream in(readFile(dir / run / "metrics.jsonl"));
+    for (std::string line; std::getline(in, line);) {
+      auto j = nlohmann::json::parse(line);
+      j.erase("elapsed_s");  // wall-clock figures, not the training's
+      j.erase("steps_per_s");
+      all.push_back(j);
+    }
+    return all;
+  };
+  EXPECT_EQ(figures("with"), figures("without"));
+  EXPECT_EQ(figures("with").size(), 6u);
+  EXPECT_FALSE(std::filesystem::exists(dir / "without" / "jacobian.jsonl"));
+  // Steps 100, 200, 300, each with six eigenvalues of the field, largest magnitude first.
+  std::istringstream lines(readFile(dir / "with" / "jacobian.jsonl"));
+  std::vector<nlohmann::json> spectra;
+  for (std::string line; std::getline(lines, line);) spectra.push_back(nlohmann::json::parse(line));
+  ASSERT_EQ(spectra.size(), 3u);
+  for (size_t i = 0; i < 3; ++i) {
+    EXPECT_EQ(spectra[i]["step"].get<int64_t>(), 100 * static_cast<int64_t>(i + 1));
+    ASSERT_EQ(spectra[i]["eigenvalues"].size(), 6u);
+    double previous = 1e300;
+    for (const auto& v : spectra[i]["eigenvalues"]) {
+      const double magnitude = std::hypot(v["re"].get<double>(), v["im"].get<double>());
+      EXPECT_LE(magnitude, previous + 1e-12);
+      previous = magnitude;
+    }
+    EXPECT_GT(previous, 0.0);
+  }
 }

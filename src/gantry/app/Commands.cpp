@@ -10,6 +10,7 @@
 #include "gantry/core/Blas.h"
 #include "gantry/core/Error.h"
 #include "gantry/eval/EvalCallback.h"
+#include "gantry/eval/dynamics/JacobianCallback.h"
 #include "gantry/io/Npy.h"
 #include "gantry/io/Png.h"
 #include "gantry/train/Checkpoint.h"
@@ -180,6 +181,20 @@ int runTraining(const RunFolder& run, const Config& config, train::Trainer& trai
         labels);
     // Before the logger: at the last step, its line must be out before the logger closes the file.
     callbacks.insert(callbacks.begin() + 1, evaluation.get());
+  }
+  std::unique_ptr<eval::JacobianCallback> spectra;
+  std::ofstream spectraFile;
+  if (settings.eval.jacobian_every > 0) {
+    spectraFile.open(run.root / "jacobian.jsonl", std::ios::app);
+    if (!spectraFile)
+      throw UserError(fmt::format("cannot write {}: check that the run folder is writable",
+                                  (run.root / "jacobian.jsonl").string()));
+    spectra = std::make_unique<eval::JacobianCallback>(
+        settings.eval.jacobian_every, settings.eval.jacobian_top, settings.eval.jacobian_batch,
+        [&spectraFile](const nlohmann::json& line) { spectraFile << line.dump() << "\n"
+                                                                 << std::flush; });
+    // After the guard: a diverged step's spectrum is not taken.
+    callbacks.insert(callbacks.begin() + 1, spectra.get());
   }
   if (!quiet) callbacks.push_back(&progress);
 

@@ -118,7 +118,9 @@ nlohmann::json oneCheckpoint(const OptimalDRequest& request, const std::filesyst
   auto dAfter = torch::sigmoid(logitsOn(discriminator, grid));
 
   auto mask = (pData + pG) > 0.01 * (pData + pG).max();
-  auto gap = ((dAfter - dStar).abs() * mask).max().item<double>();
+  auto gaps = (dAfter - dStar).abs() * mask;
+  const auto worst = gaps.argmax().item<int64_t>();
+  auto gap = gaps[worst].item<double>();
   auto gapBefore = ((dBefore - dStar).abs() * mask).max().item<double>();
   const double jsd = eval::jensenShannon(pData, pG, dx);
   auto freshFake = drawSamples(generator, config, request.samples, static_cast<uint64_t>(request.seed) + 1);
@@ -131,6 +133,8 @@ nlohmann::json oneCheckpoint(const OptimalDRequest& request, const std::filesyst
                            {"samples", request.samples},
                            {"bandwidth", bandwidth},
                            {"max_gap", gap},
+                           {"max_gap_at", grid[worst].item<double>()},
+                           {"d_star_there", dStar[worst].item<double>()},
                            {"max_gap_before", gapBefore},
                            {"value_trained_d", value},
                            {"jsd", jsd},

@@ -82,6 +82,17 @@ const Section<EvalOptions>& evalSection() {
           .resumable()
           .text("eval_classifier", &S::eval_classifier,
                 "classifier file for the feature metrics during training (empty: data/classifiers/DATASET.pt)")
+          .resumable()
+          .integer("jacobian_every", &S::jacobian_every,
+                   "steps between the top eigenvalues of the game's Jacobian into jacobian.jsonl (0 = off; "
+                   "docs/dynamics.md)",
+                   Range::atLeast(0))
+          .resumable()
+          .integer("jacobian_top", &S::jacobian_top, "jacobian_every: how many eigenvalues (largest magnitude)",
+                   Range::atLeast(1))
+          .resumable()
+          .integer("jacobian_batch", &S::jacobian_batch, "jacobian_every: real samples and codes of the field",
+                   Range::atLeast(1))
           .resumable();
   return section;
 }

@@ -38,6 +38,9 @@ struct EvalOptions {
   std::string eval_metrics;
   int64_t eval_samples = 1000;
   std::string eval_classifier;
+  int64_t jacobian_every = 0;
+  int64_t jacobian_top = 10;
+  int64_t jacobian_batch = 500;
 };
 const Section<EvalOptions>& evalSection();
 
