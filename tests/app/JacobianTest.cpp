@@ -227,3 +227,23 @@ TEST(JacobianTest, SpectraDuringTrainingLeaveTheRunAsItWas) {
     EXPECT_GT(previous, 0.0);
   }
 }
+
+TEST(JacobianTest, SetChangesOnlyTheGameAtTheCheckpoint) {
+  TempDir dir;
+  auto run = dir / "run";
+  auto r = runGantry(
+      "train --preset dirac --quiet --steps 1 --set dirac_theta0=0 --set dirac_psi0=0 --set lr_g=0 "
+      "--set lr_d=0 --out " +
+      quoted(run));
+  ASSERT_EQ(r.exitCode, 0) << r.err;
+  // The unregularised run's point under R1 with γ = 2: −1 ± √(1 − ¼).
+  auto out = dir / "r1.json";
+  r = runGantry("jacobian --quiet --set penalty=r1 --set penalty_weight=2 --run " + quoted(run) + " --out " +
+                quoted(out));
+  ASSERT_EQ(r.exitCode, 0) << r.err;
+  auto report = nlohmann::json::parse(readFile(out));
+  EXPECT_EQ(report["penalty"], "r1");
+  expectEigenvalues(report, closedForm(-1.0, kF1), "--set penalty=r1");
+  expectOneLineError(runGantry("jacobian --set lr_g=1 --run " + quoted(run) + " --out " + quoted(dir / "x.json")),
+                     "only the game's keys");
+}

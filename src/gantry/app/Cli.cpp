@@ -138,6 +138,8 @@ int runCli(int argc, char** argv) {
   jacobianCommand->add_flag("--path-angle", jacobianRequest.pathAngle,
                             "instead: the gradient's norm and angle along the line from --from to the checkpoint");
   jacobianCommand->add_option("--from", jacobianFrom, "--path-angle: the earlier checkpoint of the run");
+  jacobianCommand->add_option("--set", jacobianRequest.assignments,
+                              "change a game key at the checkpoint, e.g. --set penalty=r1 (repeatable)");
 
   DynamicsRequest dynamicsRequest;
   std::string dynamicsOut;

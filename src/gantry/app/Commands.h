@@ -89,6 +89,9 @@ struct JacobianRequest {
   /// α ∈ [−0.1, 1.1] at 100 points.
   bool pathAngle = false;
   std::filesystem::path from;
+  /// Game keys changed at the checkpoint ("penalty=r1"): the same point
+  /// under another game.
+  std::vector<std::string> assignments;
 };
 
 /// The eigenvalues of the Jacobian of the joint gradient field of a run's

@@ -11,8 +11,10 @@
 #include "gantry/eval/dynamics/JointField.h"
 #include "gantry/eval/dynamics/Spectrum.h"
 #include "gantry/io/Chart.h"
+#include "gantry/objectives/Game.h"
 
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 #include <torch/torch.h>
 #include <nlohmann/json.hpp>
 
@@ -41,7 +43,8 @@ void prepareForDynamics(train::Trainer& trainer) {
   setBlasThreads(availableCores());
 }
 
-TrainedGame loadTrainedGame(const std::filesystem::path& checkpointPath) {
+TrainedGame loadTrainedGame(const std::filesystem::path& checkpointPath,
+                            const std::vector<std::string>& gameAssignments) {
   std::error_code ec;
   if (!std::filesystem::is_regular_file(checkpointPath, ec))
     throw UserError(
@@ -52,6 +55,17 @@ TrainedGame loadTrainedGame(const std::filesystem::path& checkpointPath) {
   TrainedGame game{Config(trainingSchema()), nullptr};
   // The checkpoint's own config: the one its weights were trained under.
   game.config.mergeTomlString(reader.config(), checkpointPath.string());
+  for (const auto& assignment : gameAssignments) {
+    const auto key = assignment.substr(0, assignment.find('='));
+    const auto& keys = objectives::gameSection().keys();
+    if (std::none_of(keys.begin(), keys.end(), [&](const ConfigKey& k) { return k.name == key; })) {
+      std::vector<std::string> names;
+      for (const auto& k : keys) names.push_back(k.name);
+      throw UserError(fmt::format("--set {}: only the game's keys can change at a checkpoint ({})", assignment,
+                                  fmt::join(names, ", ")));
+    }
+    game.config.setAssignment(assignment, "--set");
+  }
   // Products in float64 below: no bfloat16 autocast around them.
   game.config.setText("precision", "float32", "the dynamics tools");
   game.trainer = buildTrainer(game.config);
@@ -184,8 +198,8 @@ void drawSpectrum(const std::filesystem::path& path, const std::vector<std::comp
 /// norm of the joint gradient g = −v and its cosine with the line.
 int pathAngle(const JacobianRequest& request, const std::filesystem::path& to) {
   if (request.from.empty()) throw UserError("--path-angle needs --from CHECKPOINT, the earlier point of the line");
-  auto start = loadTrainedGame(request.from);
-  auto end = loadTrainedGame(to);
+  auto start = loadTrainedGame(request.from, request.assignments);
+  auto end = loadTrainedGame(to, request.assignments);
   auto& arena = end.trainer->arena();
   JointField field(arena, request.batch, static_cast<uint64_t>(request.seed));
   JointField startField(start.trainer->arena(), 1, 0);
@@ -250,7 +264,7 @@ int jacobian(const JacobianRequest& request) {
   if (request.pathAngle) return pathAngle(request, path);
   const auto start = std::chrono::steady_clock::now();
 
-  auto game = loadTrainedGame(path);
+  auto game = loadTrainedGame(path, request.assignments);
   auto& arena = game.trainer->arena();
   JointField field(arena, request.batch, static_cast<uint64_t>(request.seed));
   const int64_t n = field.size();
@@ -268,6 +282,7 @@ int jacobian(const JacobianRequest& request) {
   report["step"] = game.trainer->steps();
   report["objective"] = game.config.getString("objective");
   report["penalty"] = game.config.getString("penalty");
+  report["penalty_weight"] = game.config.getFloat("penalty_weight");
   report["instance_noise"] = arena.game().instanceNoise.stdAt(arena.steps());
   report["parameters"] = {
       {"generator", field.size(Side::Generator)}, {"discriminator", field.size(Side::Discriminator)}, {"total", n}};

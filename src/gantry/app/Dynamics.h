@@ -5,6 +5,8 @@
 
 #include <filesystem>
 #include <memory>
+#include <string>
+#include <vector>
 
 namespace gantry::app {
 
@@ -18,7 +20,10 @@ struct TrainedGame {
   Config config;
   std::unique_ptr<train::Trainer> trainer;
 };
-TrainedGame loadTrainedGame(const std::filesystem::path& checkpoint);
+/// `gameAssignments` ("penalty=r1", ...) change the game's keys only (the
+/// same point under another game: what R1 does to a run's spectrum).
+TrainedGame loadTrainedGame(const std::filesystem::path& checkpoint,
+                            const std::vector<std::string>& gameAssignments = {});
 
 /// Switches a trainer's players to what the dynamics tools need: pending
 /// work finished, twice-differentiable float64 passes, every core. The
