@@ -128,39 +128,22 @@ std::vector<double> bothEnds(const std::vector<double>& descending, int64_t k) {
   return ends;
 }
 
-std::vector<double> toVector(const torch::Tensor& t) {
-  auto c = t.to(torch::kCPU, torch::kFloat64).contiguous();
-  return std::vector<double>(c.data_ptr<double>(), c.data_ptr<double>() + c.numel());
-}
-
-/// A product of the field as Spectra calls it: doubles in, doubles out.
-eval::LinearOperator operatorOf(const std::function<torch::Tensor(const torch::Tensor&)>& product, int64_t n,
-                                const torch::TensorOptions& options) {
-  return [product, n, options](const double* x, double* y) {
-    auto in = torch::from_blob(const_cast<double*>(x), {n}, torch::kFloat64).to(options);
-    auto out = product(in).to(torch::kCPU, torch::kFloat64).contiguous();
-    std::copy(out.data_ptr<double>(), out.data_ptr<double>() + n, y);
-  };
-}
-
-nlohmann::json hessianSpectrum(JointField& field, Side side, bool dense, int64_t top,
-                               const torch::TensorOptions& options) {
+nlohmann::json hessianSpectrum(JointField& field, Side side, bool dense, int64_t top) {
   const int64_t n = field.size(side);
-  auto product = [&field, side](const torch::Tensor& u) { return field.hessianProduct(side, u); };
   nlohmann::json out;
   if (dense || top + 1 >= n) {
     std::vector<double> matrix;
     for (int64_t i = 0; i < n; ++i) {
-      auto e = torch::zeros({n}, options);
+      auto e = torch::zeros({n}, field.point().options());
       e[i] = 1;
-      auto column = toVector(product(e));
+      auto column = eval::doubles(field.hessianProduct(side, e));
       matrix.insert(matrix.end(), column.begin(), column.end());
     }
     out["eigenvalues"] = bothEnds(eval::denseSymmetricEigenvalues(matrix, n), top);
     out["method"] = "dense";
     out["converged"] = true;
   } else {
-    auto found = eval::lanczosEigenvalues(n, operatorOf(product, n, options), top);
+    auto found = eval::lanczosEigenvalues(n, eval::hessianOperator(field, side), top);
     std::vector<double> values;
     for (const auto& v : found.values) values.push_back(v.real());
     out["eigenvalues"] = values;
@@ -274,7 +257,6 @@ int jacobian(const JacobianRequest& request) {
         fmt::format("--method dense forms the {} x {} matrix of this run's {} parameters: use --method "
                     "arnoldi",
                     n, n, n));
-  const auto options = arena.player(Side::Generator).parameters().front().options();
   auto v = field.evaluate();
 
   nlohmann::json report;
@@ -294,15 +276,14 @@ int jacobian(const JacobianRequest& request) {
 
   std::vector<std::complex<double>> values;
   if (dense) {
-    auto values64 = toVector(field.matrix());
+    auto values64 = eval::doubles(field.matrix());
     values = eval::denseEigenvalues(values64, n, order);
     if (static_cast<int64_t>(values.size()) > request.top) values.resize(static_cast<size_t>(request.top));
     report["method"] = "dense";
     report["converged"] = true;
     report["products"] = n;
   } else {
-    auto product = [&field](const torch::Tensor& u) { return field.transposeProduct(u); };
-    auto found = eval::arnoldiEigenvalues(n, operatorOf(product, n, options), request.top, order);
+    auto found = eval::arnoldiEigenvalues(n, eval::transposeOperator(field), request.top, order);
     values = found.values;
     report["method"] = "arnoldi";
     report["converged"] = found.converged;
@@ -310,8 +291,8 @@ int jacobian(const JacobianRequest& request) {
   }
   report["eigenvalues"] = complexList(values);
   report["summary"] = summaryOf(values);
-  report["hessians"] = {{"generator", hessianSpectrum(field, Side::Generator, dense, request.top, options)},
-                        {"discriminator", hessianSpectrum(field, Side::Discriminator, dense, request.top, options)}};
+  report["hessians"] = {{"generator", hessianSpectrum(field, Side::Generator, dense, request.top)},
+                        {"discriminator", hessianSpectrum(field, Side::Discriminator, dense, request.top)}};
   report["seconds"] = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   writeFileAtomic(request.out, report.dump(2) + "\n");
   auto picture = request.out;

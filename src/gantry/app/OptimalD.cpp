@@ -7,6 +7,7 @@
 #include "gantry/core/AtomicFile.h"
 #include "gantry/core/Error.h"
 #include "gantry/data/GaussianMixture.h"
+#include "gantry/eval/dynamics/JointField.h"
 #include "gantry/eval/dynamics/OptimalDiscriminator.h"
 #include "gantry/io/Chart.h"
 #include "gantry/train/Checkpoint.h"
@@ -23,11 +24,6 @@ namespace gantry::app {
 namespace {
 
 namespace F = torch::nn::functional;
-
-std::vector<double> toVector(const torch::Tensor& t) {
-  auto c = t.to(torch::kCPU, torch::kFloat64).contiguous();
-  return std::vector<double>(c.data_ptr<double>(), c.data_ptr<double>() + c.numel());
-}
 
 torch::Tensor logitsOn(models::Discriminator& discriminator, const torch::Tensor& points) {
   torch::NoGradGuard noGrad;
@@ -139,7 +135,14 @@ nlohmann::json oneCheckpoint(const OptimalDRequest& request, const std::filesyst
                            {"value_trained_d", value},
                            {"jsd", jsd},
                            {"two_jsd_minus_log4", 2 * jsd - std::log(4.0)},
-                           {"picture", picture.string()}};
+                           {"picture", picture.string()},
+                           {"curves",
+                            {{"x", eval::doubles(grid)},
+                             {"p_data", eval::doubles(pData)},
+                             {"p_g", eval::doubles(pG)},
+                             {"d_checkpoint", eval::doubles(dBefore)},
+                             {"d_trained", eval::doubles(dAfter)},
+                             {"d_star", eval::doubles(dStar)}}}};
 
   io::Chart chart;
   chart.title = fmt::format("step {}: p_data, p_g and D", step);
@@ -149,13 +152,13 @@ nlohmann::json oneCheckpoint(const OptimalDRequest& request, const std::filesyst
   chart.xMax = hi;
   chart.yMin = 0;
   chart.yMax = std::max(1.0, std::max(pData.max().item<double>(), pG.max().item<double>())) * 1.05;
-  const auto x = toVector(grid);
-  chart.series.push_back({x, toVector(pData), "p_data", io::palette(0)});
-  chart.series.push_back({x, toVector(pG), "p_g (kernel density)", io::palette(2)});
-  chart.series.push_back({x, toVector(dBefore), "D at the checkpoint", io::palette(3), true});
+  const auto x = eval::doubles(grid);
+  chart.series.push_back({x, eval::doubles(pData), "p_data", io::palette(0)});
+  chart.series.push_back({x, eval::doubles(pG), "p_g (kernel density)", io::palette(2)});
+  chart.series.push_back({x, eval::doubles(dBefore), "D at the checkpoint", io::palette(3), true});
   chart.series.push_back(
-      {x, toVector(dAfter), fmt::format("D trained {} steps against G", request.dSteps), io::palette(1)});
-  chart.series.push_back({x, toVector(dStar), "D* = p_data/(p_data+p_g)", {40, 40, 40}, true});
+      {x, eval::doubles(dAfter), fmt::format("D trained {} steps against G", request.dSteps), io::palette(1)});
+  chart.series.push_back({x, eval::doubles(dStar), "D* = p_data/(p_data+p_g)", {40, 40, 40}, true});
   io::writeChartPng(picture, chart);
   return result;
 }

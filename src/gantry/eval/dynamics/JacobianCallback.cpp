@@ -21,22 +21,12 @@ nlohmann::json JacobianCallback::spectrum(train::Arena& arena, int64_t top, int6
   std::vector<std::complex<double>> values;
   nlohmann::json line;
   if (n <= 2000 || top > n - 2) {
-    auto matrix = field.matrix().to(torch::kCPU, torch::kFloat64).contiguous();
-    std::vector<double> rows(matrix.data_ptr<double>(), matrix.data_ptr<double>() + n * n);
-    values = denseEigenvalues(rows, n, SpectrumOrder::Magnitude);
+    values = denseEigenvalues(doubles(field.matrix()), n, SpectrumOrder::Magnitude);
     if (static_cast<int64_t>(values.size()) > top) values.resize(static_cast<size_t>(top));
     line["method"] = "dense";
     line["converged"] = true;
   } else {
-    const auto options = field.point().options();
-    auto found = arnoldiEigenvalues(
-        n,
-        [&field, n, options](const double* x, double* y) {
-          auto in = torch::from_blob(const_cast<double*>(x), {n}, torch::kFloat64).to(options);
-          auto out = field.transposeProduct(in).to(torch::kCPU, torch::kFloat64).contiguous();
-          std::copy(out.data_ptr<double>(), out.data_ptr<double>() + n, y);
-        },
-        top, SpectrumOrder::Magnitude, 1e-6);
+    auto found = arnoldiEigenvalues(n, transposeOperator(field), top, SpectrumOrder::Magnitude, 1e-6);
     values = found.values;
     line["method"] = "arnoldi";
     line["converged"] = found.converged;

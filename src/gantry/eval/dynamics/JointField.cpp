@@ -158,4 +158,32 @@ torch::Tensor JointField::matrix() {
   return rows;
 }
 
+namespace {
+
+LinearOperator operatorOf(std::function<torch::Tensor(const torch::Tensor&)> product, int64_t n,
+                          torch::TensorOptions options) {
+  return [product = std::move(product), n, options](const double* x, double* y) {
+    auto in = torch::from_blob(const_cast<double*>(x), {n}, torch::kFloat64).to(options);
+    auto out = product(in).to(torch::kCPU, torch::kFloat64).contiguous();
+    std::copy(out.data_ptr<double>(), out.data_ptr<double>() + n, y);
+  };
+}
+
+}  // namespace
+
+LinearOperator transposeOperator(JointField& field) {
+  return operatorOf([&field](const torch::Tensor& u) { return field.transposeProduct(u); }, field.size(),
+                    field.point().options());
+}
+
+LinearOperator hessianOperator(JointField& field, Side side) {
+  return operatorOf([&field, side](const torch::Tensor& u) { return field.hessianProduct(side, u); }, field.size(side),
+                    field.point().options());
+}
+
+std::vector<double> doubles(const torch::Tensor& t) {
+  auto c = t.to(torch::kCPU, torch::kFloat64).contiguous();
+  return std::vector<double>(c.data_ptr<double>(), c.data_ptr<double>() + c.numel());
+}
+
 }  // namespace gantry::eval

@@ -1,5 +1,6 @@
 #pragma once
 
+#include "gantry/eval/dynamics/Spectrum.h"
 #include "gantry/train/Arena.h"
 
 #include <torch/types.h>
@@ -77,5 +78,13 @@ class JointField {
   torch::Tensor realNoise_, fakeNoise_;                 // standard normal, moment-matched
   std::vector<torch::Tensor> gGradients_, dGradients_;  // of the last evaluate(), with their graph
 };
+
+/// x ↦ Jᵀx and x ↦ H x (one player's Hessian) as the eigensolvers call
+/// them: doubles in and out, at the point of the field's last evaluate().
+LinearOperator transposeOperator(JointField& field);
+LinearOperator hessianOperator(JointField& field, train::Side side);
+
+/// A tensor's values as doubles, on the CPU.
+std::vector<double> doubles(const torch::Tensor& t);
 
 }  // namespace gantry::eval
