@@ -159,9 +159,18 @@ int runCli(int argc, char** argv) {
   optimalCommand->add_option("--checkpoint", optimalCheckpoints,
                              "checkpoint files instead (repeatable: a picture each)");
   optimalCommand->add_option("--out", optimalOut, "output .json; the pictures beside it (.png)")->required();
-  optimalCommand->add_option("--d-steps", optimalRequest.dSteps, "D updates against the frozen G (default 4000)")
+  optimalCommand->add_option("--d-steps", optimalRequest.dSteps, "Adam steps on fresh batches (default 4000)")
       ->check(kInt64);
-  optimalCommand->add_option("--samples", optimalRequest.samples, "samples of G and of the data (default 1000000)")
+  optimalCommand
+      ->add_option("--lbfgs-steps", optimalRequest.lbfgsSteps,
+                   "then L-BFGS iterations on one fixed sample (default 300; 0: none)")
+      ->check(kInt64);
+  optimalCommand
+      ->add_option("--lbfgs-samples", optimalRequest.lbfgsSamples,
+                   "real and generated samples of that fixed sample, each (default 65536)")
+      ->check(kInt64);
+  optimalCommand
+      ->add_option("--samples", optimalRequest.samples, "samples of G and of the data for p_g (default 10000000)")
       ->check(kInt64);
   optimalCommand->add_option("--seed", optimalRequest.seed, "seed of G's samples")->check(kInt64);
   optimalCommand->add_flag("--quiet", optimalRequest.quiet, "print nothing");

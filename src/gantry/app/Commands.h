@@ -118,8 +118,10 @@ struct OptimalDRequest {
   std::filesystem::path run;
   std::vector<std::filesystem::path> checkpoints;  // empty: the run's checkpoint.pt
   std::filesystem::path out;                       // .json; the pictures beside it
-  int64_t dSteps = 4000;
-  int64_t samples = 1000000;
+  int64_t dSteps = 4000;                           // Adam on fresh batches
+  int64_t lbfgsSteps = 300;                        // then L-BFGS on one fixed sample (0: none)
+  int64_t lbfgsSamples = 65536;                    // of each, real and generated
+  int64_t samples = 10000000;
   int64_t seed = 0;
   bool quiet = false;
 };

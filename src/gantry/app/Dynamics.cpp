@@ -168,7 +168,7 @@ void drawSpectrum(const std::filesystem::path& path, const std::vector<std::comp
   chart.equalAspect = true;
   chart.width = chart.height = 640;
   chart.series.push_back({{0, 0}, {-1.1 * reach, 1.1 * reach}, "", {150, 150, 150}, true});
-  io::ChartSeries points{{}, {}, "eigenvalues", io::palette(0), false, true};
+  io::ChartSeries points{{}, {}, "", io::palette(0), false, true};  // one series: the title says what
   for (const auto& v : values) {
     points.x.push_back(v.real());
     points.y.push_back(v.imag());
