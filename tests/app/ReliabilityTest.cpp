@@ -346,6 +346,22 @@ TEST(ReliabilityTest, ACheckpointWrittenCorruptIsRefusedWithOneLine) {
                      "an empty zip file");
 }
 
+TEST(ReliabilityTest, ACheckpointAfterOneKilledBeforeItsRenameLeavesNoTemporaryFile) {
+  // A write killed after keeping the previous checkpoint and before renaming
+  // the new one leaves checkpoint.prev.pt and checkpoint.pt as links to one
+  // file; the next checkpoint must not leave its temporary link behind
+  // (seen once in KillNineAtTwentyRandomMoments).
+  TempDir dir;
+  auto run = dir / "run";
+  ASSERT_EQ(runGantry(trainRing8(run, "--steps 50 --set checkpoint_every=50")).exitCode, 0);
+  fs::remove(run / "checkpoint.prev.pt");
+  fs::create_hard_link(run / "checkpoint.pt", run / "checkpoint.prev.pt");
+  auto resumed = runGantry("train --resume " + quoted(run) + " --steps 100 --quiet");
+  ASSERT_EQ(resumed.exitCode, 0) << resumed.err;
+  EXPECT_TRUE(tempFiles(run).empty()) << tempFiles(run).front();
+  EXPECT_TRUE(fs::exists(run / "checkpoint.prev.pt"));
+}
+
 TEST(ReliabilityTest, AResumeDropsAMetricsLineCutShort) {
   TempDir dir;
   const auto run = dir / "run";
