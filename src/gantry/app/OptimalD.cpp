@@ -42,10 +42,14 @@ double gameValue(const torch::Tensor& realLogits, const torch::Tensor& fakeLogit
   return (-F::softplus(-realLogits).mean() - F::softplus(fakeLogits).mean()).item<double>();
 }
 
-/// torch::quantile refuses more than 2^24 values.
-double sortedQuantile(const torch::Tensor& values, double q) {
+/// The 0.05% and 99.95% quantiles of values, from one sort (torch::quantile
+/// refuses more than 2^24 values).
+std::pair<double, double> centralRange(const torch::Tensor& values) {
   auto sorted = std::get<0>(values.reshape(-1).sort());
-  return sorted[static_cast<int64_t>(q * static_cast<double>(sorted.numel() - 1))].item<double>();
+  const auto at = [&](double q) {
+    return sorted[static_cast<int64_t>(q * static_cast<double>(sorted.numel() - 1))].item<double>();
+  };
+  return {at(0.0005), at(0.9995)};
 }
 
 torch::Tensor generated(train::Arena& arena, int64_t count) {
@@ -130,8 +134,9 @@ nlohmann::json oneCheckpoint(const OptimalDRequest& request, const std::filesyst
   // G's samples and the data's, for the density, the grid and the value.
   auto fake = drawSamples(generator, config, request.samples, static_cast<uint64_t>(request.seed)).reshape(-1);
   auto real = distribution->sample(request.samples).reshape(-1);
-  const double first = std::min(sortedQuantile(fake, 0.0005), sortedQuantile(real, 0.0005));
-  const double last = std::max(sortedQuantile(fake, 0.9995), sortedQuantile(real, 0.9995));
+  const auto [fakeFirst, fakeLast] = centralRange(fake);
+  const auto [realFirst, realLast] = centralRange(real);
+  const double first = std::min(fakeFirst, realFirst), last = std::max(fakeLast, realLast);
   const double lo = first - 0.05 * (last - first), hi = last + 0.05 * (last - first);
   const int64_t points = 1000;
   auto grid = torch::linspace(lo, hi, points, torch::kFloat64);
@@ -161,6 +166,9 @@ nlohmann::json oneCheckpoint(const OptimalDRequest& request, const std::filesyst
   auto freshReal = distribution->sample(valueSamples);
   const double value = gameValue(logitsOn(discriminator, freshReal), logitsOn(discriminator, freshFake));
 
+  const auto x = eval::doubles(grid), pDataValues = eval::doubles(pData), pGValues = eval::doubles(pG);
+  const auto dBeforeValues = eval::doubles(dBefore), dAfterValues = eval::doubles(dAfter);
+  const auto dStarValues = eval::doubles(dStar);
   nlohmann::json result = {{"checkpoint", path.string()},
                            {"step", step},
                            {"d_steps", request.dSteps},
@@ -177,12 +185,12 @@ nlohmann::json oneCheckpoint(const OptimalDRequest& request, const std::filesyst
                            {"two_jsd_minus_log4", 2 * jsd - std::log(4.0)},
                            {"picture", picture.string()},
                            {"curves",
-                            {{"x", eval::doubles(grid)},
-                             {"p_data", eval::doubles(pData)},
-                             {"p_g", eval::doubles(pG)},
-                             {"d_checkpoint", eval::doubles(dBefore)},
-                             {"d_trained", eval::doubles(dAfter)},
-                             {"d_star", eval::doubles(dStar)}}}};
+                            {{"x", x},
+                             {"p_data", pDataValues},
+                             {"p_g", pGValues},
+                             {"d_checkpoint", dBeforeValues},
+                             {"d_trained", dAfterValues},
+                             {"d_star", dStarValues}}}};
 
   io::Chart chart;
   chart.title = fmt::format("step {}: p_data, p_g and D", step);
@@ -193,14 +201,13 @@ nlohmann::json oneCheckpoint(const OptimalDRequest& request, const std::filesyst
   chart.yMin = 0;
   // Headroom above the curves for the legend (top left).
   chart.yMax = std::max(1.0, std::max(pData.max().item<double>(), pG.max().item<double>())) * 1.6;
-  const auto x = eval::doubles(grid);
-  chart.series.push_back({x, eval::doubles(pData), "p_data", io::palette(0)});
-  chart.series.push_back({x, eval::doubles(pG), "p_g (histogram of G's samples)", io::palette(2)});
-  chart.series.push_back({x, eval::doubles(dBefore), "D at the checkpoint", io::palette(3), true});
-  chart.series.push_back({x, eval::doubles(dAfter),
+  chart.series.push_back({x, pDataValues, "p_data", io::palette(0)});
+  chart.series.push_back({x, pGValues, "p_g (histogram of G's samples)", io::palette(2)});
+  chart.series.push_back({x, dBeforeValues, "D at the checkpoint", io::palette(3), true});
+  chart.series.push_back({x, dAfterValues,
                           fmt::format("D trained against G ({} + {} steps)", request.dSteps, request.lbfgsSteps),
                           io::palette(1)});
-  chart.series.push_back({x, eval::doubles(dStar), "D* = p_data/(p_data+p_g)", {40, 40, 40}, true});
+  chart.series.push_back({x, dStarValues, "D* = p_data/(p_data+p_g)", {40, 40, 40}, true});
   io::writeChartPng(picture, chart);
   return result;
 }

@@ -36,19 +36,16 @@ void keepAsPrevious(const std::filesystem::path& path) {
   // A file system without hard links (some network and FUSE ones): a copy.
   if (ec) std::filesystem::copy_file(path, link, std::filesystem::copy_options::overwrite_existing, ec);
   if (!ec) std::filesystem::rename(link, previous, ec);
-  // When previous already is `path` (a write killed after this function and
-  // before its rename leaves the two as links to one file), rename() of one
-  // link over another of the same file does nothing and succeeds (POSIX):
-  // the temporary name would stay. Removing it then leaves previous as is.
-  if (!ec) {
-    std::error_code ignored;
-    std::filesystem::remove(link, ignored);
-  }
-  if (ec) {
-    std::filesystem::remove(link, ec);
+  // The temporary name goes in every case: after a failure, and after a
+  // rename that did nothing. When previous already is `path` (a write killed
+  // after this function and before its rename leaves the two as links to
+  // one file), rename() of one link over another of the same file does
+  // nothing and succeeds (POSIX); removing the link leaves previous as is.
+  std::error_code ignored;
+  std::filesystem::remove(link, ignored);
+  if (ec)
     throw UserError(fmt::format("cannot keep {} as {} ({}); check permissions and free space", path.string(),
                                 previous.string(), ec.message()));
-  }
 }
 
 }  // namespace
