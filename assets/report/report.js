@@ -367,6 +367,8 @@
   }
 
   function header() {
+    // The title is set here, so {{TITLE}} occurs once in the template.
+    document.getElementById('page-title').textContent = DATA.title || document.title;
     const meta = document.getElementById('page-meta');
     if (DATA.generated) meta.append(`generated ${DATA.generated} · `);
     meta.append(`${RUNS.length} run${RUNS.length === 1 ? '' : 's'}: `);
