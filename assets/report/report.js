@@ -367,7 +367,7 @@
   }
 
   function header() {
-    // The title is set here, so {{TITLE}} occurs once in the template.
+    // The title is set here, so the title placeholder occurs once in the template.
     document.getElementById('page-title').textContent = DATA.title || document.title;
     const meta = document.getElementById('page-meta');
     if (DATA.generated) meta.append(`generated ${DATA.generated} · `);

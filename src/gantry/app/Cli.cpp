@@ -173,7 +173,21 @@ int runCli(int argc, char** argv) {
       ->add_option("--samples", optimalRequest.samples, "samples of G and of the data for p_g (default 10000000)")
       ->check(kInt64);
   optimalCommand->add_option("--seed", optimalRequest.seed, "seed of G's samples")->check(kInt64);
+  std::string optimalStart = "fresh";
+  optimalCommand
+      ->add_option("--d-start", optimalStart,
+                   "train D from its initial weights (fresh, the default) or from the checkpoint's")
+      ->check(CLI::IsMember({"fresh", "checkpoint"}));
   optimalCommand->add_flag("--quiet", optimalRequest.quiet, "print nothing");
+
+  ReportRequest reportRequest;
+  std::vector<std::string> reportRuns;
+  std::string reportOut;
+  auto* reportCommand =
+      app.add_subcommand("report", "one HTML page of one or more runs: curves, samples over time, D's outputs");
+  reportCommand->add_option("--run", reportRuns, "run folder (repeatable: the runs' curves overlaid)")->required();
+  reportCommand->add_option("--out", reportOut, "the page to write (.html, self-contained)")->required();
+  reportCommand->add_flag("--quiet", reportRequest.quiet, "print nothing");
 
   auto* show = app.add_subcommand("show", "draw a PNG (e.g. a run's samples/latest.png) in the terminal");
   show->add_option("image", showImage, "PNG or JPEG file")->required();
@@ -253,7 +267,13 @@ int runCli(int argc, char** argv) {
       optimalRequest.run = optimalRun;
       optimalRequest.out = optimalOut;
       for (const auto& c : optimalCheckpoints) optimalRequest.checkpoints.emplace_back(c);
+      optimalRequest.freshD = optimalStart == "fresh";
       return app::optimalDiscriminator(optimalRequest);
+    }
+    if (reportCommand->parsed()) {
+      for (const auto& r : reportRuns) reportRequest.runs.emplace_back(r);
+      reportRequest.out = reportOut;
+      return app::report(reportRequest);
     }
     if (dynamicsCommand->parsed()) {
       if (dynamicsOut.empty()) throw UserError("gantry dynamics needs --out DIR (or the command optimal-d)");

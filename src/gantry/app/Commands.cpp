@@ -8,8 +8,10 @@
 #include "gantry/app/Tables.h"
 #include "gantry/core/AtomicFile.h"
 #include "gantry/core/Blas.h"
+#include "gantry/core/Build.h"
 #include "gantry/core/Error.h"
 #include "gantry/eval/EvalCallback.h"
+#include "gantry/eval/Snapshots.h"
 #include "gantry/eval/dynamics/JacobianCallback.h"
 #include "gantry/io/Npy.h"
 #include "gantry/io/Png.h"
@@ -28,6 +30,7 @@
 #include <array>
 #include <atomic>
 #include <csignal>
+#include <cstdlib>
 #include <fstream>
 #include <iostream>
 #include <optional>
@@ -104,23 +107,79 @@ Config resolveNewRunConfig(const TrainRequest& request) {
   return resolve(config.getString("objective"));
 }
 
-/// Drops metrics lines past the checkpoint's step (those steps are redone)
-/// and any line that is not a whole JSON object (a write cut short by a full
-/// disk or a kill), so the file stays a valid prefix of the run.
-void trimMetrics(const RunFolder& run, int64_t step) {
-  std::error_code ec;
-  if (!std::filesystem::exists(run.metrics(), ec)) return;
-  std::istringstream in(readTextFile(run.metrics()));
-  std::string line, kept;
-  while (std::getline(in, line)) {
-    if (line.empty()) continue;
-    auto j = nlohmann::json::parse(line, nullptr, /*allow_exceptions=*/false);
-    if (!j.is_object()) continue;
-    if (j.contains("step") && j["step"].is_number_integer() && j["step"].get<int64_t>() > step) continue;
-    kept += line + "\n";
+/// Drops the lines of the run's logs (metrics.jsonl, snapshots.jsonl,
+/// jacobian.jsonl) past the checkpoint's step (those steps are redone) and
+/// any line that is not a whole JSON object (a write cut short by a full
+/// disk or a kill), so each file stays a valid prefix of the run.
+void trimLogs(const RunFolder& run, int64_t step) {
+  for (const auto& path : {run.metrics(), run.snapshots(), run.jacobian()}) {
+    std::error_code ec;
+    if (!std::filesystem::exists(path, ec)) continue;
+    std::istringstream in(readTextFile(path));
+    std::string line, kept;
+    while (std::getline(in, line)) {
+      if (line.empty()) continue;
+      auto j = nlohmann::json::parse(line, nullptr, /*allow_exceptions=*/false);
+      if (!j.is_object()) continue;
+      if (j.contains("step") && j["step"].is_number_integer() && j["step"].get<int64_t>() > step) continue;
+      kept += line + "\n";
+    }
+    writeFileAtomic(path, kept);
   }
-  writeFileAtomic(run.metrics(), kept);
 }
+
+/// Appends one line to a run's log, checked (a full disk stops the run
+/// with one line naming the file).
+void appendLine(const std::filesystem::path& path, const std::string& line) {
+  std::ofstream out(path, std::ios::app);
+  out << line << "\n";
+  out.flush();
+  if (!out) throw UserError(fmt::format("cannot write {}: is the disk full?", path.string()));
+}
+
+/// Real and generated samples of each report snapshot.
+constexpr int64_t kSnapshotSamples = 1000;
+
+/// Appends this start's build and machine to facts.jsonl (the report's
+/// facts: which commits and machines a run was trained with).
+void recordStart(const RunFolder& run, int64_t step) {
+  char host[256] = {};
+  ::gethostname(host, sizeof host - 1);
+  const char* coretype = std::getenv("OPENBLAS_CORETYPE");
+  nlohmann::json line = {{"step", step},
+                         {"gantry", GANTRY_VERSION},
+                         {"commit", kCommit},
+                         {"libtorch", TORCH_VERSION},
+                         {"machine", fmt::format("{}, {} cores", cpuName(), availableCores())},
+                         {"openblas_coretype", coretype ? nlohmann::json(coretype) : nlohmann::json()},
+                         {"host", host}};
+  appendLine(run.facts(), line.dump());
+}
+
+/// Writes report.html every `every` steps and at the end. A page that
+/// cannot be written costs a note, not the run.
+class ReportWriter : public train::Callback {
+ public:
+  ReportWriter(std::filesystem::path run, int64_t every) : run_(std::move(run)), every_(every) {}
+  void onStep(train::Trainer& trainer, const Figures&) override {
+    if (every_ > 0 && trainer.steps() % every_ == 0) write();
+  }
+  void onEnd(train::Trainer&) override { write(); }
+
+ private:
+  void write() {
+    try {
+      writeRunReport(run_);
+    } catch (const std::exception& e) {
+      if (!warned_)
+        std::cerr << "gantry: note: " << (run_ / "report.html").string() << " not written: " << e.what() << "\n";
+      warned_ = true;
+    }
+  }
+  std::filesystem::path run_;
+  int64_t every_;
+  bool warned_ = false;
+};
 
 /// Fixed noise (and, for a conditional generator, fixed labels: the classes
 /// in turn) from its own generator, apart from training's draws.
@@ -153,6 +212,7 @@ int runTraining(const RunFolder& run, const Config& config, train::Trainer& trai
   auto toy = toyDistribution(config);
   const bool interactive = ::isatty(STDOUT_FILENO) != 0;
   const int64_t classes = trainer.generator().classes();
+  recordStart(run, trainer.steps());
   train::MetricsLogger metrics(run.metrics(), settings.run.log_every);
   auto [sampleNoise, sampleLabels] = fixedNoise(settings, settings.run.sample_count, 7919, classes);
   train::SampleWriter samples(
@@ -185,10 +245,9 @@ int runTraining(const RunFolder& run, const Config& config, train::Trainer& trai
   std::unique_ptr<eval::JacobianCallback> spectra;
   std::ofstream spectraFile;
   if (settings.eval.jacobian_every > 0) {
-    spectraFile.open(run.root / "jacobian.jsonl", std::ios::app);
+    spectraFile.open(run.jacobian(), std::ios::app);
     if (!spectraFile)
-      throw UserError(fmt::format("cannot write {}: check that the run folder is writable",
-                                  (run.root / "jacobian.jsonl").string()));
+      throw UserError(fmt::format("cannot write {}: check that the run folder is writable", run.jacobian().string()));
     spectra = std::make_unique<eval::JacobianCallback>(
         settings.eval.jacobian_every, settings.eval.jacobian_top, settings.eval.jacobian_batch,
         [&spectraFile](const nlohmann::json& line) { spectraFile << line.dump() << "\n"
@@ -196,6 +255,18 @@ int runTraining(const RunFolder& run, const Config& config, train::Trainer& trai
     // After the guard: a diverged step's spectrum is not taken.
     callbacks.insert(callbacks.begin() + 1, spectra.get());
   }
+  // The report's snapshots at the pictures' steps, from draws of their own
+  // (seed + 15485863 for G's codes, + 32452843 for the real samples).
+  auto [snapshotLatents, snapshotLabels] = fixedNoise(settings, kSnapshotSamples, 15485863, classes);
+  eval::SnapshotCallback snapshots(
+      settings.run.sample_every,
+      {trainer.arena().data().fixedDraw(kSnapshotSamples, static_cast<uint64_t>(settings.run.seed) + 32452843),
+       snapshotLatents, snapshotLabels, toy, static_cast<uint64_t>(settings.run.seed) + 49979687},
+      [&run](const nlohmann::json& line) { appendLine(run.snapshots(), line.dump()); });
+  callbacks.push_back(&snapshots);
+  // Last: at the end it reads what the others have written.
+  ReportWriter reportWriter(run.root, settings.run.checkpoint_every);
+  callbacks.push_back(&reportWriter);
   if (!quiet) callbacks.push_back(&progress);
 
   {
@@ -219,8 +290,8 @@ int runTraining(const RunFolder& run, const Config& config, train::Trainer& trai
   if (!quiet)
     std::cout << fmt::format(
         "trained {} steps; run folder {}: config.toml, metrics.jsonl, checkpoint.pt, "
-        "samples/latest.png\n",
-        trainer.steps(), run.root.string());
+        "samples/latest.png\nreport: {}\n",
+        trainer.steps(), run.root.string(), run.report().string());
   return 0;
 }
 
@@ -257,7 +328,7 @@ int trainUnderPolicy(const RunFolder& run, Config config, std::unique_ptr<train:
       if (saved) train::CheckpointReader(run.checkpoint()).restore(*trainer);
       if (saved) train::writeCheckpoint(run.checkpoint(), *trainer, config.toToml());
       writeFileAtomic(run.config(), config.toToml());
-      trimMetrics(run, trainer->steps());
+      trimLogs(run, trainer->steps());
       std::cerr << fmt::format(
           "gantry: note: {}; rolled back to step {} with lr_g {:g} -> {:g}, lr_d {:g} -> {:g} (rollback {} of at "
           "most {})\n",
@@ -283,6 +354,7 @@ bool holdsNothingYet(const RunFolder& run) {
     const auto& path = entry.path();
     if (path == run.config() || path == lockFile(run.root)) continue;
     if (path == run.metrics() && std::filesystem::file_size(path, ec) == 0) continue;
+    if (path == run.facts()) continue;
     if (path == run.samples() && std::filesystem::is_empty(path, ec)) continue;
     return false;
   }
@@ -361,7 +433,7 @@ int trainResume(const TrainRequest& request) {
     throw UserError(fmt::format("run {} is already at step {}; pass --steps greater than that to train on",
                                 run.root.string(), trainer->steps()));
   auto evaluator = trainingEvaluator(config);
-  trimMetrics(run, trainer->steps());
+  trimLogs(run, trainer->steps());
   writeFileAtomic(run.config(), config.toToml());
   return trainUnderPolicy(run, config, std::move(trainer), request.quiet, evaluator);
 }

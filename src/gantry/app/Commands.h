@@ -114,6 +114,21 @@ struct DynamicsRequest {
 /// phase portrait per game into the folder.
 int dynamicsTable(const DynamicsRequest& request);
 
+struct ReportRequest {
+  std::vector<std::filesystem::path> runs;
+  std::filesystem::path out;  // .html
+  bool quiet = false;
+};
+
+/// Writes one self-contained HTML page of the runs (gantry/report/Report.h;
+/// docs/report.md); prints its path unless quiet.
+int report(const ReportRequest& request);
+
+/// The page of one run, as `gantry train` keeps it in the run folder
+/// (report.html), and the Dirac-GAN's vector field that pages of dirac runs
+/// draw the trajectory over.
+void writeRunReport(const std::filesystem::path& run);
+
 struct OptimalDRequest {
   std::filesystem::path run;
   std::vector<std::filesystem::path> checkpoints;  // empty: the run's checkpoint.pt
@@ -121,6 +136,7 @@ struct OptimalDRequest {
   int64_t dSteps = 4000;                           // Adam on fresh batches
   int64_t lbfgsSteps = 300;                        // then L-BFGS on one fixed sample (0: none)
   int64_t lbfgsSamples = 65536;                    // of each, real and generated
+  bool freshD = true;                              // D from its initial weights, not the checkpoint's
   int64_t samples = 10000000;
   int64_t seed = 0;
   bool quiet = false;

@@ -17,6 +17,10 @@ struct RunFolder {
   std::filesystem::path checkpoint() const { return root / "checkpoint.pt"; }
   std::filesystem::path metrics() const { return root / "metrics.jsonl"; }
   std::filesystem::path samples() const { return root / "samples"; }
+  std::filesystem::path snapshots() const { return root / "snapshots.jsonl"; }  // the report's, per picture
+  std::filesystem::path jacobian() const { return root / "jacobian.jsonl"; }    // jacobian_every
+  std::filesystem::path facts() const { return root / "facts.jsonl"; }          // each start's build and machine
+  std::filesystem::path report() const { return root / "report.html"; }
 };
 
 /// The run's config.toml. Throws UserError when the folder holds no run.

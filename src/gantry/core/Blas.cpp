@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <cstdlib>
+#include <fstream>
 #include <thread>
 
 namespace gantry {
@@ -46,6 +47,16 @@ int availableCores() {
     if (end != budget && (*end == '\0' || *end == ',') && n > 0) cores = static_cast<int>(std::min<long>(cores, n));
   }
   return cores;
+}
+
+std::string cpuName() {
+  std::ifstream in("/proc/cpuinfo");
+  for (std::string line; std::getline(in, line);) {
+    if (line.rfind("model name", 0) != 0) continue;
+    const auto colon = line.find(':');
+    if (colon != std::string::npos && colon + 2 <= line.size()) return line.substr(colon + 2);
+  }
+  return "unknown CPU";
 }
 
 }  // namespace gantry

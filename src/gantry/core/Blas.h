@@ -1,5 +1,7 @@
 #pragma once
 
+#include <string>
+
 namespace gantry {
 
 /// The threads of the BLAS library LibTorch calls for matrix products on the
@@ -16,5 +18,9 @@ int blasThreads();
 /// (`taskset`, a container's cpuset), at most OMP_NUM_THREADS when that is
 /// set. The thread count of "every core" for the auto thread settings.
 int availableCores();
+
+/// The CPU's model name (/proc/cpuinfo), or "unknown CPU": the machine a
+/// run's figures come from (OpenBLAS picks its kernels by it).
+std::string cpuName();
 
 }  // namespace gantry

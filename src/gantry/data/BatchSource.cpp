@@ -18,6 +18,12 @@ Batch MixtureBatchSource::next() {
   return {samples.to(device_), components.to(device_)};
 }
 
+Batch MixtureBatchSource::fixedDraw(int64_t count, uint64_t seed) const {
+  auto [samples, components] =
+      distribution_->sampleWithComponents(count, at::make_generator<at::CPUGeneratorImpl>(seed));
+  return {samples.to(device_), components.to(device_)};
+}
+
 ShuffledBatchSource::ShuffledBatchSource(std::shared_ptr<const TensorDataset> dataset, int64_t batchSize, uint64_t seed,
                                          torch::Device device)
     : BatchSource(batchSize, device), dataset_(std::move(dataset)), seed_(seed) {
@@ -51,6 +57,13 @@ Batch ShuffledBatchSource::next() {
   if (epoch != epoch_) shuffle(epoch);
   ++position_;
   auto rows = order_.slice(0, index * batchSize_, (index + 1) * batchSize_);
+  return {samples_.index_select(0, rows), labels_.index_select(0, rows)};
+}
+
+Batch ShuffledBatchSource::fixedDraw(int64_t count, uint64_t seed) const {
+  auto rows = torch::randperm(samples_.size(0), at::make_generator<at::CPUGeneratorImpl>(seed), torch::kLong)
+                  .slice(0, 0, std::min(count, samples_.size(0)))
+                  .to(device_);
   return {samples_.index_select(0, rows), labels_.index_select(0, rows)};
 }
 

@@ -19,6 +19,11 @@ class BatchSource {
   /// The next minibatch: samples [batchSize, sampleShape...] (float32) and
   /// their labels [batchSize] (int64), on `device`.
   virtual Batch next() = 0;
+  /// `count` real samples drawn with a generator of their own seeded with
+  /// `seed`, leaving the stream untouched (training draws the same batches
+  /// with or without them): for figures taken during a run, such as the
+  /// report's histograms of D's outputs.
+  virtual Batch fixedDraw(int64_t count, uint64_t seed) const = 0;
   /// Batches drawn so far; seek() restores that position.
   int64_t position() const { return position_; }
   virtual void seek(int64_t position) { position_ = position; }
@@ -43,6 +48,7 @@ class MixtureBatchSource : public BatchSource {
  public:
   MixtureBatchSource(std::shared_ptr<const GaussianMixture> distribution, int64_t batchSize, torch::Device device);
   Batch next() override;
+  Batch fixedDraw(int64_t count, uint64_t seed) const override;
   int64_t batchesPerEpoch() const override { return 100; }
   std::vector<int64_t> sampleShape() const override { return {distribution_->dim()}; }
   int64_t classes() const override { return distribution_->components(); }
@@ -59,6 +65,8 @@ class ShuffledBatchSource : public BatchSource {
   ShuffledBatchSource(std::shared_ptr<const TensorDataset> dataset, int64_t batchSize, uint64_t seed,
                       torch::Device device);
   Batch next() override;
+  /// The first `count` of a permutation (at most the whole dataset).
+  Batch fixedDraw(int64_t count, uint64_t seed) const override;
   void seek(int64_t position) override;
   int64_t batchesPerEpoch() const override { return batchesPerEpoch_; }
   std::vector<int64_t> sampleShape() const override { return dataset_->sampleShape(); }

@@ -2,6 +2,8 @@
 
 #include "gantry/objectives/Objective.h"
 
+#include <cmath>
+
 namespace gantry::objectives {
 
 /// The game of Goodfellow et al. (2014), "Generative Adversarial Nets":
@@ -38,6 +40,8 @@ class MinimaxObjective : public Objective {
   torch::Tensor discriminatorLoss(const torch::Tensor& realLogits, const torch::Tensor& fakeLogits) const override;
   torch::Tensor generatorLoss(const torch::Tensor& realLogits, const torch::Tensor& fakeLogits) const override;
   torch::Tensor value(const torch::Tensor& realLogits, const torch::Tensor& fakeLogits) const override;
+  /// D* = ½ everywhere, V = −log 4 (Goodfellow et al. 2014, Theorem 1).
+  Equilibrium equilibrium() const override { return {-std::log(4.0), 0.5}; }
   /// jsd_bound = (V + log 4) / 2: at the optimal D, V = 2·JSD(P‖Q) − log 4,
   /// so this is the minibatch estimate of a lower bound on the Jensen–Shannon
   /// divergence (tight only as D nears D*; 0 at equilibrium, log 2 at most).

@@ -8,6 +8,7 @@
 
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -50,6 +51,14 @@ class Objective {
   /// Minibatch estimate of the game's value V(D, G) (for monitoring).
   virtual torch::Tensor value(const torch::Tensor& realLogits, const torch::Tensor& fakeLogits) const = 0;
 
+  /// Where the game's figures stand at its equilibrium p_g = p_data, for
+  /// reference lines beside the logged value and D's outputs (the run
+  /// report): each unset where the game fixes no such number.
+  struct Equilibrium {
+    std::optional<double> value;  // V(D, G) there
+    std::optional<double> d;      // D's output there, as reportedOutput reads it
+  };
+  virtual Equilibrium equilibrium() const { return {}; }
   /// Brings D back into the set of functions the game allows it, after each
   /// of its updates (WGAN: weights clipped to [−c, c]). Default: no constraint.
   virtual void constrainDiscriminator(models::Discriminator& discriminator) const {}

@@ -38,6 +38,8 @@ class WassersteinObjective : public Objective {
   torch::Tensor value(const torch::Tensor& realLogits, const torch::Tensor& fakeLogits) const override;
   /// A critic: its raw value.
   torch::Tensor reportedOutput(const torch::Tensor& logits) const override { return logits; }
+  /// E D(x) − E D(G(z)) = 0 when p_g = p_data, whatever the critic.
+  Equilibrium equilibrium() const override { return {0.0, std::nullopt}; }
   void constrainDiscriminator(models::Discriminator& discriminator) const override;
   std::string impliedPenalty() const override { return constraint_ == Constraint::GradientPenalty ? "gp" : ""; }
   double clip() const { return clip_; }
