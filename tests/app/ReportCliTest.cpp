@@ -172,6 +172,34 @@ TEST(ReportCliTest, ThreeRunsOverlaidAndAOneDimensionalRunsFigureOne) {
   EXPECT_NEAR(massData, 1.0, 2e-3) << "N(4, 0.5²) over ±6σ";
   EXPECT_NEAR(massG, 1.0, 2e-2) << "G's histogram over its own range";
   EXPECT_LT(worst, 2e-3) << "D* = p_data / (p_data + p_g), to the 4 decimals kept";
+
+  // The Dirac-GAN: its trajectory (θ, ψ) over the field of its own game.
+  auto dirac = dir / "dirac";
+  ASSERT_EQ(runGantry("train --quiet --preset dirac --steps 150 --out " + quoted(dirac)).exitCode, 0);
+  ASSERT_EQ(runGantry("report --quiet --run " + quoted(dirac) + " --out " + quoted(dir / "dirac.html")).exitCode, 0);
+  auto diracPage = render(dir / "dirac.html");
+  ASSERT_EQ(diracPage.exitCode, 0) << diracPage.output;
+  int64_t points = 0;
+  for (const auto& line : jsonLines(dirac / "metrics.jsonl")) points += line.contains("theta") && line.contains("psi");
+  EXPECT_EQ(diracPage.charts.at("dirac:dirac")["trajectory"], points);
+  // The field is the game's, at every arrow: with D(x) = ψx, data at 0 and
+  // D's loss the sum softplus(−D(x)) + softplus(D(G)) (d_loss_sum, the
+  // preset's), −∂L_D/∂ψ = −σ(θψ)·θ; the non-saturating G's loss
+  // softplus(−θψ) gives −∂L_G/∂θ = σ(−θψ)·ψ (Mescheder et al. 2018).
+  const auto html = readFile(dir / "dirac.html");
+  const std::string opening = "id=\"gantry-data\">";
+  const auto start = html.find(opening) + opening.size();
+  auto data = json::parse(html.substr(start, html.find("</script>", start) - start));
+  const auto& field = data["runs"][0]["dirac"]["field"];
+  const size_t n = field["xs"].size();
+  ASSERT_EQ(n, 17u);
+  const auto sigmoid = [](double t) { return 1 / (1 + std::exp(-t)); };
+  for (size_t i = 0; i < n; ++i)
+    for (size_t j = 0; j < n; ++j) {
+      const double theta = field["xs"][i].get<double>(), psi = field["ys"][j].get<double>();
+      EXPECT_NEAR(field["u"][i * n + j].get<double>(), sigmoid(-theta * psi) * psi, 1e-9);
+      EXPECT_NEAR(field["v"][i * n + j].get<double>(), -sigmoid(theta * psi) * theta, 1e-9);
+    }
 }
 
 TEST(ReportCliTest, SnapshotsLeaveTrainingAsItWasBitForBit) {

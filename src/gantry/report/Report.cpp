@@ -39,19 +39,29 @@ std::string base64(const std::string& bytes) {
   return out;
 }
 
-/// Every `.jsonl` line that is a JSON object (a line cut short by a kill
-/// is skipped, as resume drops it); none when the file does not exist.
-std::vector<json> jsonLines(const std::filesystem::path& path) {
-  std::vector<json> lines;
+/// A `.jsonl` file's lines; none when the file does not exist.
+std::vector<std::string> textLines(const std::filesystem::path& path) {
+  std::vector<std::string> lines;
   std::error_code ec;
   if (!std::filesystem::exists(path, ec)) return lines;
   std::istringstream in(readTextFile(path));
-  for (std::string line; std::getline(in, line);) {
-    auto j = json::parse(line, nullptr, /*allow_exceptions=*/false);
-    if (j.is_object()) lines.push_back(std::move(j));
-  }
+  for (std::string line; std::getline(in, line);)
+    if (!line.empty()) lines.push_back(std::move(line));
   return lines;
 }
+
+/// The lines that are JSON objects (a line cut short by a kill is skipped,
+/// as resume drops it).
+std::vector<json> jsonObjects(const std::vector<std::string>& lines) {
+  std::vector<json> objects;
+  for (const auto& line : lines) {
+    auto j = json::parse(line, nullptr, /*allow_exceptions=*/false);
+    if (j.is_object()) objects.push_back(std::move(j));
+  }
+  return objects;
+}
+
+std::vector<json> jsonLines(const std::filesystem::path& path) { return jsonObjects(textLines(path)); }
 
 /// At most `most` (≥ 2) of them, evenly spaced, the first and last kept.
 template <typename T>
@@ -204,7 +214,7 @@ json samplePictures(const std::filesystem::path& folder) {
 
 json jacobianSpectra(const std::filesystem::path& path) {
   json out = json::array();
-  for (auto& line : thinned(jsonLines(path), kMaxSnapshots))
+  for (auto& line : jsonObjects(thinned(textLines(path), kMaxSnapshots)))
     if (line.contains("step") && line.contains("eigenvalues"))
       out.push_back({{"step", line["step"]}, {"eigenvalues", line["eigenvalues"]}});
   return out;
@@ -297,7 +307,7 @@ json runData(const std::filesystem::path& run, const std::string& name) {
                {"metrics", columns(training)},
                {"evals", columns(evaluations)},
                {"samples", samplePictures(run / "samples")},
-               {"snapshots", thinned(jsonLines(run / "snapshots.jsonl"), kMaxSnapshots)}};
+               {"snapshots", jsonObjects(thinned(textLines(run / "snapshots.jsonl"), kMaxSnapshots))}};
   auto spectra = jacobianSpectra(run / "jacobian.jsonl");
   if (!spectra.empty()) data["jacobian"] = std::move(spectra);
   return data;
