@@ -70,7 +70,7 @@ TEST(DynamicsTest, OptimalDReachesTheTheoremsValueAndFollowsDStar) {
   auto run = smallGaussianRun(dir);
   auto out = dir / "optimal.json";
   auto r = runGantry("dynamics optimal-d --quiet --run " + quoted(run) + " --out " + quoted(out) +
-                     " --d-steps 1500 --lbfgs-steps 150 --lbfgs-samples 16384 --samples 2000000");
+                     " --d-steps 1500 --lbfgs-steps 300 --lbfgs-samples 65536 --samples 2000000");
   ASSERT_EQ(r.exitCode, 0) << r.err;
   auto report = nlohmann::json::parse(readFile(out));
   // Theorem 1: V(D*, G) = 2·JSD − log 4, and no D does better; the trained D's
@@ -83,9 +83,10 @@ TEST(DynamicsTest, OptimalDReachesTheTheoremsValueAndFollowsDStar) {
   EXPECT_GT(report.at("jsd").get<double>(), 0.0);
   EXPECT_LT(report.at("jsd").get<double>(), std::log(2.0));
   // The curves: D* is p_data / (p_data + p_g) point by point; the trained D
-  // follows it where the densities have mass (above 10% of their peak: a
-  // run this short leaves D's error at the thin edges of G's support, which
-  // the docs measure at full size), and on average over the 1% region it
+  // follows it wherever the densities are above 1% of their peak, the thin
+  // edges of G's support included (a plain sample left 0.64 there; at this
+  // size and on this run the thinned one 0.07: the docs measure the full
+  // size against the 0.05), and on average over that region it
   // halves its distance from D* at the checkpoint.
   const auto& curves = report.at("curves");
   auto column = [&](const char* name) { return curves.at(name).get<std::vector<double>>(); };
@@ -94,19 +95,19 @@ TEST(DynamicsTest, OptimalDReachesTheTheoremsValueAndFollowsDStar) {
   ASSERT_EQ(pData.size(), 1000u);
   double peak = 0;
   for (size_t i = 0; i < pData.size(); ++i) peak = std::max(peak, pData[i] + pG[i]);
-  double coreGap = 0, meanTrained = 0, meanBefore = 0;
+  double gap = 0, meanTrained = 0, meanBefore = 0;
   int64_t counted = 0;
   for (size_t i = 0; i < pData.size(); ++i) {
     const double mass = pData[i] + pG[i];
     if (mass > 0) EXPECT_NEAR(dStar[i], pData[i] / mass, 1e-12);
-    if (mass > 0.1 * peak) coreGap = std::max(coreGap, std::abs(trained[i] - dStar[i]));
     if (mass > 0.01 * peak) {
+      gap = std::max(gap, std::abs(trained[i] - dStar[i]));
       meanTrained += std::abs(trained[i] - dStar[i]);
       meanBefore += std::abs(before[i] - dStar[i]);
       ++counted;
     }
   }
-  EXPECT_LT(coreGap, 0.05);
+  EXPECT_LT(gap, 0.1);
   EXPECT_LT(meanTrained, 0.5 * meanBefore) << meanTrained / counted << " vs " << meanBefore / counted;
   EXPECT_GT(std::filesystem::file_size(dir / "optimal.png"), 10000u);
 }

@@ -70,19 +70,56 @@ torch::Tensor backwardLoss(train::Arena& arena, const torch::Tensor& real, const
   return loss;
 }
 
-/// D alone against the frozen G, with the game's own loss for D (no
+/// The densities on the grid, for spreading L-BFGS's sample over x.
+struct GridDensity {
+  double lo = 0, dx = 1;
+  torch::Tensor sum;  // p_data + p_g at each grid point
+};
+
+/// How a fixed sample is thinned: each point kept with probability
+/// π(x) = min(1, plain + level / (p_data(x) + p_g(x))).
+/// Keeps each of `points` with probability π(x) = min(1, level / (p_data(x)
+/// + p_g(x))), the same π for both players' samples. The game's loss over
+/// the kept points is then, up to a constant factor, E_data[π log D] +
+/// E_G[π log(1 − D)], whose pointwise maximiser is still
+/// p_data π / (p_data π + p_g π) = D*: thinning moves where the loss looks,
+/// not where its optimum is, so an error in the estimate of p_g can only
+/// waste samples, not bias D. The kept points spread evenly over the data's
+/// and G's support, so the thin edges of a density (where D* is steepest
+/// and a plain sample has few points) weigh as much as its peak.
+torch::Tensor thinned(const torch::Tensor& points, const GridDensity& density, double level) {
+  auto index = ((points.to(torch::kFloat64) - density.lo) / density.dx)
+                   .round()
+                   .clamp(0, density.sum.size(0) - 1)
+                   .to(torch::kLong);
+  auto keep = (level / density.sum.index_select(0, index)).clamp_max(1.0);
+  return points.index({torch::rand_like(keep) < keep});
+}
+
+/// The level at which thinning `drawn` samples of each player keeps about
+/// `wanted` of each on average (bisection: the kept count grows with it).
+double thinningLevel(const GridDensity& density, int64_t drawn, int64_t wanted) {
+  const auto kept = [&](double level) {
+    return static_cast<double>(drawn) * density.dx * density.sum.clamp_max(level).sum().item<double>() / 2;
+  };
+  double low = 0, high = density.sum.max().item<double>();
+  if (kept(high) <= static_cast<double>(wanted)) return high;
+  for (int i = 0; i < 60; ++i) (kept((low + high) / 2) < static_cast<double>(wanted) ? low : high) = (low + high) / 2;
+  return high;
+}
+
+/// D alone against the frozen G, with the original game's loss for D (no
 /// penalty: D* is the optimum of the plain game), in two phases. Adam on
 /// fresh batches (from the run's lr_d, constant for the first half and
 /// decayed linearly to 0 over the second) brings D near D* without
 /// overfitting any sample. Where D* is steep (at the edge of G's support,
-/// where D*'s logit diverges) the loss barely weighs D's error and Adam
-/// creeps; L-BFGS on one large fixed sample of each then follows the
-/// curvature there: on a 3,000-step gaussian1d run it cut the largest gap
-/// from 0.25 to 0.09 (docs/dynamics.md). It stops by itself: 300 and 1,000
-/// iterations gave the same gap to four digits (float32's resolution of the
-/// loss, we think).
+/// where D*'s logit diverges) a plain sample barely weighs D's error and
+/// Adam creeps; L-BFGS then follows the curvature on one fixed sample,
+/// thinned towards uniform over x (see thinned()). On a 3,000-step
+/// gaussian1d run the largest gap was 0.25 after Adam, 0.088 after L-BFGS
+/// on a plain sample and 0.037 on a thinned one (docs/dynamics.md).
 void trainToConvergence(train::Arena& arena, const data::GaussianMixture& distribution, const Config& config,
-                        const OptimalDRequest& request) {
+                        const OptimalDRequest& request, const GridDensity& density) {
   auto& discriminator = arena.discriminator();
   const auto device = arena.options().device;
   const double lr = config.getFloat("lr_d");
@@ -95,15 +132,33 @@ void trainToConvergence(train::Arena& arena, const data::GaussianMixture& distri
     adam.step();
   }
   if (request.lbfgsSteps == 0) return;
-  auto real = distribution.sample(request.lbfgsSamples).to(device);
-  auto fake = generated(arena, request.lbfgsSamples);
+  const int64_t drawn = std::max(request.samples, request.lbfgsSamples);
+  const double level = thinningLevel(density, drawn, request.lbfgsSamples);
+  auto real = thinned(distribution.sample(drawn).reshape(-1), density, level).reshape({-1, 1}).to(device);
+  auto fake =
+      thinned(drawSamples(arena.generator(), config, drawn, static_cast<uint64_t>(request.seed) + 2).reshape(-1),
+              density, level)
+          .reshape({-1, 1})
+          .to(device);
+  const double scale = 1.0 / static_cast<double>(real.size(0) + fake.size(0));
   torch::optim::LBFGS lbfgs(discriminator.parameters(), torch::optim::LBFGSOptions(1)
                                                             .max_iter(request.lbfgsSteps)
                                                             .history_size(50)
                                                             .tolerance_grad(0)
                                                             .tolerance_change(0)
                                                             .line_search_fn("strong_wolfe"));
-  lbfgs.step([&] { return backwardLoss(arena, real, fake); });
+  // The loss summed over both players' kept points, times one constant (the
+  // mean's size, for L-BFGS's first step): a mean over each player's own
+  // points would weigh the players by their kept counts and move the
+  // optimum away from D*.
+  lbfgs.step([&] {
+    for (auto& p : discriminator.parameters()) p.mutable_grad() = torch::Tensor();
+    auto loss = (F::softplus(-discriminator.forward(real).logits).sum() +
+                 F::softplus(discriminator.forward(fake).logits).sum()) *
+                scale;
+    loss.backward();
+    return loss;
+  });
 }
 
 nlohmann::json oneCheckpoint(const OptimalDRequest& request, const std::filesystem::path& path,
@@ -124,6 +179,10 @@ nlohmann::json oneCheckpoint(const OptimalDRequest& request, const std::filesyst
                     "(gaussian1d)",
                     path.string(), config.getString("dataset")));
   auto trainer = buildTrainer(config);
+  // D's initial weights (the run's init from its seed), before the
+  // checkpoint's replace them.
+  std::vector<torch::Tensor> freshD;
+  for (auto& p : trainer->arena().discriminator().parameters()) freshD.push_back(p.detach().clone());
   reader.restore(*trainer);
   auto& arena = trainer->arena();
   arena.settle();
@@ -149,8 +208,17 @@ nlohmann::json oneCheckpoint(const OptimalDRequest& request, const std::filesyst
   auto pG = eval::binnedDensity(fake, grid, 0);
   auto dStar = eval::optimalDiscriminator(pData, pG);
   auto dBefore = torch::sigmoid(logitsOn(discriminator, grid));
+  if (request.freshD) {
+    // A D near equilibrium is flat at ½ over G's support, with few kinks
+    // left where D* has its bumps; from its initial weights it has them
+    // spread over the data (but measured, not closer to D* at the end:
+    // docs/dynamics.md).
+    torch::NoGradGuard noGrad;
+    auto parameters = discriminator.parameters();
+    for (size_t i = 0; i < parameters.size(); ++i) parameters[i].copy_(freshD[i]);
+  }
 
-  trainToConvergence(arena, *distribution, config, request);
+  trainToConvergence(arena, *distribution, config, request, {lo, dx, pData + pG});
   auto dAfter = torch::sigmoid(logitsOn(discriminator, grid));
 
   auto mask = (pData + pG) > 0.01 * (pData + pG).max();
@@ -171,6 +239,7 @@ nlohmann::json oneCheckpoint(const OptimalDRequest& request, const std::filesyst
   const auto dStarValues = eval::doubles(dStar);
   nlohmann::json result = {{"checkpoint", path.string()},
                            {"step", step},
+                           {"d_start", request.freshD ? "fresh" : "checkpoint"},
                            {"d_steps", request.dSteps},
                            {"lbfgs_steps", request.lbfgsSteps},
                            {"lbfgs_samples", request.lbfgsSamples},
