@@ -482,10 +482,13 @@
     const t = (v - a) / (b - a);
     return ca.map((c, j) => Math.round(c + (cb[j] - c) * t));
   }
-  function colourLegend() {
+  // range: D's values at the ends of the scale (a critic's map is scaled
+  // between its extremes, "d_range"; a probability's is [0, 1]).
+  function colourLegend(range) {
+    const [lo, hi] = Array.isArray(range) && range.length === 2 ? range : [0, 1];
     const grad = D_STOPS.map(([p, c]) => `rgb(${c.join(',')}) ${p * 100}%`).join(',');
-    return el('div', { class: 'colour-legend' }, el('span', { text: 'D(x):  0' }),
-      el('span', { class: 'bar', style: `background:linear-gradient(to right,${grad})` }), el('span', { text: '1' }));
+    return el('div', { class: 'colour-legend' }, el('span', { text: `D(x):  ${fmt(lo)}` }),
+      el('span', { class: 'bar', style: `background:linear-gradient(to right,${grad})` }), el('span', { text: fmt(hi) }));
   }
 
   // D's grid as a small canvas, one pixel per cell, made once per snapshot.
@@ -542,7 +545,7 @@
     if (!first) return null;
     const e = first.toy2d.extent || 2.5;
     const { card, div } = chartCard(`toy2d:${run.name}`, 'Samples, true modes and D(x)');
-    card.append(colourLegend());
+    card.append(colourLegend(snaps[snaps.length - 1].toy2d && snaps[snaps.length - 1].toy2d.d_range));
     let current = snaps.length - 1;
     const data = i => {
       const t = snapOf(i) || { samples: [], modes: [] };

@@ -202,6 +202,21 @@ TEST(ReportCliTest, ThreeRunsOverlaidAndAOneDimensionalRunsFigureOne) {
     }
 }
 
+TEST(ReportCliTest, AConditionalToyRunsPageDrawsWithoutAMapOfD) {
+  // A conditional D is one function per class: no single map of it.
+  TempDir dir;
+  auto run = dir / "c";
+  ASSERT_EQ(runGantry("train --quiet --preset ring8 --set conditional=concat --steps 100 --set sample_every=50 --out " +
+                      quoted(run))
+                .exitCode,
+            0);
+  auto page = render(run / "report.html");
+  ASSERT_EQ(page.exitCode, 0) << page.output;
+  EXPECT_TRUE(page.charts.count("d_hist:c"));
+  EXPECT_FALSE(page.charts.count("toy2d:c"));
+  EXPECT_EQ(page.sliders.at("snapshots:c"), 100);
+}
+
 TEST(ReportCliTest, SnapshotsLeaveTrainingAsItWasBitForBit) {
   TempDir dir;
   for (const char* preset : {"ring8", "gaussian1d"}) {

@@ -127,7 +127,8 @@ nlohmann::json SnapshotCallback::take(train::Trainer& trainer) {
       {"step", trainer.steps()},
       {"d_hist", histograms(outputs(arena, inputs_.real.samples, inputs_.real.labels), outputs(arena, fake, labels))}};
   const auto* toy = inputs_.toy.get();
-  if (toy && toy->dim() == 2) line["toy2d"] = toy2d(arena, *toy, fake.reshape({fake.size(0), 2}));
+  // D over the data is one function only for an unconditional D.
+  if (toy && toy->dim() == 2 && !labels.defined()) line["toy2d"] = toy2d(arena, *toy, fake.reshape({fake.size(0), 2}));
   if (toy && toy->dim() == 1 && toy->componentStd() > 0 && !labels.defined())
     line["toy1d"] = toy1d(arena, *toy, inputs_.seed);
   generator.train();

@@ -20,11 +20,12 @@ namespace gantry::eval {
 ///        as the game reads it (a probability, or a critic's value) on fixed
 ///        real samples and on G's samples from fixed codes, 40 bins;
 ///    "toy2d": {"extent", "grid", "d": [grid² values], "d_range": [lo, hi],
-///        "samples": [[x, y]...] (500), "modes": [[x, y]...]}   (2-d toys) D on a
+///        "samples": [[x, y]...] (500), "modes": [[x, y]...]}   (2-d toys,
+///        unconditional D) D on a
 ///        grid over [−extent, extent]², row i at y = −extent + (i + ½)·step,
 ///        scaled to [0, 1] from d_range (the identity for probabilities);
 ///    "toy1d": {"x", "p_data", "p_g", "d", "d_star"}   (1-d toys with a
-///        density) the 2014 paper's Figure 1: p_g a histogram of 20,000 of
+///        density, unconditional D) the 2014 paper's Figure 1: p_g a histogram of 20,000 of
 ///        G's samples, D* = p_data / (p_data + p_g).}
 /// Everything is drawn from generators of its own, with both players in
 /// eval mode and back, so a run's training is the same bit for bit with or
