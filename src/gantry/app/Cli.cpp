@@ -173,10 +173,10 @@ int runCli(int argc, char** argv) {
       ->add_option("--samples", optimalRequest.samples, "samples of G and of the data for p_g (default 10000000)")
       ->check(kInt64);
   optimalCommand->add_option("--seed", optimalRequest.seed, "seed of G's samples")->check(kInt64);
-  std::string optimalStart = "fresh";
+  std::string optimalStart = "checkpoint";
   optimalCommand
       ->add_option("--d-start", optimalStart,
-                   "train D from its initial weights (fresh, the default) or from the checkpoint's")
+                   "train D from the checkpoint's weights (checkpoint, the default) or its initial ones (fresh)")
       ->check(CLI::IsMember({"fresh", "checkpoint"}));
   optimalCommand->add_flag("--quiet", optimalRequest.quiet, "print nothing");
 

@@ -136,7 +136,7 @@ struct OptimalDRequest {
   int64_t dSteps = 4000;                           // Adam on fresh batches
   int64_t lbfgsSteps = 300;                        // then L-BFGS on one fixed sample (0: none)
   int64_t lbfgsSamples = 65536;                    // of each, real and generated
-  bool freshD = true;                              // D from its initial weights, not the checkpoint's
+  bool freshD = false;                             // D from its initial weights, not the checkpoint's
   int64_t samples = 10000000;
   int64_t seed = 0;
   bool quiet = false;
