@@ -223,14 +223,14 @@ TEST(ReportCliTest, SnapshotsLeaveTrainingAsItWasBitForBit) {
     std::vector<std::string> samples;
     for (const char* every : {"0", "1"}) {
       auto run = dir / (std::string(preset) + every);
-      ASSERT_EQ(runGantry(std::string("train --quiet --preset ") + preset + " --steps 200 --set sample_every=" + every +
+      ASSERT_EQ(runGantry(std::string("train --quiet --preset ") + preset + " --steps 100 --set sample_every=" + every +
                           " --out " + quoted(run))
                     .exitCode,
                 0);
       auto out = dir / (std::string(preset) + every + ".npy");
       ASSERT_EQ(runGantry("sample --run " + quoted(run) + " -n 500 --out " + quoted(out)).exitCode, 0);
       samples.push_back(readFile(out));
-      if (std::string(every) == "1") EXPECT_EQ(jsonLines(run / "snapshots.jsonl").size(), 200u);
+      if (std::string(every) == "1") EXPECT_EQ(jsonLines(run / "snapshots.jsonl").size(), 100u);
     }
     EXPECT_EQ(samples[0], samples[1]) << preset << ": a snapshot at every step changed training";
   }
