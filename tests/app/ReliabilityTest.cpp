@@ -334,11 +334,23 @@ TEST(ReliabilityTest, ACheckpointWrittenCorruptIsRefusedWithOneLine) {
   zip_source_t* source = zip_source_buffer(archive, garbage, sizeof garbage - 1, 0);
   ASSERT_EQ(zip_file_replace(archive, static_cast<zip_uint64_t>(index), source, 0), 0);
   ASSERT_EQ(zip_close(archive), 0);  // libzip writes the record's new CRC-32
-  ASSERT_FALSE(gantry::io::zipIntegrityError(checkpoint)) << "the CRCs should match";
+  // The CRCs match; the record is refused before LibTorch compiles it.
+  ASSERT_TRUE(gantry::io::zipIntegrityError(checkpoint));
   expectOneLineError(runGantry("sample --run " + quoted(run) + " -n 5 --out " + quoted(dir / "s.npy")),
-                     "is corrupt or not a gantry checkpoint");
+                     "record 'archive/code/__torch__.py': line 1 is not of the module descriptions gantry writes");
   expectOneLineError(runGantry("train --resume " + quoted(run) + " --steps 40 --quiet"),
-                     "is corrupt or not a gantry checkpoint");
+                     "is corrupt (record 'archive/code/__torch__.py'");
+  // Well-formed TorchScript, but code where gantry writes attributes only
+  // (records of this kind crashed LibTorch's importer in scripts/fuzz).
+  archive = zip_open(checkpoint.c_str(), 0, &code);
+  ASSERT_NE(archive, nullptr);
+  static const char method[] =
+      "class Module(Module):\n  __parameters__ = []\n  __buffers__ = []\n  def forward(self):\n    return 1\n";
+  source = zip_source_buffer(archive, method, sizeof method - 1, 0);
+  ASSERT_EQ(zip_file_replace(archive, static_cast<zip_uint64_t>(index), source, 0), 0);
+  ASSERT_EQ(zip_close(archive), 0);
+  expectOneLineError(runGantry("sample --run " + quoted(run) + " -n 5 --out " + quoted(dir / "s.npy")),
+                     "record 'archive/code/__torch__.py': line 4 is not of the module descriptions gantry writes");
   // Also found by it: an intact zip of no record (just the end of its
   // directory), on which LibTorch's reader leaked; refused before it.
   gantry::test::writeFile(checkpoint, std::string("PK\x05\x06", 4) + std::string(18, '\0'));
