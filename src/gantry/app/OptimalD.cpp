@@ -117,7 +117,7 @@ double thinningLevel(const GridDensity& density, int64_t drawn, int64_t wanted) 
 /// Adam creeps; L-BFGS then follows the curvature on one fixed sample,
 /// thinned towards uniform over x (see thinned()). On a 3,000-step
 /// gaussian1d run the largest gap was 0.25 after Adam, 0.088 after L-BFGS
-/// on a plain sample and 0.037 on a thinned one (docs/dynamics.md).
+/// on a plain sample and 0.032 on a thinned one (docs/dynamics.md).
 void trainToConvergence(train::Arena& arena, const data::GaussianMixture& distribution, const Config& config,
                         const OptimalDRequest& request, const GridDensity& density) {
   auto& discriminator = arena.discriminator();
