@@ -80,6 +80,22 @@ TrainedGame loadTrainedGame(const std::filesystem::path& checkpointPath,
   return game;
 }
 
+io::ChartArrows diracFieldArrows(train::Trainer& trainer, double extent) {
+  eval::JointField field(trainer.arena(), 1024, 0);
+  io::ChartArrows arrows;
+  const int cells = 17;
+  for (int i = 0; i < cells; ++i) arrows.xs.push_back(-extent + 2 * extent * i / (cells - 1));
+  arrows.ys = arrows.xs;
+  for (double theta : arrows.xs)
+    for (double psi : arrows.ys) {
+      field.setPoint(torch::tensor({theta, psi}, torch::kFloat64));
+      auto v = field.evaluate(/*forProducts=*/false);
+      arrows.u.push_back(v[0].item<double>());
+      arrows.v.push_back(v[1].item<double>());
+    }
+  return arrows;
+}
+
 std::filesystem::path checkpointOf(const std::filesystem::path& run, const std::filesystem::path& checkpoint) {
   if (!checkpoint.empty()) return checkpoint;
   if (run.empty()) throw UserError("give a run folder with --run, or a checkpoint file with --checkpoint");

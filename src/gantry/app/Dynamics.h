@@ -1,6 +1,7 @@
 #pragma once
 
 #include "gantry/core/Config.h"
+#include "gantry/io/Chart.h"
 #include "gantry/train/Trainer.h"
 
 #include <filesystem>
@@ -29,6 +30,10 @@ TrainedGame loadTrainedGame(const std::filesystem::path& checkpoint,
 /// work finished, twice-differentiable float64 passes, every core. The
 /// trainer is for inspection from then on, not for training.
 void prepareForDynamics(train::Trainer& trainer);
+
+/// The expected field (θ, ψ) of a Dirac-GAN trainer's game on a 17 × 17
+/// grid over [−extent, extent]², for arrows under its trajectories.
+io::ChartArrows diracFieldArrows(train::Trainer& trainer, double extent);
 
 /// The checkpoint a dynamics command reads: `checkpoint` if given, else the
 /// run folder's checkpoint.pt (UserError when neither names one).

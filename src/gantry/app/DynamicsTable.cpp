@@ -177,19 +177,7 @@ eval::Matrix2 toMatrix2(const torch::Tensor& j) {
 io::ChartArrows fieldArrows(const GameCase& game, double extent) {
   auto trainer = diracTrainer(game, nullptr, 0.1, 0.0, 0.0);
   prepareForDynamics(*trainer);
-  eval::JointField field(trainer->arena(), 1024, 0);
-  io::ChartArrows arrows;
-  const int cells = 17;
-  for (int i = 0; i < cells; ++i) arrows.xs.push_back(-extent + 2 * extent * i / (cells - 1));
-  arrows.ys = arrows.xs;
-  for (double theta : arrows.xs)
-    for (double psi : arrows.ys) {
-      field.setPoint(torch::tensor({theta, psi}, torch::kFloat64));
-      auto v = field.evaluate();
-      arrows.u.push_back(v[0].item<double>());
-      arrows.v.push_back(v[1].item<double>());
-    }
-  return arrows;
+  return diracFieldArrows(*trainer, extent);
 }
 
 }  // namespace

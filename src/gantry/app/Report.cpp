@@ -5,10 +5,8 @@
 #include "gantry/app/RunFolder.h"
 #include "gantry/core/AtomicFile.h"
 #include "gantry/core/Error.h"
-#include "gantry/eval/dynamics/JointField.h"
 
 #include <fmt/format.h>
-#include <torch/torch.h>
 
 #include <cmath>
 #include <iostream>
@@ -17,9 +15,9 @@ namespace gantry::app {
 
 namespace {
 
-/// The Dirac-GAN's expected vector field (θ, ψ) on a 17 × 17 grid over a
-/// square that holds the run's trajectory, from the run's own game at its
-/// checkpoint (the field does not depend on the point the players are at).
+/// The Dirac-GAN's expected vector field (θ, ψ) over a square that holds
+/// the run's trajectory, from the run's own game at its checkpoint (the
+/// field does not depend on the point the players are at).
 nlohmann::json diracField(const std::filesystem::path& run, const nlohmann::json& metrics) {
   double extent = 1;
   for (const char* key : {"theta", "psi"})
@@ -27,18 +25,8 @@ nlohmann::json diracField(const std::filesystem::path& run, const nlohmann::json
       for (const auto& v : metrics[key])
         if (v.is_number()) extent = std::max(extent, std::abs(v.get<double>()) * 1.15);
   auto game = loadTrainedGame(RunFolder{run}.checkpoint());
-  eval::JointField field(game.trainer->arena(), 1024, 0);
-  std::vector<double> u, v, axis;
-  const int cells = 17;
-  for (int i = 0; i < cells; ++i) axis.push_back(-extent + 2 * extent * i / (cells - 1));
-  for (double theta : axis)
-    for (double psi : axis) {
-      field.setPoint(torch::tensor({theta, psi}, torch::kFloat64));
-      auto value = field.evaluate(/*forProducts=*/false);
-      u.push_back(value[0].item<double>());
-      v.push_back(value[1].item<double>());
-    }
-  return {{"xs", axis}, {"ys", axis}, {"u", u}, {"v", v}};
+  const auto arrows = diracFieldArrows(*game.trainer, extent);
+  return {{"xs", arrows.xs}, {"ys", arrows.ys}, {"u", arrows.u}, {"v", arrows.v}};
 }
 
 bool isDiracRun(const nlohmann::json& run) {

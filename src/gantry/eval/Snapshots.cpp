@@ -2,6 +2,7 @@
 
 #include "gantry/eval/dynamics/OptimalDiscriminator.h"
 #include "gantry/train/Arena.h"
+#include "gantry/train/SampleRenderer.h"
 
 #include <ATen/CPUGeneratorImpl.h>
 #include <torch/torch.h>
@@ -62,13 +63,8 @@ nlohmann::json histograms(const torch::Tensor& real, const torch::Tensor& fake) 
   return {{"lo", lo}, {"hi", hi}, {"real", counts(real)}, {"fake", counts(fake)}};
 }
 
-/// The square the sample pictures use (gantry/train/SampleRenderer.cpp).
-double extentOf(const data::GaussianMixture& toy) {
-  return toy.means().abs().max().item<double>() * 1.3 + 6 * toy.componentStd();
-}
-
 nlohmann::json toy2d(train::Arena& arena, const data::GaussianMixture& toy, const torch::Tensor& fake) {
-  const double extent = extentOf(toy);
+  const double extent = train::toyPlotExtent(toy);  // the square of the sample pictures
   const double step = 2 * extent / static_cast<double>(kGrid);
   auto centres = torch::linspace(-extent + step / 2, extent - step / 2, kGrid, torch::kFloat64);
   auto mesh = torch::meshgrid({centres, centres}, "ij");  // [0]: y of row i, [1]: x of column j

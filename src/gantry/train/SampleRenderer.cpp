@@ -9,6 +9,10 @@
 
 namespace gantry::train {
 
+double toyPlotExtent(const data::GaussianMixture& toy) {
+  return toy.means().abs().max().item<double>() * 1.3 + 6 * toy.componentStd();
+}
+
 torch::Tensor renderSamples(const torch::Tensor& samples, const data::GaussianMixture* reference) {
   auto cpu = samples.detach().to(torch::kCPU, torch::kFloat32);
   if (cpu.dim() == 4) {
@@ -20,7 +24,7 @@ torch::Tensor renderSamples(const torch::Tensor& samples, const data::GaussianMi
     torch::Tensor modes = reference ? reference->means() : torch::Tensor();
     double extent = 1.0;
     if (reference)
-      extent = reference->means().abs().max().item<double>() * 1.3 + 6 * reference->componentStd();
+      extent = toyPlotExtent(*reference);
     else
       extent = std::max(1.0, flat.abs().max().item<double>() * 1.1);
     return io::scatterPlot(flat, modes, extent);

@@ -10,6 +10,10 @@ namespace gantry::train {
 /// a grid for images [N, C, H, W]; a scatter plot over the mixture's modes
 /// for 2-d samples; a histogram over the true density for 1-d samples.
 /// `reference` (the toy distribution, may be null) sets the plot's range.
+/// The half-width of the square a 2-d toy's pictures show: the modes with
+/// room around them.
+double toyPlotExtent(const data::GaussianMixture& toy);
+
 torch::Tensor renderSamples(const torch::Tensor& samples, const data::GaussianMixture* reference);
 
 }  // namespace gantry::train
