@@ -1,5 +1,7 @@
 #include "TestSupport.h"
 
+#include "gantry/io/Png.h"
+
 #include <torch/torch.h>
 
 #include <fcntl.h>
@@ -136,6 +138,42 @@ int seedsMeetingBar(int needed, int seeds, const std::function<bool(int seed)>& 
   for (int seed = 1; seed <= seeds && met < needed && met + (seeds - seed + 1) >= needed; ++seed)
     if (trial(seed)) ++met;
   return met;
+}
+
+std::vector<double> writeImageFolder(const std::filesystem::path& root) {
+  std::mt19937 rng(12345);
+  std::vector<double> sum(3, 0.0);
+  int64_t pixels = 0;
+  for (const std::string cls : {"squares", "dusk"}) {
+    std::filesystem::create_directories(root / cls);
+    for (int i = 0; i < 60; ++i) {
+      auto image = torch::zeros({16, 16, 3}, torch::kUInt8);
+      auto acc = image.accessor<uint8_t, 3>();
+      if (cls == "squares") {
+        int x0 = std::uniform_int_distribution<int>(0, 10)(rng), y0 = std::uniform_int_distribution<int>(0, 10)(rng);
+        for (int y = y0; y < y0 + 6; ++y)
+          for (int x = x0; x < x0 + 6; ++x) {
+            acc[y][x][0] = 255;
+            acc[y][x][1] = 160;
+          }
+      } else {
+        std::uniform_int_distribution<int> noise(-10, 10);
+        for (int y = 0; y < 16; ++y)
+          for (int x = 0; x < 16; ++x) {
+            acc[y][x][0] = static_cast<uint8_t>(20 + noise(rng));
+            acc[y][x][1] = static_cast<uint8_t>(30 + noise(rng));
+            acc[y][x][2] = static_cast<uint8_t>(90 + noise(rng));
+          }
+      }
+      for (int y = 0; y < 16; ++y)
+        for (int x = 0; x < 16; ++x)
+          for (int c = 0; c < 3; ++c) sum[c] += acc[y][x][c] / 255.0;
+      pixels += 256;
+      gantry::io::writePng(root / cls / ("img" + std::to_string(i) + ".png"), image);
+    }
+  }
+  for (auto& s : sum) s /= static_cast<double>(pixels);
+  return sum;
 }
 
 }  // namespace gantry::test

@@ -108,4 +108,9 @@ int seedsMeetingBar(int needed, int seeds, const std::function<bool(int seed)>& 
 /// source tree, or $GANTRY_DATA/mnist).
 std::filesystem::path mnistRoot();
 
+/// Two classes of 16x16 RGB pictures below `root`: squares/ (a 6x6 orange
+/// square at a random place on black) and dusk/ (dark blue with noise), 60
+/// each; returns the per-channel mean of all their pixels, in [0, 1].
+std::vector<double> writeImageFolder(const std::filesystem::path& root);
+
 }  // namespace gantry::test

@@ -39,6 +39,7 @@
 using gantry::test::quoted;
 using gantry::test::runGantry;
 using gantry::test::TempDir;
+using gantry::test::writeImageFolder;
 using json = nlohmann::json;
 namespace fs = std::filesystem;
 
@@ -512,49 +513,6 @@ TEST(RegressionCliTest, FashionMlpTrainsAndSamplesImages) {
   EXPECT_GT(a.second, 4 * b.second) << "the samples did not spread";
   EXPECT_NEAR(a.first, data.first, 0.12);
 }
-
-namespace {
-
-/// Two classes of 16x16 RGB pictures below `root`: squares/ (a 6x6 orange
-/// square at a random place on black) and dusk/ (dark blue with noise), 60
-/// each; returns the per-channel mean of all their pixels, in [0, 1].
-std::vector<double> writeImageFolder(const fs::path& root) {
-  std::mt19937 rng(12345);
-  std::vector<double> sum(3, 0.0);
-  int64_t pixels = 0;
-  for (const std::string cls : {"squares", "dusk"}) {
-    fs::create_directories(root / cls);
-    for (int i = 0; i < 60; ++i) {
-      auto image = torch::zeros({16, 16, 3}, torch::kUInt8);
-      auto acc = image.accessor<uint8_t, 3>();
-      if (cls == "squares") {
-        int x0 = std::uniform_int_distribution<int>(0, 10)(rng), y0 = std::uniform_int_distribution<int>(0, 10)(rng);
-        for (int y = y0; y < y0 + 6; ++y)
-          for (int x = x0; x < x0 + 6; ++x) {
-            acc[y][x][0] = 255;
-            acc[y][x][1] = 160;
-          }
-      } else {
-        std::uniform_int_distribution<int> noise(-10, 10);
-        for (int y = 0; y < 16; ++y)
-          for (int x = 0; x < 16; ++x) {
-            acc[y][x][0] = static_cast<uint8_t>(20 + noise(rng));
-            acc[y][x][1] = static_cast<uint8_t>(30 + noise(rng));
-            acc[y][x][2] = static_cast<uint8_t>(90 + noise(rng));
-          }
-      }
-      for (int y = 0; y < 16; ++y)
-        for (int x = 0; x < 16; ++x)
-          for (int c = 0; c < 3; ++c) sum[c] += acc[y][x][c] / 255.0;
-      pixels += 256;
-      gantry::io::writePng(root / cls / ("img" + std::to_string(i) + ".png"), image);
-    }
-  }
-  for (auto& s : sum) s /= static_cast<double>(pixels);
-  return sum;
-}
-
-}  // namespace
 
 TEST(RegressionCliTest, ImageFolderTrainsTowardsItsColours) {
   // dataset = images from a folder written here (two classes of RGB

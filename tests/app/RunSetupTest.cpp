@@ -22,12 +22,12 @@ gantry::Config presetConfig(const std::string& preset) {
 
 TEST(RunSetupTest, LargestMatrixProductOfAStep) {
   // ring8: batch 128 through 128 × 128 layers.
-  EXPECT_EQ(gantry::app::largestMatrixProduct(presetConfig("ring8")), 128 * 128 * 128);
+  EXPECT_EQ(gantry::app::workloadOf(presetConfig("ring8")).matrixProduct, 128 * 128 * 128);
   // mnist-mlp: batch 100 through G's 1200 × 1200 layer (D's maxout 784 → 240·5 is smaller).
-  EXPECT_EQ(gantry::app::largestMatrixProduct(presetConfig("mnist-mlp")), 100 * 1200 * 1200);
+  EXPECT_EQ(gantry::app::workloadOf(presetConfig("mnist-mlp")).matrixProduct, 100 * 1200 * 1200);
   auto wideMaxout = presetConfig("mnist-mlp");
   wideMaxout.setAssignment("d_hidden=600", "test");
-  EXPECT_EQ(gantry::app::largestMatrixProduct(wideMaxout), 100 * 784 * 600 * 5);
+  EXPECT_EQ(gantry::app::workloadOf(wideMaxout).matrixProduct, 100 * 784 * 600 * 5);
 }
 
 TEST(RunSetupTest, BlasThreadsFollowTheModelSize) {
@@ -35,7 +35,7 @@ TEST(RunSetupTest, BlasThreadsFollowTheModelSize) {
   // Every core of the machine (ctest gives each test a budget of one).
   gantry::test::ScopedEnv machine("OMP_NUM_THREADS", nullptr);
   auto apply = [](const gantry::Config& config) {
-    auto plan = gantry::app::threadPlan(gantry::app::readSettings(config), gantry::app::largestMatrixProduct(config));
+    auto plan = gantry::app::threadPlan(gantry::app::readSettings(config), gantry::app::workloadOf(config));
     gantry::app::applyThreads(plan);
     return plan;
   };
@@ -51,6 +51,16 @@ TEST(RunSetupTest, BlasThreadsFollowTheModelSize) {
   large.setAssignment("blas_threads=1", "test");
   apply(large);
   EXPECT_EQ(gantry::blasThreads(), 1);
+  // Convolutions take the intra-op threads (oneDNN's), and OpenBLAS then
+  // keeps one: dcgan-mnist's (103M multiply-adds) are below the line, four
+  // times the width (16 times the work) above it.
+  auto dcgan = presetConfig("dcgan-mnist");
+  plan = apply(dcgan);
+  EXPECT_EQ(plan.intraOp, 1);
+  dcgan.setAssignment("dcgan_g_width=128", "test");
+  plan = apply(dcgan);
+  EXPECT_EQ(plan.intraOp, gantry::availableCores());
+  EXPECT_EQ(gantry::blasThreads(), 1);
 }
 
 TEST(RunSetupTest, OmpNumThreadsIsTheCoreBudget) {
@@ -59,9 +69,9 @@ TEST(RunSetupTest, OmpNumThreadsIsTheCoreBudget) {
   gantry::test::ScopedEnv one("OMP_NUM_THREADS", "1");
   EXPECT_EQ(gantry::availableCores(), 1);
   auto settings = gantry::app::readSettings(presetConfig("mnist-mlp"));
-  auto plan = gantry::app::threadPlan(settings, gantry::app::largestMatrixProduct(presetConfig("mnist-mlp")));
+  auto plan = gantry::app::threadPlan(settings, gantry::app::workloadOf(presetConfig("mnist-mlp")));
   EXPECT_EQ(plan.blas, 1);
-  plan = gantry::app::threadPlan(settings, 0);
+  plan = gantry::app::threadPlan(settings, {});
   EXPECT_FALSE(plan.overlap) << "the helper thread would need a second core";
   {
     gantry::test::ScopedEnv list("OMP_NUM_THREADS", "1,4");

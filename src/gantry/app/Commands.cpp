@@ -508,7 +508,7 @@ void printInfo(const std::string& preset, const std::vector<std::string>& assign
     Config config(trainingSchema());
     applyPreset(config, preset);
     for (const auto& assignment : assignments) config.setAssignment(assignment, "--set");
-    const auto plan = threadPlan(readSettings(config), largestMatrixProduct(config));
+    const auto plan = threadPlan(readSettings(config), workloadOf(config));
     applyThreads(plan);
     overlap = plan.overlap;
   } else if (!assignments.empty()) {

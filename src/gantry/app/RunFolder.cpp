@@ -47,7 +47,7 @@ TrainedGenerator loadTrainedGenerator(const RunFolder& run) {
   // changed since), and the threads its training had.
   const int64_t classes = std::max<int64_t>(checkpoint.generatorClasses(), 1);
   const bool conditioned = settings.model.conditional != "none";
-  applyThreads(threadPlan(settings, largestMatrixProduct(config, conditioned ? classes : 1)));
+  applyThreads(threadPlan(settings, workloadOf(config, conditioned ? classes : 1)));
   auto generator = buildGenerator(config, classes);
   checkpoint.readGenerator(*generator);
   // Checkpoints are never written non-finite now; older gantry wrote them.

@@ -20,21 +20,30 @@ namespace gantry::app {
 
 torch::Device deviceOf(const RunSettings& settings) { return torch::Device(settings.run.device); }
 
-ThreadPlan threadPlan(const RunSettings& settings, int64_t largestProduct) {
+ThreadPlan threadPlan(const RunSettings& settings, const Workload& workload) {
   ThreadPlan plan;
   // OpenBLAS already spreads each matrix product over all cores; LibTorch's
   // own intra-op threads on top of that fight it for the same cores (measured:
-  // 3x slower on 2 cores), so "auto" is one intra-op thread.
+  // 3x slower on 2 cores), so "auto" gives the cores to one of the two.
   // Never more than the machine's threads (a run folder may come from a larger machine).
   const int64_t machine = std::max(1u, std::thread::hardware_concurrency());
-  plan.intraOp = static_cast<int>(settings.run.threads == 0 ? 1 : std::min(settings.run.threads, machine));
+  int64_t intraOp = settings.run.threads;
+  if (intraOp == 0) {
+    // Convolutions run in oneDNN on the intra-op threads. Measured on 2
+    // cores (docs/performance.md): dcgan-mnist's (w = 32, largest 103M) is
+    // 15% slower on two threads, w = 64 (411M) 15% faster, w = 128 (1.6G)
+    // 25% faster.
+    const int64_t smallConvolution = int64_t{1} << 28;
+    intraOp = workload.convolution < smallConvolution ? 1 : availableCores();
+  }
+  plan.intraOp = static_cast<int>(std::min(intraOp, machine));
   int64_t blas = settings.run.blas_threads;
   if (blas == 0) {
     // Below ~16M multiply-adds a product is over before a second thread has
     // helped: ring8 (2M) trains as fast on one BLAS thread as on two, and
     // two waste a core spinning; mnist-mlp (144M) is 1.5x faster on two.
     const int64_t smallProduct = int64_t{1} << 24;
-    blas = largestProduct < smallProduct ? 1 : availableCores();
+    blas = workload.matrixProduct < smallProduct || plan.intraOp > 1 ? 1 : availableCores();
   }
   plan.blas = static_cast<int>(std::clamp<int64_t>(blas, 1, machine));
   // The second thread needs a core OpenBLAS leaves free.
@@ -124,13 +133,14 @@ models::ModelContext modelContext(const RunSettings& settings, int64_t classes,
 
 namespace {
 
-int64_t largestProduct(const models::Generator& g, const models::Discriminator& d, int64_t batch) {
-  return std::max(g.largestProduct(batch), d.largestProduct(batch));
+Workload workload(const models::Generator& g, const models::Discriminator& d, int64_t batch) {
+  return {std::max(g.largestProduct(batch), d.largestProduct(batch)),
+          std::max(g.largestConvolution(batch), d.largestConvolution(batch))};
 }
 
 }  // namespace
 
-int64_t largestMatrixProduct(const Config& config, int64_t classes) {
+Workload workloadOf(const Config& config, int64_t classes) {
   const auto settings = readSettings(config);
   const auto context = modelContext(settings, classes > 0 ? classes : data::classCount(settings.data));
   const auto& family = models::familyFor(settings.model, context);
@@ -141,7 +151,7 @@ int64_t largestMatrixProduct(const Config& config, int64_t classes) {
   auto d = family.discriminator(config, context);
   auto generator = at::detail::getDefaultCPUGenerator();
   generator.set_state(state);
-  return largestProduct(*g, *d, settings.data.batch_size);
+  return workload(*g, *d, settings.data.batch_size);
 }
 
 std::shared_ptr<models::Generator> buildGenerator(const Config& config, int64_t classes) {
@@ -187,7 +197,7 @@ std::unique_ptr<train::Trainer> buildTrainer(const Config& config) {
   // LibTorch's threads first: a reduction over the data (its mean, for an
   // output bias) rounds by the number of threads that share it. OpenBLAS's
   // follow the models' size, below.
-  torch::set_num_threads(threadPlan(settings, 0).intraOp);
+  torch::set_num_threads(threadPlan(settings, {}).intraOp);
   torch::manual_seed(seed);
 
   std::shared_ptr<data::TensorDataset> dataset;
@@ -198,7 +208,7 @@ std::unique_ptr<train::Trainer> buildTrainer(const Config& config) {
   auto generator = family.generator(config, context);
   auto discriminator = family.discriminator(config, context);
   auto rule = train::makeUpdateRule(config, settings.update);
-  const auto plan = threadPlan(settings, largestProduct(*generator, *discriminator, settings.data.batch_size));
+  const auto plan = threadPlan(settings, workload(*generator, *discriminator, settings.data.batch_size));
   applyThreads(plan);
 
   train::ArenaOptions options;

@@ -26,11 +26,19 @@ struct ThreadPlan {
   int blas = 1;
   bool overlap = false;
 };
-/// The plan for a run whose largest matrix product has `largestProduct`
-/// multiply-adds: `threads` LibTorch intra-op threads (0 = auto: 1),
-/// `blas_threads` OpenBLAS threads (0 = auto: 1 for small products, else one
-/// per core), overlap when OpenBLAS runs single-threaded on a multi-core CPU.
-ThreadPlan threadPlan(const RunSettings& settings, int64_t largestProduct);
+/// What a step of a run's models computes, in multiply-adds: its largest
+/// matrix product (OpenBLAS's work) and its largest convolution (oneDNN's,
+/// on LibTorch's intra-op threads).
+struct Workload {
+  int64_t matrixProduct = 0;
+  int64_t convolution = 0;
+};
+/// The plan for a run's workload: `threads` LibTorch intra-op threads (0 =
+/// auto: one per core for large convolutions, else 1), `blas_threads`
+/// OpenBLAS threads (0 = auto: one per core for large matrix products when
+/// the intra-op threads are 1, else 1), overlap when OpenBLAS runs
+/// single-threaded on a multi-core CPU.
+ThreadPlan threadPlan(const RunSettings& settings, const Workload& workload);
 /// Sets LibTorch's and OpenBLAS's threads to the plan.
 void applyThreads(const ThreadPlan& plan);
 
@@ -43,10 +51,9 @@ void applyThreads(const ThreadPlan& plan);
 /// what passes may still run out (one line, "out of memory").
 void checkMemory(const RunSettings& settings, train::Trainer& trainer);
 
-/// Multiply-adds of the largest matrix product of a training step of the
-/// config's models (what picks the BLAS threads), conditioned on `classes`
-/// (0: the dataset's).
-int64_t largestMatrixProduct(const Config& config, int64_t classes = 0);
+/// The workload of a training step of the config's models (what picks the
+/// threads), conditioned on `classes` (0: the dataset's).
+Workload workloadOf(const Config& config, int64_t classes = 0);
 
 /// Where gantry keeps data by default (gantry/data/Datasets.h).
 std::filesystem::path defaultDataRoot();

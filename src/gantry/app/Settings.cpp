@@ -117,6 +117,15 @@ std::vector<Preset> buildPresets() {
   auto ring8Objectives = mixture2dObjectives;
   ring8Objectives.push_back({"fgan-pearson", oneSidedGp});
   ring8Objectives.push_back({"fgan-hellinger", oneSidedGp});
+  // DCGAN: the paper's Adam (2e-4, beta = (0.5, 0.999)), batch norm, N(0, 1)
+  // noise; widths and steps sized for a run of at most 15 minutes on 2
+  // cores (docs/presets.md).
+  Settings dcgan = {{"model", "dcgan"},        {"latent", "normal"},    {"latent_dim", "64"},
+                    {"dcgan_g_width", "32"},   {"dcgan_d_width", "32"}, {"objective", "nonsaturating"},
+                    {"update", "alternating"}, {"optimizer", "adam"},   {"lr_g", "2e-4"},
+                    {"lr_d", "2e-4"},          {"adam_beta1", "0.5"},   {"adam_beta2", "0.999"},
+                    {"batch_size", "64"},      {"steps", "10000"},      {"log_every", "100"},
+                    {"sample_every", "500"},   {"sample_count", "100"}, {"checkpoint_every", "1000"}};
   return {
       {"mnist-mlp",
        "Goodfellow et al. (2014) MNIST: maxout D with dropout, ReLU G, SGD with momentum",
@@ -186,6 +195,14 @@ std::vector<Preset> buildPresets() {
         {"sample_every", "0"},
         {"sample_count", "100"},
         {"checkpoint_every", "0"}},
+       {}},
+      {"dcgan-mnist",
+       "DCGAN (Radford et al. 2016) on MNIST: transposed convolutions up, strided convolutions down",
+       with(dcgan, {{"dataset", "mnist"}}),
+       {}},
+      {"dcgan-fashion",
+       "DCGAN (Radford et al. 2016) on Fashion-MNIST, the networks and settings of dcgan-mnist",
+       with(dcgan, {{"dataset", "fashion"}}),
        {}},
       {"cgan-mnist",
        "conditional MNIST: the 2014 networks, a class embedding concatenated to z and to D's input, R1 0.1",

@@ -38,6 +38,10 @@ class Model : public torch::nn::Module {
   /// Multiply-adds of its largest matrix product for a batch of `batch`
   /// (the trainer gives OpenBLAS more threads only for large products).
   virtual int64_t largestProduct(int64_t batch) const { return 0; }
+  /// Multiply-adds of its largest convolution for a batch: LibTorch runs
+  /// convolutions in oneDNN on its own intra-op threads, not in OpenBLAS, so
+  /// they ask for those threads instead.
+  virtual int64_t largestConvolution(int64_t batch) const { return 0; }
   /// Figures of its own for the training log (the Dirac-GAN's θ and ψ).
   virtual void addFigures(Figures& figures) const {}
   virtual int64_t members() const { return 1; }

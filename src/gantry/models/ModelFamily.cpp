@@ -1,6 +1,7 @@
 #include "gantry/models/ModelFamily.h"
 
 #include "gantry/core/Error.h"
+#include "gantry/models/Dcgan.h"
 #include "gantry/models/Dirac.h"
 #include "gantry/models/LatentPrior.h"
 #include "gantry/models/MlpFamily.h"
@@ -16,6 +17,7 @@ const Registry<ModelFamilyEntry>& modelFamilies() {
     Registry<ModelFamilyEntry> r("model family");
     r.add(mlpFamily());
     r.add(diracFamily());
+    r.add(dcganFamily());
     return r;
   }();
   return registry;

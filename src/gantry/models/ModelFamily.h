@@ -57,7 +57,7 @@ struct ModelFamilyEntry : RegistryEntry {
   std::function<std::shared_ptr<Discriminator>(const Config&, const ModelContext&)> discriminator;
 };
 
-/// mlp, dirac.
+/// mlp, dirac, dcgan.
 const Registry<ModelFamilyEntry>& modelFamilies();
 
 /// The family the config names, after checking that it supports the

@@ -1,0 +1,201 @@
+#include "gantry/models/Dcgan.h"
+
+#include "gantry/core/Error.h"
+#include "gantry/models/Activation.h"
+
+#include <fmt/format.h>
+#include <torch/torch.h>
+
+namespace gantry::models {
+
+DcganShape dcganShape(const std::vector<int64_t>& sampleShape) {
+  auto refuse = [&] {
+    return UserError(fmt::format(
+        "config key 'model' = dcgan needs square images (channels x side x side) whose side halves at least once "
+        "to 4 or more, such as 28, 32 or 64; the data's samples are [{}]: choose an image dataset or image_size",
+        fmt::join(sampleShape, ", ")));
+  };
+  if (sampleShape.size() != 3 || sampleShape[1] != sampleShape[2]) throw refuse();
+  DcganShape shape;
+  shape.channels = sampleShape[0];
+  shape.side = sampleShape[1];
+  shape.base = shape.side;
+  shape.upsamplings = 0;
+  while (shape.base % 2 == 0 && shape.base / 2 >= 4) {
+    shape.base /= 2;
+    ++shape.upsamplings;
+  }
+  if (shape.upsamplings == 0) throw refuse();
+  return shape;
+}
+
+namespace {
+
+/// A 4×4, stride-2, padding-1 convolution (or its transpose): halves (or
+/// doubles) the side.
+torch::nn::Conv2d down(int64_t in, int64_t out, bool bias) {
+  return torch::nn::Conv2d(torch::nn::Conv2dOptions(in, out, 4).stride(2).padding(1).bias(bias));
+}
+torch::nn::ConvTranspose2d up(int64_t in, int64_t out, bool bias) {
+  return torch::nn::ConvTranspose2d(torch::nn::ConvTranspose2dOptions(in, out, 4).stride(2).padding(1).bias(bias));
+}
+
+/// The paper's initialisation: every weight N(0, 0.02²) except batch norm's
+/// scales, N(1, 0.02²); biases 0.
+void initDcgan(torch::nn::Module& module) {
+  torch::NoGradGuard guard;
+  for (auto& m : module.modules(/*include_self=*/false)) {
+    const bool norm = m->as<torch::nn::BatchNorm2dImpl>() != nullptr;
+    for (auto& p : m->named_parameters(/*recurse=*/false)) {
+      if (p.key() == "bias")
+        p.value().zero_();
+      else
+        p.value().normal_(norm ? 1.0 : 0.0, 0.02);
+    }
+  }
+}
+
+/// Channels at the base resolution: w doubled at each of the k − 1 coarser
+/// levels.
+int64_t deepest(const DcganOptions& o) { return o.width << (o.shape.upsamplings - 1); }
+
+/// Multiply-adds of a 4×4, stride-2 convolution (or its transpose) between
+/// `in` and `out` channels whose coarser side is `coarseSide`, for a batch.
+int64_t convProduct(int64_t in, int64_t out, int64_t coarseSide, int64_t batch) {
+  return batch * coarseSide * coarseSide * in * 16 * out;
+}
+
+}  // namespace
+
+DcganGenerator::DcganGenerator(DcganOptions options) : options_(std::move(options)) {
+  const auto& s = options_.shape;
+  int64_t channels = deepest(options_);
+  project_ = register_module(
+      "project",
+      torch::nn::Linear(
+          torch::nn::LinearOptions(options_.latentDim, channels * s.base * s.base).bias(!options_.batchNorm)));
+  body_ = register_module("body", torch::nn::Sequential());
+  if (options_.batchNorm) body_->push_back(torch::nn::BatchNorm2d(channels));
+  body_->push_back(torch::nn::ReLU());
+  for (int64_t level = 1; level < s.upsamplings; ++level) {
+    body_->push_back(up(channels, channels / 2, !options_.batchNorm));
+    channels /= 2;
+    if (options_.batchNorm) body_->push_back(torch::nn::BatchNorm2d(channels));
+    body_->push_back(torch::nn::ReLU());
+  }
+  body_->push_back(up(channels, s.channels, /*bias=*/true));
+  initDcgan(*this);
+}
+
+torch::Tensor DcganGenerator::forward(const torch::Tensor& z, const torch::Tensor&) {
+  const auto& s = options_.shape;
+  auto h = project_->forward(z).view({z.size(0), deepest(options_), s.base, s.base});
+  auto x = body_->forward(h);
+  return options_.output == "tanh" ? torch::tanh(x) : torch::sigmoid(x);
+}
+
+int64_t DcganGenerator::largestProduct(int64_t batch) const {
+  const auto& s = options_.shape;
+  return batch * options_.latentDim * deepest(options_) * s.base * s.base;
+}
+
+int64_t DcganGenerator::largestConvolution(int64_t batch) const {
+  const auto& s = options_.shape;
+  int64_t largest = 0, channels = deepest(options_), side = s.base;
+  for (int64_t level = 1; level <= s.upsamplings; ++level, side *= 2) {
+    const int64_t out = level == s.upsamplings ? s.channels : channels / 2;
+    largest = std::max(largest, convProduct(channels, out, side, batch));
+    channels /= 2;
+  }
+  return largest;
+}
+
+DcganDiscriminator::DcganDiscriminator(DcganOptions options) : options_(std::move(options)) {
+  const auto& s = options_.shape;
+  body_ = register_module("body", torch::nn::Sequential());
+  auto leaky = [] { return torch::nn::LeakyReLU(torch::nn::LeakyReLUOptions().negative_slope(kLeakyReluSlope)); };
+  int64_t channels = options_.width;
+  body_->push_back(down(s.channels, channels, /*bias=*/true));
+  body_->push_back(leaky());
+  for (int64_t level = 1; level < s.upsamplings; ++level) {
+    body_->push_back(down(channels, channels * 2, !options_.batchNorm));
+    channels *= 2;
+    if (options_.batchNorm) body_->push_back(torch::nn::BatchNorm2d(channels));
+    body_->push_back(leaky());
+  }
+  output_ = register_module("output", torch::nn::Linear(channels * s.base * s.base, 1));
+  initDcgan(*this);
+}
+
+DiscriminatorOutput DcganDiscriminator::forward(const torch::Tensor& x, const torch::Tensor&) {
+  DiscriminatorOutput out;
+  out.features = body_->forward(x).flatten(1);
+  out.logits = output_->forward(out.features).squeeze(1);
+  return out;
+}
+
+int64_t DcganDiscriminator::largestProduct(int64_t batch) const {
+  const auto& s = options_.shape;
+  return batch * deepest(options_) * s.base * s.base;
+}
+
+int64_t DcganDiscriminator::largestConvolution(int64_t batch) const {
+  const auto& s = options_.shape;
+  int64_t largest = 0, in = s.channels, out = options_.width, side = s.side / 2;
+  for (int64_t level = 1; level <= s.upsamplings; ++level, side /= 2) {
+    largest = std::max(largest, convProduct(in, out, side, batch));
+    in = out;
+    out *= 2;
+  }
+  return largest;
+}
+
+const Section<DcganSettings>& dcganSection() {
+  static const auto section =
+      Section<DcganSettings>("dcgan")
+          .integer("dcgan_g_width", &DcganSettings::dcgan_g_width,
+                   "model = dcgan: channels of G's last hidden layer, doubled at each coarser one", Range::atLeast(1))
+          .integer("dcgan_d_width", &DcganSettings::dcgan_d_width,
+                   "model = dcgan: channels of D's first layer, doubled at each coarser one", Range::atLeast(1))
+          .text("dcgan_output", &DcganSettings::dcgan_output,
+                "model = dcgan: G's output, sigmoid for pixels in [0, 1] (gantry's image datasets) or tanh",
+                {"sigmoid", "tanh"})
+          .text("dcgan_d_norm", &DcganSettings::dcgan_d_norm,
+                "model = dcgan: batch norm in D's inner layers (the paper's), or none (gradient penalties are "
+                "defined per sample, which batch norm is not: Gulrajani et al. 2017, section 4)",
+                {"batch", "none"});
+  return section;
+}
+
+namespace {
+
+DcganOptions optionsFor(const DcganSettings& s, const ModelContext& context, int64_t width, bool batchNorm) {
+  DcganOptions options;
+  options.shape = dcganShape(context.sampleShape);
+  options.latentDim = context.latentDim;
+  options.width = width;
+  options.batchNorm = batchNorm;
+  options.output = s.dcgan_output;
+  return options;
+}
+
+}  // namespace
+
+ModelFamilyEntry dcganFamily() {
+  ModelFamilyEntry entry;
+  entry.name = "dcgan";
+  entry.summary = "convolutional players for square images: transposed convolutions up, strided convolutions down";
+  entry.citation = "Radford, Metz & Chintala 2016, Unsupervised Representation Learning with DCGANs";
+  entry.keys = dcganSection().keys();
+  entry.generator = [](const Config& config, const ModelContext& context) -> std::shared_ptr<Generator> {
+    const auto s = dcganSection().read(config);
+    return std::make_shared<DcganGenerator>(optionsFor(s, context, s.dcgan_g_width, /*batchNorm=*/true));
+  };
+  entry.discriminator = [](const Config& config, const ModelContext& context) -> std::shared_ptr<Discriminator> {
+    const auto s = dcganSection().read(config);
+    return std::make_shared<DcganDiscriminator>(optionsFor(s, context, s.dcgan_d_width, s.dcgan_d_norm == "batch"));
+  };
+  return entry;
+}
+
+}  // namespace gantry::models
