@@ -61,6 +61,7 @@ TEST(RunSetupTest, BlasThreadsFollowTheModelSize) {
   plan = apply(dcgan);
   EXPECT_EQ(plan.intraOp, gantry::availableCores());
   EXPECT_EQ(gantry::blasThreads(), 1);
+  EXPECT_EQ(plan.overlap, false) << "the intra-op threads take every core";
 }
 
 TEST(RunSetupTest, OmpNumThreadsIsTheCoreBudget) {

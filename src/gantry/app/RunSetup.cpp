@@ -46,8 +46,8 @@ ThreadPlan threadPlan(const RunSettings& settings, const Workload& workload) {
     blas = workload.matrixProduct < smallProduct || plan.intraOp > 1 ? 1 : availableCores();
   }
   plan.blas = static_cast<int>(std::clamp<int64_t>(blas, 1, machine));
-  // The second thread needs a core OpenBLAS leaves free.
-  plan.overlap = settings.run.overlap && plan.blas == 1 && availableCores() > 1;
+  // The second thread needs a core that OpenBLAS and the intra-op threads leave free.
+  plan.overlap = settings.run.overlap && plan.blas == 1 && plan.intraOp == 1 && availableCores() > 1;
   return plan;
 }
 

@@ -36,8 +36,8 @@ struct Workload {
 /// The plan for a run's workload: `threads` LibTorch intra-op threads (0 =
 /// auto: one per core for large convolutions, else 1), `blas_threads`
 /// OpenBLAS threads (0 = auto: one per core for large matrix products when
-/// the intra-op threads are 1, else 1), overlap when OpenBLAS runs
-/// single-threaded on a multi-core CPU.
+/// the intra-op threads are 1, else 1), overlap when OpenBLAS and LibTorch
+/// both run single-threaded on a multi-core CPU.
 ThreadPlan threadPlan(const RunSettings& settings, const Workload& workload);
 /// Sets LibTorch's and OpenBLAS's threads to the plan.
 void applyThreads(const ThreadPlan& plan);
