@@ -1,5 +1,6 @@
 #include "TestSupport.h"
 
+#include "gantry/io/Npy.h"
 #include "gantry/io/Png.h"
 
 #include <torch/torch.h>
@@ -138,6 +139,16 @@ int seedsMeetingBar(int needed, int seeds, const std::function<bool(int seed)>& 
   for (int seed = 1; seed <= seeds && met < needed && met + (seeds - seed + 1) >= needed; ++seed)
     if (trial(seed)) ++met;
   return met;
+}
+
+torch::Tensor samplesOf(const std::filesystem::path& run, const std::filesystem::path& out, int64_t n, int64_t seed) {
+  auto r = runGantry("sample --run " + quoted(run) + " -n " + std::to_string(n) + " --seed " + std::to_string(seed) +
+                     " --out " + quoted(out));
+  if (r.exitCode != 0) {
+    ADD_FAILURE() << "gantry sample failed: " << r.err;
+    return {};
+  }
+  return io::readNpy(out);
 }
 
 std::vector<double> writeImageFolder(const std::filesystem::path& root) {

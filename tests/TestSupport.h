@@ -108,6 +108,11 @@ int seedsMeetingBar(int needed, int seeds, const std::function<bool(int seed)>& 
 /// source tree, or $GANTRY_DATA/mnist).
 std::filesystem::path mnistRoot();
 
+/// `gantry sample` of a run into a .npy file, read back (undefined, and a
+/// test failure, when it fails).
+torch::Tensor samplesOf(const std::filesystem::path& run, const std::filesystem::path& out, int64_t n,
+                        int64_t seed = 0);
+
 /// Two classes of 16x16 RGB pictures below `root`: squares/ (a 6x6 orange
 /// square at a random place on black) and dusk/ (dark blue with noise), 60
 /// each; returns the per-channel mean of all their pixels, in [0, 1].

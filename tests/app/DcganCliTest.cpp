@@ -1,7 +1,6 @@
 // model = dcgan end to end through the command line: a 64-px RGB image
 // folder, exact resume with batch norm's running statistics, and data the
 // family cannot take.
-#include "gantry/io/Npy.h"
 
 #include <gtest/gtest.h>
 #include <torch/torch.h>
@@ -25,10 +24,10 @@ std::string folderRun(const std::filesystem::path& images) {
          " --set batch_size=16 --set sample_every=0 --set checkpoint_every=20 --quiet ";
 }
 
+/// A run's samples (gantry sample, seed 0) in float64; undefined on failure.
 torch::Tensor samplesOf(const std::filesystem::path& run, const std::filesystem::path& out, int64_t n) {
-  auto r = runGantry("sample --run " + quoted(run) + " -n " + std::to_string(n) + " --seed 0 --out " + quoted(out));
-  EXPECT_EQ(r.exitCode, 0) << r.err;
-  return r.exitCode == 0 ? gantry::io::readNpy(out).to(torch::kFloat64) : torch::Tensor();
+  auto x = gantry::test::samplesOf(run, out, n);
+  return x.defined() ? x.to(torch::kFloat64) : x;
 }
 
 }  // namespace

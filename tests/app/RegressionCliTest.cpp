@@ -38,6 +38,7 @@
 
 using gantry::test::quoted;
 using gantry::test::runGantry;
+using gantry::test::samplesOf;
 using gantry::test::TempDir;
 using gantry::test::writeImageFolder;
 using json = nlohmann::json;
@@ -73,17 +74,6 @@ gantry::Config configOf(const fs::path& run) {
   gantry::Config config(gantry::app::trainingSchema());
   config.mergeToml(run / "config.toml");
   return config;
-}
-
-/// `gantry sample` of a run into a .npy file, read back (undefined on failure).
-torch::Tensor samplesOf(const fs::path& run, const fs::path& out, int64_t n, int64_t seed = 0) {
-  auto r = runGantry("sample --run " + quoted(run) + " -n " + std::to_string(n) + " --seed " + std::to_string(seed) +
-                     " --out " + quoted(out));
-  if (r.exitCode != 0) {
-    ADD_FAILURE() << "gantry sample failed: " << r.err;
-    return {};
-  }
-  return gantry::io::readNpy(out);
 }
 
 /// `gantry eval --metrics modes` of a run (PacGAN protocol: 2,500 samples,

@@ -65,6 +65,20 @@ int64_t convProduct(int64_t in, int64_t out, int64_t coarseSide, int64_t batch) 
   return batch * coarseSide * coarseSide * in * 16 * out;
 }
 
+/// The largest of the k convolutions between the image and the base side,
+/// for a batch. G's and D's are the same maps run in opposite directions
+/// (image channels at side S, w at S/2, ..., w·2^(k−1) at b), so one walk
+/// from the image serves both.
+int64_t largestConvolutionOf(const DcganOptions& o, int64_t batch) {
+  int64_t largest = 0, in = o.shape.channels, out = o.width, side = o.shape.side / 2;
+  for (int64_t level = 1; level <= o.shape.upsamplings; ++level, side /= 2) {
+    largest = std::max(largest, convProduct(in, out, side, batch));
+    in = out;
+    out *= 2;
+  }
+  return largest;
+}
+
 }  // namespace
 
 DcganGenerator::DcganGenerator(DcganOptions options) : options_(std::move(options)) {
@@ -99,16 +113,7 @@ int64_t DcganGenerator::largestProduct(int64_t batch) const {
   return batch * options_.latentDim * deepest(options_) * s.base * s.base;
 }
 
-int64_t DcganGenerator::largestConvolution(int64_t batch) const {
-  const auto& s = options_.shape;
-  int64_t largest = 0, channels = deepest(options_), side = s.base;
-  for (int64_t level = 1; level <= s.upsamplings; ++level, side *= 2) {
-    const int64_t out = level == s.upsamplings ? s.channels : channels / 2;
-    largest = std::max(largest, convProduct(channels, out, side, batch));
-    channels /= 2;
-  }
-  return largest;
-}
+int64_t DcganGenerator::largestConvolution(int64_t batch) const { return largestConvolutionOf(options_, batch); }
 
 DcganDiscriminator::DcganDiscriminator(DcganOptions options) : options_(std::move(options)) {
   const auto& s = options_.shape;
@@ -139,16 +144,7 @@ int64_t DcganDiscriminator::largestProduct(int64_t batch) const {
   return batch * deepest(options_) * s.base * s.base;
 }
 
-int64_t DcganDiscriminator::largestConvolution(int64_t batch) const {
-  const auto& s = options_.shape;
-  int64_t largest = 0, in = s.channels, out = options_.width, side = s.side / 2;
-  for (int64_t level = 1; level <= s.upsamplings; ++level, side /= 2) {
-    largest = std::max(largest, convProduct(in, out, side, batch));
-    in = out;
-    out *= 2;
-  }
-  return largest;
-}
+int64_t DcganDiscriminator::largestConvolution(int64_t batch) const { return largestConvolutionOf(options_, batch); }
 
 const Section<DcganSettings>& dcganSection() {
   static const auto section =
