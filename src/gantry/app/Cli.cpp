@@ -67,12 +67,70 @@ int runCli(int argc, char** argv) {
   std::string runDir, sampleOut;
   auto* sample = app.add_subcommand("sample", "draw samples from a trained run");
   sample->add_option("--run", runDir, "run folder")->required();
-  sample->add_option("-n,--count", sampleRequest.count, "number of samples")->required()->check(kInt64);
+  auto* sampleCountOption =
+      sample->add_option("-n,--count", sampleRequest.count, "number of samples (or give --z)")->check(kInt64);
+  std::string sampleCodes;
+  sample->add_option("--z", sampleCodes, "draw from these codes: a .npy of shape (N, latent dim), one sample a row");
   sample->add_option("--out", sampleOut, "output file: .npy (float32 array) or .png (picture)")->required();
   sample->add_option("--seed", sampleRequest.seed, "seed of the noise")->check(kInt64);
   std::string sampleLabel;
   auto* sampleLabelOption = sample->add_option(
       "--label", sampleLabel, "conditional runs: draw class C only, or 'all': -n samples of each class (a row each)");
+
+  LatentRequest latentRequest;
+  std::string latentRun, latentOut, latentCodes, latentClassifier;
+  std::vector<std::string> latentImages;
+  int64_t latentLabel = 0, latentPool = 0;
+  auto* latentCommand = app.add_subcommand("latent", "explore G's latent space: interpolate, arithmetic, invert");
+  latentCommand->require_subcommand(1);
+  auto common = [&](CLI::App* command) {
+    command->add_option("--run", latentRun, "run folder")->required();
+    command->add_option("--out", latentOut, "the picture (.png); the codes (.npy) and figures (.json) go beside it")
+        ->required();
+    command->add_option("--seed", latentRequest.seed, "seed of the codes drawn")->check(kInt64);
+    command->add_option("--label", latentLabel, "conditional runs: the class of every code")->check(kInt64);
+  };
+  auto* interpolateCommand =
+      latentCommand->add_subcommand("interpolate", "walk between pairs of codes: a row of images per pair");
+  common(interpolateCommand);
+  interpolateCommand
+      ->add_option("--points", latentRequest.points,
+                   "the ends in pairs, SEED:INDEX = sample INDEX of gantry sample --seed SEED -n POOL")
+      ->delimiter(',');
+  interpolateCommand->add_option("--codes", latentCodes, "the ends in pairs: the rows of a .npy of codes");
+  auto* interpolatePool =
+      interpolateCommand->add_option("--pool", latentPool, "the -n that --points' indices refer to (default 100)")
+          ->check(kInt64);
+  interpolateCommand->add_option("--method", latentRequest.method, "lerp or slerp (White 2016; default)");
+  interpolateCommand->add_option("--steps", latentRequest.steps, "images per row, ends included (default 10)")
+      ->check(kInt64);
+  auto* arithmeticCommand = latentCommand->add_subcommand(
+      "arithmetic", "mean code of group A - of group B + of group C, groups by class or image statistic");
+  common(arithmeticCommand);
+  arithmeticCommand->add_option("--a", latentRequest.groupA, "group A: filters such as class:7 or ink:0.9:1")
+      ->required();
+  arithmeticCommand->add_option("--b", latentRequest.groupB, "group B")->required();
+  arithmeticCommand->add_option("--c", latentRequest.groupC, "group C")->required();
+  auto* arithmeticPool =
+      arithmeticCommand->add_option("--pool", latentPool, "samples drawn to choose the groups from (default 10000)")
+          ->check(kInt64);
+  arithmeticCommand
+      ->add_option("--members", latentRequest.members,
+                   "codes averaged per group, the first of its matches (default 3, as Radford et al.)")
+      ->check(kInt64);
+  arithmeticCommand->add_option("--classifier", latentClassifier,
+                                "classifier for class filters (default: the "
+                                "dataset's)");
+  auto* invertCommand = latentCommand->add_subcommand("invert", "find codes whose images come closest to given ones");
+  common(invertCommand);
+  invertCommand->add_option("--images", latentImages, "target images: .npy arrays or .png files (repeatable)")
+      ->required();
+  invertCommand->add_option("--starts", latentRequest.starts, "random starts per image, the best kept (default 4)")
+      ->check(kInt64);
+  invertCommand->add_option("--iterations", latentRequest.iterations, "RMSprop steps (default 5000)")->check(kInt64);
+  invertCommand->add_option("--lr", latentRequest.learningRate, "RMSprop's learning rate (default 0.01)");
+  invertCommand->add_option("--prior-weight", latentRequest.priorWeight,
+                            "weight of -mean log N(z; 0, I) beside the squared error (default 0.01)");
 
   EvalRequest evalRequest;
   std::string evalRun, evalSamples, evalOut, evalMetrics;
@@ -84,7 +142,7 @@ int runCli(int argc, char** argv) {
   evalCommand
       ->add_option("--metrics", evalMetrics,
                    "comma-separated metric names: parzen, modes, fd, kid, prdc, classifier-score, classes, "
-                   "memorization (docs/evaluation.md)")
+                   "per-class, memorization (docs/evaluation.md)")
       ->required();
   evalCommand->add_option("--out", evalOut, "JSON report to write")->required();
   auto* evalCountOption =
@@ -199,7 +257,8 @@ int runCli(int argc, char** argv) {
   keysCommand->add_flag("--markdown", markdown, "as the markdown tables of docs/reference.md");
   std::string listKind;
   auto* listCommand = app.add_subcommand(
-      "list", "list the members of an extension point: objectives, penalties, rules, models, metrics, datasets");
+      "list",
+      "list the members of an extension point: objectives, penalties, rules, models, conditionings, metrics, datasets");
   listCommand->add_option("kind", listKind, "which (default: all)");
   listCommand->add_flag("--markdown", markdown, "as the markdown tables of docs/reference.md");
   std::string infoPreset;
@@ -239,7 +298,23 @@ int runCli(int argc, char** argv) {
       sampleRequest.run = runDir;
       sampleRequest.out = sampleOut;
       if (sampleLabelOption->count() > 0) sampleRequest.label = sampleLabel;
+      sampleRequest.codes = sampleCodes;
+      if ((sampleCountOption->count() > 0) == !sampleCodes.empty())
+        throw UserError("gantry sample needs -n COUNT or --z FILE.npy (one of them)");
       return app::sample(sampleRequest);
+    }
+    if (latentCommand->parsed()) {
+      for (auto* command : {interpolateCommand, arithmeticCommand, invertCommand})
+        if (command->parsed()) latentRequest.action = command->get_name();
+      latentRequest.run = latentRun;
+      latentRequest.out = latentOut;
+      latentRequest.codes = latentCodes;
+      latentRequest.classifier = latentClassifier;
+      for (const auto& image : latentImages) latentRequest.images.emplace_back(image);
+      for (auto* command : {interpolateCommand, arithmeticCommand, invertCommand})
+        if (command->parsed() && command->get_option("--label")->count() > 0) latentRequest.label = latentLabel;
+      if (interpolatePool->count() > 0 || arithmeticPool->count() > 0) latentRequest.pool = latentPool;
+      return app::latent(latentRequest);
     }
     if (evalCommand->parsed()) {
       evalRequest.run = evalRun;

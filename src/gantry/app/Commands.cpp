@@ -443,20 +443,23 @@ int trainResume(const TrainRequest& request) {
 int train(const TrainRequest& request) { return request.resume.empty() ? trainNew(request) : trainResume(request); }
 
 int sample(const SampleRequest& request) {
-  if (request.count < 1) throw UserError("-n must be at least 1");
+  if (request.codes.empty() && request.count < 1) throw UserError("-n must be at least 1");
   auto ext = request.out.extension().string();
   if (ext != ".npy" && ext != ".png")
     throw UserError(fmt::format("--out {} must end in .npy (array) or .png (picture)", request.out.string()));
   auto [config, generator] = loadTrainedGenerator(RunFolder{request.run});
   const int64_t classes = generator->classes();
   torch::Tensor labels;
-  int64_t count = request.count;
+  torch::Tensor codes;
+  if (!request.codes.empty()) codes = readLatentCodes(request.codes, generator->latentDim());
+  int64_t count = codes.defined() ? codes.size(0) : request.count;
   int64_t columns = 0;
   if (request.label) {
     if (classes == 0)
       throw UserError(fmt::format("--label: run {} is not conditional (conditional = none); sample without --label",
                                   request.run.string()));
     if (*request.label == "all") {
+      if (codes.defined()) throw UserError("--label all draws codes for each class; with --z give one class");
       // count samples of each class, one row per class.
       labels = torch::arange(classes, torch::kLong).repeat_interleave(request.count);
       columns = request.count;
@@ -476,7 +479,10 @@ int sample(const SampleRequest& request) {
     }
   }
   createParentFolder(request.out);
-  auto samples = drawSamples(*generator, config, count, static_cast<uint64_t>(request.seed), labels);
+  if (codes.defined() && classes > 0 && !labels.defined())
+    throw UserError("--z on a conditional run needs --label C, the class of every code");
+  auto samples = codes.defined() ? generateFrom(*generator, config, codes, labels)
+                                 : drawSamples(*generator, config, count, static_cast<uint64_t>(request.seed), labels);
   if (ext == ".npy")
     io::writeNpy(request.out, samples);
   else if (columns > 0 && samples.dim() == 4)

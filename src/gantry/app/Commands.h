@@ -32,11 +32,43 @@ struct SampleRequest {
   /// Conditional runs: a class ("3"), or "all": `count` samples of each
   /// class in turn (a .png grid with one row per class).
   std::optional<std::string> label;
+  /// Codes to draw from instead of noise: a .npy [N, latent dim] (then
+  /// count is unused).
+  std::filesystem::path codes;
 };
 
 /// Draws samples from a run's latest checkpoint into .npy (float32, shape
 /// (count, sample shape...)) or .png (a grid or plot).
 int sample(const SampleRequest& request);
+
+/// `gantry latent interpolate|arithmetic|invert` (docs/latent.md). Each
+/// writes OUT (a .png grid) and beside it OUT with .npy (the codes) and,
+/// for arithmetic and invert, .json (what was found).
+struct LatentRequest {
+  std::string action;  // interpolate, arithmetic, invert
+  std::filesystem::path run;
+  std::filesystem::path out;  // .png
+  int64_t seed = 0;
+  std::optional<int64_t> label;  // conditional runs: the class of every code
+  // interpolate: the ends, in pairs, as seed:index of `gantry sample --seed S -n pool`
+  // or rows of a .npy of codes
+  std::vector<std::string> points;
+  std::filesystem::path codes;
+  std::optional<int64_t> pool;  // interpolate: 100; arithmetic: 10,000 samples to choose groups from
+  std::string method = "slerp";
+  int64_t steps = 10;
+  // arithmetic: groups A − B + C, each filters such as "class:7" or "ink:0.9:1"
+  std::string groupA, groupB, groupC;
+  int64_t members = 3;               // codes averaged per group
+  std::filesystem::path classifier;  // for class filters (empty: the dataset's default)
+  // invert: target images (.npy of several, or .png files of one each)
+  std::vector<std::filesystem::path> images;
+  int64_t starts = 4;
+  int64_t iterations = 5000;
+  double learningRate = 0.01;
+  double priorWeight = 0.01;
+};
+int latent(const LatentRequest& request);
 
 struct EvalRequest {
   std::filesystem::path run;      // a run folder to draw samples from, or

@@ -2,11 +2,15 @@
 
 #include "gantry/app/RunSetup.h"
 #include "gantry/core/Error.h"
+#include "gantry/core/Finite.h"
 #include "gantry/eval/MetricRegistry.h"
+#include "gantry/io/Npy.h"
 #include "gantry/train/ClassifierCheckpoint.h"
 
 #include <fmt/format.h>
 #include <torch/torch.h>
+
+#include <c10/util/accumulate.h>
 
 #include <algorithm>
 #include <optional>
@@ -154,6 +158,50 @@ EvaluatorSetup buildEvaluator(const std::vector<std::string>& names, const Confi
 std::string metricSummary(const std::string& name, const nlohmann::json& result) {
   const auto* metric = eval::metrics().find(name);
   return metric ? metric->summarize(result) : name;
+}
+
+torch::Tensor samplesOfFile(const std::filesystem::path& path, const Config& config, const std::string& dataset) {
+  auto samples = io::readNpy(path);
+  auto expected = sampleShape(config);
+  const bool images = expected.size() == 3;
+  auto shapeError = [&] {
+    return UserError(fmt::format("{} holds an array of shape ({}); samples of dataset {} have shape (N, {}){}",
+                                 path.string(), fmt::join(samples.sizes(), ", "), dataset, fmt::join(expected, ", "),
+                                 images ? " (or (N, H, W), (N, H, W, C), (N, C*H*W))" : ""));
+  };
+  if (samples.dim() < 2 || samples.size(0) < 1) throw shapeError();
+  auto rowShape = samples.sizes().slice(1).vec();
+  if (rowShape != expected) {
+    if (!images || c10::multiply_integers(rowShape) != c10::multiply_integers(expected)) throw shapeError();
+    const int64_t c = expected[0], h = expected[1], w = expected[2];
+    if (rowShape == std::vector<int64_t>{h, w, c} && c > 1)
+      samples = samples.permute({0, 3, 1, 2});  // channels last → first
+    else if (rowShape != std::vector<int64_t>{h, w} && rowShape != std::vector<int64_t>{h, w, c} &&
+             rowShape != std::vector<int64_t>{c * h * w})
+      throw shapeError();
+    samples = samples.reshape({samples.size(0), c, h, w});
+  }
+  if (images && samples.scalar_type() == torch::kUInt8) return samples.to(torch::kFloat32).div_(255.0);
+  samples = samples.to(torch::kFloat32).contiguous();
+  if (firstNonFinite({samples}) >= 0)
+    throw UserError(
+        fmt::format("{} holds NaN or infinite values: samples of a diverged generator? Every metric "
+                    "would be meaningless; sample a finite run",
+                    path.string()));
+  if (images) {
+    const double lo = samples.min().item<double>(), hi = samples.max().item<double>();
+    if (!(lo >= 0.0 && hi <= 1.0))
+      throw UserError(
+          fmt::format("{} has pixel values from {:.4g} to {:.4g}; gantry expects [0, 1] (from [-1, 1] use "
+                      "(x + 1) / 2, from 0..255 use x / 255 or save as uint8)",
+                      path.string(), lo, hi));
+  }
+  return samples;
+}
+
+std::shared_ptr<const eval::FeatureExtractor> classifierOf(const std::string& dataset, const EvaluatorOptions& options,
+                                                           torch::Device device) {
+  return std::make_shared<eval::FeatureExtractor>(loadClassifierFor(dataset, options).model, device);
 }
 
 }  // namespace gantry::app

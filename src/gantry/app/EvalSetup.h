@@ -2,6 +2,7 @@
 
 #include "gantry/core/Config.h"
 #include "gantry/eval/Evaluator.h"
+#include "gantry/eval/FeatureExtractor.h"
 
 #include <nlohmann/json.hpp>
 
@@ -54,6 +55,18 @@ void checkMetrics(const std::vector<std::string>& names, const Config& config, c
 /// fit the dataset, or a missing or mismatched classifier.
 EvaluatorSetup buildEvaluator(const std::vector<std::string>& names, const Config& config,
                               const EvaluatorOptions& options);
+
+/// The dataset's classifier (options.classifier, else its default place) as
+/// a feature extractor; UserError naming the file when it is missing or of
+/// another dataset.
+std::shared_ptr<const eval::FeatureExtractor> classifierOf(const std::string& dataset, const EvaluatorOptions& options,
+                                                           torch::Device device);
+
+/// Samples of another source in gantry's layout, for the dataset of the
+/// config: images as [N, C, H, W] float32 in [0, 1], accepting [N, C*H*W],
+/// [N, H, W] and [N, H, W, C], and bytes 0..255. Refuses (UserError naming
+/// the file) anything else with the shape or range it found, and NaN.
+torch::Tensor samplesOfFile(const std::filesystem::path& path, const Config& config, const std::string& dataset);
 
 /// One short line of a metric's main figures, e.g. "fd 12.3", for the
 /// terminal.

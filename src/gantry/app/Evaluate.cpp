@@ -20,52 +20,6 @@
 
 namespace gantry::app {
 
-namespace {
-
-/// Samples of another source in gantry's layout: images as [N, C, H, W]
-/// float32 in [0, 1], accepting [N, C*H*W], [N, H, W] and [N, H, W, C], and
-/// bytes 0..255. Refuses anything else with the shape or range it found.
-torch::Tensor samplesOfFile(const std::filesystem::path& path, const Config& config, const std::string& dataset) {
-  auto samples = io::readNpy(path);
-  auto expected = sampleShape(config);
-  const bool images = expected.size() == 3;
-  auto shapeError = [&] {
-    return UserError(fmt::format("{} holds an array of shape ({}); samples of dataset {} have shape (N, {}){}",
-                                 path.string(), fmt::join(samples.sizes(), ", "), dataset, fmt::join(expected, ", "),
-                                 images ? " (or (N, H, W), (N, H, W, C), (N, C*H*W))" : ""));
-  };
-  if (samples.dim() < 2 || samples.size(0) < 1) throw shapeError();
-  auto rowShape = samples.sizes().slice(1).vec();
-  if (rowShape != expected) {
-    if (!images || c10::multiply_integers(rowShape) != c10::multiply_integers(expected)) throw shapeError();
-    const int64_t c = expected[0], h = expected[1], w = expected[2];
-    if (rowShape == std::vector<int64_t>{h, w, c} && c > 1)
-      samples = samples.permute({0, 3, 1, 2});  // channels last → first
-    else if (rowShape != std::vector<int64_t>{h, w} && rowShape != std::vector<int64_t>{h, w, c} &&
-             rowShape != std::vector<int64_t>{c * h * w})
-      throw shapeError();
-    samples = samples.reshape({samples.size(0), c, h, w});
-  }
-  if (images && samples.scalar_type() == torch::kUInt8) return samples.to(torch::kFloat32).div_(255.0);
-  samples = samples.to(torch::kFloat32).contiguous();
-  if (firstNonFinite({samples}) >= 0)
-    throw UserError(
-        fmt::format("{} holds NaN or infinite values: samples of a diverged generator? Every metric "
-                    "would be meaningless; sample a finite run",
-                    path.string()));
-  if (images) {
-    const double lo = samples.min().item<double>(), hi = samples.max().item<double>();
-    if (!(lo >= 0.0 && hi <= 1.0))
-      throw UserError(
-          fmt::format("{} has pixel values from {:.4g} to {:.4g}; gantry expects [0, 1] (from [-1, 1] use "
-                      "(x + 1) / 2, from 0..255 use x / 255 or save as uint8)",
-                      path.string(), lo, hi));
-  }
-  return samples;
-}
-
-}  // namespace
-
 int evaluate(const EvalRequest& request) {
   if (request.run.empty() == request.samples.empty())
     throw UserError("gantry eval needs either --run RUN_DIR or --samples FILE.npy (with --dataset NAME)");
@@ -95,7 +49,7 @@ int evaluate(const EvalRequest& request) {
 
   // Cheap checks first: names, the sample file; then the data and the classifier.
   checkMetrics(request.metrics, config, "--metrics");
-  torch::Tensor samples;
+  torch::Tensor samples, labels;  // labels: the classes a conditional run's samples were drawn for
   if (!generator) {
     samples = samplesOfFile(request.samples, config, request.dataset);
     if (request.count) {
@@ -114,7 +68,6 @@ int evaluate(const EvalRequest& request) {
     int64_t count = 0;
     for (const auto& name : request.metrics) count = std::max(count, protocolSampleCount(name));
     const int64_t n = request.count.value_or(count);
-    torch::Tensor labels;
     if (request.label) {
       const int64_t classes = generator->classes();
       if (classes == 0) throw UserError("--label needs a conditional run (conditional = none in this run)");
@@ -123,9 +76,11 @@ int evaluate(const EvalRequest& request) {
       labels = torch::full({n}, *request.label, torch::kLong);
       report["source"]["label"] = *request.label;
     }
-    samples = drawSamples(*generator, config, n, static_cast<uint64_t>(request.seed), labels);
+    auto drawn = drawLabelledSamples(*generator, config, n, static_cast<uint64_t>(request.seed), labels);
+    samples = drawn.samples;
+    labels = drawn.labels;
   }
-  setup.evaluator->update(samples);
+  setup.evaluator->update(samples, labels);
   report["dataset"] = config.getString("dataset");
   report["count"] = samples.size(0);
   if (!setup.classifier.is_null()) report["classifier"] = setup.classifier;

@@ -1,7 +1,10 @@
 #include "gantry/app/RunSetup.h"
 
+#include "gantry/io/Npy.h"
+
 #include "gantry/core/Blas.h"
 #include "gantry/core/Error.h"
+#include "gantry/io/Npy.h"
 #include "gantry/objectives/Game.h"
 #include "gantry/train/Precision.h"
 
@@ -162,15 +165,34 @@ std::shared_ptr<models::Generator> buildGenerator(const Config& config, int64_t 
 
 torch::Tensor drawSamples(models::Generator& generator, const Config& config, int64_t count, uint64_t seed,
                           const torch::Tensor& labels) {
+  return drawLabelledSamples(generator, config, count, seed, labels).samples;
+}
+
+LatentDraw drawLatents(const models::Generator& generator, const Config& config, int64_t count, uint64_t seed,
+                       const torch::Tensor& labels) {
   const auto settings = readSettings(config);
   auto prior = latentPrior(settings);
   auto device = deviceOf(settings);
   auto rng = at::make_generator<at::CPUGeneratorImpl>(seed);
-  std::vector<torch::Tensor> chunks;
-  torch::NoGradGuard guard;
+  std::vector<torch::Tensor> codes, classes;
   const int64_t chunk = 5000;
-  const int64_t classes = generator.classes();
-  // The chunks, then their concatenation: twice the samples' bytes.
+  // In chunks, each chunk's codes then its labels: the order the draws have
+  // always had, so a seed gives the samples it gave before.
+  for (int64_t done = 0; done < count; done += chunk) {
+    const int64_t n = std::min(chunk, count - done);
+    codes.push_back(prior.sample(n, torch::TensorOptions(device), rng).cpu());
+    if (generator.classes() > 0)
+      classes.push_back(labels.defined() ? labels.slice(0, done, done + n).to(torch::kCPU, torch::kLong)
+                                         : torch::randint(0, generator.classes(), {n}, rng, torch::kLong));
+  }
+  return {torch::cat(codes), classes.empty() ? torch::Tensor() : torch::cat(classes)};
+}
+
+namespace {
+
+/// UserError when `count` samples of G would not fit the machine's memory:
+/// the chunks, then their concatenation, take twice the samples' bytes.
+void requireSampleMemory(const models::Generator& generator, int64_t count) {
   const double bytes = 2.0 * static_cast<double>(count) *
                        static_cast<double>(c10::multiply_integers(generator.outputShape())) * sizeof(float);
   if (bytes > static_cast<double>(physicalMemory()))
@@ -178,16 +200,41 @@ torch::Tensor drawSamples(models::Generator& generator, const Config& config, in
         fmt::format("{} samples need at least {:.3g} GB, more than this machine's {:.3g} GB of memory; "
                     "draw fewer",
                     count, bytes / 1e9, static_cast<double>(physicalMemory()) / 1e9));
+}
+
+}  // namespace
+
+torch::Tensor generateFrom(models::Generator& generator, const Config& config, const torch::Tensor& z,
+                           const torch::Tensor& labels) {
+  const auto device = deviceOf(readSettings(config));
+  const int64_t count = z.size(0);
+  requireSampleMemory(generator, count);
+  torch::NoGradGuard guard;
+  std::vector<torch::Tensor> chunks;
+  const int64_t chunk = 5000;
   for (int64_t done = 0; done < count; done += chunk) {
-    const int64_t n = std::min(chunk, count - done);
-    auto z = prior.sample(n, torch::TensorOptions(device), rng);
-    torch::Tensor c;
-    if (classes > 0)
-      c = labels.defined() ? labels.slice(0, done, done + n).to(device, torch::kLong)
-                           : torch::randint(0, classes, {n}, rng, torch::kLong).to(device);
-    chunks.push_back(generator.forward(z, c).to(torch::kCPU, torch::kFloat32));
+    auto c = labels.defined() ? labels.slice(0, done, done + chunk).to(device, torch::kLong) : torch::Tensor();
+    chunks.push_back(generator.forward(z.slice(0, done, done + chunk).to(device), c).to(torch::kCPU, torch::kFloat32));
   }
   return torch::cat(chunks);
+}
+
+data::Batch drawLabelledSamples(models::Generator& generator, const Config& config, int64_t count, uint64_t seed,
+                                const torch::Tensor& labels) {
+  requireSampleMemory(generator, count);  // before drawing the codes
+  auto draw = drawLatents(generator, config, count, seed, labels);
+  return {generateFrom(generator, config, draw.z, draw.labels), draw.labels};
+}
+
+torch::Tensor readLatentCodes(const std::filesystem::path& path, int64_t latentDim) {
+  auto codes = io::readNpy(path);
+  if (codes.dim() != 2 || codes.size(1) != latentDim || codes.size(0) < 1)
+    throw UserError(fmt::format("{} holds an array of shape ({}); codes of this run have shape (N, {})", path.string(),
+                                fmt::join(codes.sizes(), ", "), latentDim));
+  codes = codes.to(torch::kFloat32);
+  if (!torch::isfinite(codes).all().item<bool>())
+    throw UserError(fmt::format("{} holds NaN or infinite codes", path.string()));
+  return codes;
 }
 
 std::unique_ptr<train::Trainer> buildTrainer(const Config& config) {

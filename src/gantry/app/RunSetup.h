@@ -2,6 +2,7 @@
 
 #include "gantry/app/RunSettings.h"
 #include "gantry/core/Config.h"
+#include "gantry/data/Batch.h"
 #include "gantry/data/Datasets.h"
 #include "gantry/models/Generator.h"
 #include "gantry/models/LatentPrior.h"
@@ -82,6 +83,28 @@ std::shared_ptr<models::Generator> buildGenerator(const Config& config, int64_t 
 /// classes drawn from the same generator when undefined.
 torch::Tensor drawSamples(models::Generator& generator, const Config& config, int64_t count, uint64_t seed,
                           const torch::Tensor& labels = {});
+/// The same draws with the labels they were drawn for (int64 on the CPU;
+/// undefined for an unconditional generator).
+data::Batch drawLabelledSamples(models::Generator& generator, const Config& config, int64_t count, uint64_t seed,
+                                const torch::Tensor& labels = {});
+
+/// The codes drawSamples draws for `count` samples with `seed` (z on the
+/// CPU) and, for a conditional generator, their labels: row i is the code of
+/// sample i of `gantry sample --seed S -n count`.
+struct LatentDraw {
+  torch::Tensor z, labels;
+};
+LatentDraw drawLatents(const models::Generator& generator, const Config& config, int64_t count, uint64_t seed,
+                       const torch::Tensor& labels = {});
+/// G's samples of the codes z [N, latent dim] (and labels [N], conditional
+/// generators), float32 on the CPU, in chunks that bound memory; UserError
+/// when they would not fit the machine's memory.
+torch::Tensor generateFrom(models::Generator& generator, const Config& config, const torch::Tensor& z,
+                           const torch::Tensor& labels = {});
+
+/// Codes from a .npy [N, latent dim] as float32; UserError naming the file
+/// for another shape or a non-finite value.
+torch::Tensor readLatentCodes(const std::filesystem::path& path, int64_t latentDim);
 
 /// Seeds the CPU generator, loads the data, builds and initialises both
 /// players, the game and the update rule, and sets the threads.

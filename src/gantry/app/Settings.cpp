@@ -204,6 +204,19 @@ std::vector<Preset> buildPresets() {
        "DCGAN (Radford et al. 2016) on Fashion-MNIST, the networks and settings of dcgan-mnist",
        with(dcgan, {{"dataset", "fashion"}}),
        {}},
+      {"acgan-mnist",
+       "AC-GAN (Odena et al. 2017) on MNIST: dcgan-mnist's networks, D's class head, G told the class",
+       // D's class term on real data alone: with the paper's fake term too,
+       // G and D's class head agree on one image per class that is often
+       // another class (docs/presets.md has the measurements).
+       with(
+           dcgan,
+           {{"dataset", "mnist"}, {"conditional", "acgan"}, {"class_embedding", "10"}, {"class_loss_d_fake", "false"}}),
+       {}},
+      {"projection-fashion",
+       "conditional Fashion-MNIST: dcgan-mnist's networks with a projection discriminator (Miyato & Koyama 2018)",
+       with(dcgan, {{"dataset", "fashion"}, {"conditional", "projection"}, {"class_embedding", "10"}}),
+       {}},
       {"cgan-mnist",
        "conditional MNIST: the 2014 networks, a class embedding concatenated to z and to D's input, R1 0.1",
        // Without R1 the 2014 recipe collapses per class here (G's z weights

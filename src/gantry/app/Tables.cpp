@@ -4,6 +4,7 @@
 #include "gantry/core/Error.h"
 #include "gantry/data/Datasets.h"
 #include "gantry/eval/MetricRegistry.h"
+#include "gantry/models/Conditioning.h"
 #include "gantry/models/ModelFamily.h"
 #include "gantry/objectives/Objective.h"
 #include "gantry/objectives/Penalty.h"
@@ -55,6 +56,7 @@ std::vector<Row> rowsOfKind(const std::string& kind) {
   if (kind == "penalties") return rowsOf(objectives::penalties());
   if (kind == "rules") return rowsOf(train::updateRules());
   if (kind == "models") return rowsOf(models::modelFamilies());
+  if (kind == "conditionings") return rowsOf(models::conditionings());
   if (kind == "metrics") return rowsOf(eval::metrics());
   if (kind == "datasets") return rowsOf(data::datasets());
   throw UserError(
@@ -67,6 +69,7 @@ std::string keyOfKind(const std::string& kind) {
   if (kind == "penalties") return "penalty";
   if (kind == "rules") return "update";
   if (kind == "models") return "model";
+  if (kind == "conditionings") return "conditional";
   if (kind == "metrics") return "eval_metrics, gantry eval --metrics";
   return "dataset";
 }
@@ -100,7 +103,8 @@ std::string keysTable(bool markdown) {
 }
 
 const std::vector<std::string>& registryKinds() {
-  static const std::vector<std::string> kinds = {"objectives", "penalties", "rules", "models", "metrics", "datasets"};
+  static const std::vector<std::string> kinds = {"objectives",    "penalties", "rules",   "models",
+                                                 "conditionings", "metrics",   "datasets"};
   return kinds;
 }
 

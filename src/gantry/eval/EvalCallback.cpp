@@ -35,7 +35,7 @@ void EvalCallback::evaluate(train::Trainer& trainer) {
       auto z = latents_.slice(0, begin, begin + chunk).to(trainer.device());
       torch::Tensor labels;
       if (labels_.defined()) labels = labels_.slice(0, begin, begin + chunk).to(trainer.device());
-      evaluator_->update(generator.forward(z, labels).to(torch::kCPU, torch::kFloat32));
+      evaluator_->update(generator.forward(z, labels).to(torch::kCPU, torch::kFloat32), labels);
     }
     generator.train();
   }

@@ -10,7 +10,7 @@ namespace gantry::eval {
 
 void Evaluator::add(std::unique_ptr<Metric> metric) { metrics_.push_back(std::move(metric)); }
 
-void Evaluator::update(const torch::Tensor& samples) {
+void Evaluator::update(const torch::Tensor& samples, const torch::Tensor& labels) {
   std::map<const FeatureExtractor*, ImageFeatures> features;
   for (auto& metric : metrics_) {
     auto* featureMetric = dynamic_cast<FeatureMetric*>(metric.get());
@@ -20,7 +20,11 @@ void Evaluator::update(const torch::Tensor& samples) {
     }
     const auto* extractor = featureMetric->extractor().get();
     auto found = features.find(extractor);
-    if (found == features.end()) found = features.emplace(extractor, extractor->extract(samples)).first;
+    if (found == features.end()) {
+      auto extracted = extractor->extract(samples);
+      if (labels.defined()) extracted.labels = labels.to(torch::kCPU, torch::kLong);
+      found = features.emplace(extractor, std::move(extracted)).first;
+    }
     featureMetric->updateFeatures(found->second);
   }
 }

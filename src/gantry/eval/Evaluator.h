@@ -17,7 +17,10 @@ namespace gantry::eval {
 class Evaluator {
  public:
   void add(std::unique_ptr<Metric> metric);
-  void update(const torch::Tensor& samples);
+  /// labels: the class each sample was drawn for (a conditional
+  /// generator's), handed to the feature metrics with the features; may be
+  /// undefined.
+  void update(const torch::Tensor& samples, const torch::Tensor& labels = {});
   /// {"<metric name>": <its JSON>, ...}
   nlohmann::json compute() const;
   void reset();

@@ -2,6 +2,7 @@
 
 #include <torch/torch.h>
 
+#include <algorithm>
 #include <stdexcept>
 
 namespace gantry::eval {
@@ -9,12 +10,15 @@ namespace gantry::eval {
 ImageFeatures ImageFeatures::concatenate(const std::vector<ImageFeatures>& parts) {
   if (parts.empty()) return {};
   if (parts.size() == 1) return parts.front();
-  std::vector<torch::Tensor> features, probabilities;
+  std::vector<torch::Tensor> features, probabilities, labels;
   for (const auto& p : parts) {
     features.push_back(p.features);
     probabilities.push_back(p.probabilities);
+    labels.push_back(p.labels);
   }
-  return {torch::cat(features), torch::cat(probabilities)};
+  // Labels only when every part has them: a row without one has no class.
+  const bool labelled = std::all_of(labels.begin(), labels.end(), [](const auto& l) { return l.defined(); });
+  return {torch::cat(features), torch::cat(probabilities), labelled ? torch::cat(labels) : torch::Tensor()};
 }
 
 FeatureExtractor::FeatureExtractor(models::CnnClassifier classifier, torch::Device device, int64_t batchSize)

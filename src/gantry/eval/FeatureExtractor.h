@@ -13,6 +13,9 @@ namespace gantry::eval {
 struct ImageFeatures {
   torch::Tensor features;       // [N, F]
   torch::Tensor probabilities;  // [N, classes], softmax of the logits
+  /// [N] int64: the class each image was drawn for (samples of a
+  /// conditional generator); undefined otherwise. Not the classifier's.
+  torch::Tensor labels;
   int64_t size() const { return features.defined() ? features.size(0) : 0; }
   /// The rows of all parts, in order.
   static ImageFeatures concatenate(const std::vector<ImageFeatures>& parts);

@@ -7,6 +7,7 @@
 #include "gantry/eval/Memorization.h"
 #include "gantry/eval/MixtureMetrics.h"
 #include "gantry/eval/ParzenWindow.h"
+#include "gantry/eval/PerClassMetric.h"
 #include "gantry/eval/PrecisionRecall.h"
 
 #include <fmt/format.h>
@@ -23,6 +24,7 @@ const Registry<MetricEntry>& metrics() {
     r.add(precisionRecallMetric());
     r.add(classifierScoreMetric());
     r.add(classHistogramMetric());
+    r.add(perClassMetric());
     r.add(memorizationMetric());
     return r;
   }();

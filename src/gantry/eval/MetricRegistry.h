@@ -57,7 +57,7 @@ struct MetricEntry : RegistryEntry {
   std::function<std::string(const nlohmann::json& result)> summarize;
 };
 
-/// parzen, modes, fd, kid, prdc, classifier-score, classes, memorization.
+/// parzen, modes, fd, kid, prdc, classifier-score, classes, per-class, memorization.
 const Registry<MetricEntry>& metrics();
 
 /// Why the metric cannot judge samples of this dataset (a message that

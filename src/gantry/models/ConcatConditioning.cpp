@@ -1,18 +1,10 @@
 #include "gantry/models/ConcatConditioning.h"
 
+#include "gantry/models/Conditioning.h"
+
 #include <torch/torch.h>
 
 namespace gantry::models {
-
-namespace {
-
-torch::Tensor requireLabels(const torch::Tensor& labels, int64_t n, int64_t classes) {
-  TORCH_CHECK(labels.defined() && labels.dim() == 1 && labels.size(0) == n,
-              "a conditional model needs one label per sample");
-  return labels.to(torch::kLong);
-}
-
-}  // namespace
 
 ConcatConditionedGenerator::ConcatConditionedGenerator(std::shared_ptr<Generator> inner, int64_t latentDim,
                                                        int64_t classes, int64_t embedding)
@@ -21,7 +13,7 @@ ConcatConditionedGenerator::ConcatConditionedGenerator(std::shared_ptr<Generator
 }
 
 torch::Tensor ConcatConditionedGenerator::forward(const torch::Tensor& z, const torch::Tensor& labels) {
-  auto e = embedding_(requireLabels(labels, z.size(0), classes_));
+  auto e = embedding_(requireClassLabels(labels, z.size(0)));
   return inner_->forward(torch::cat({z, e.to(z.dtype())}, 1));
 }
 
@@ -38,7 +30,7 @@ ConcatConditionedDiscriminator::ConcatConditionedDiscriminator(std::shared_ptr<D
 
 torch::Tensor ConcatConditionedDiscriminator::widen(const data::Batch& batch) {
   const auto& x = batch.samples;
-  auto e = embedding_(requireLabels(batch.labels, x.size(0), classes_));
+  auto e = embedding_(requireClassLabels(batch.labels, x.size(0)));
   return torch::cat({x.reshape({x.size(0), -1}), e.to(x.dtype())}, 1);
 }
 
@@ -62,6 +54,19 @@ std::vector<torch::Tensor*> ConcatConditionedDiscriminator::parameterSlots() {
 void ConcatConditionedDiscriminator::setExecution(const Execution& execution) {
   Discriminator::setExecution(execution);
   inner_->setExecution(execution);
+}
+
+ConditioningEntry concatConditioning() {
+  ConditioningEntry entry;
+  entry.name = "concat";
+  entry.summary = "a learned class embedding concatenated to z and to D's flat input";
+  entry.citation = "Mirza & Osindero 2014, Conditional Generative Adversarial Nets";
+  entry.widensInput = true;
+  entry.wrapDiscriminator = [](std::shared_ptr<Discriminator> inner, const ModelContext& context) {
+    return std::make_shared<ConcatConditionedDiscriminator>(std::move(inner), context.classes,
+                                                            context.model.class_embedding);
+  };
+  return entry;
 }
 
 }  // namespace gantry::models

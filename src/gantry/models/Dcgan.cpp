@@ -2,6 +2,7 @@
 
 #include "gantry/core/Error.h"
 #include "gantry/models/Activation.h"
+#include "gantry/models/Conditioning.h"
 
 #include <fmt/format.h>
 #include <torch/torch.h>
@@ -146,6 +147,11 @@ int64_t DcganDiscriminator::largestProduct(int64_t batch) const {
 
 int64_t DcganDiscriminator::largestConvolution(int64_t batch) const { return largestConvolutionOf(options_, batch); }
 
+int64_t DcganDiscriminator::featureWidth() const {
+  const auto& s = options_.shape;
+  return deepest(options_) * s.base * s.base;
+}
+
 const Section<DcganSettings>& dcganSection() {
   static const auto section =
       Section<DcganSettings>("dcgan")
@@ -168,7 +174,7 @@ namespace {
 DcganOptions optionsFor(const DcganSettings& s, const ModelContext& context, int64_t width, bool batchNorm) {
   DcganOptions options;
   options.shape = dcganShape(context.sampleShape);
-  options.latentDim = context.latentDim;
+  options.latentDim = context.latentDim + generatorInputExtra(context);
   options.width = width;
   options.batchNorm = batchNorm;
   options.output = s.dcgan_output;
@@ -183,13 +189,18 @@ ModelFamilyEntry dcganFamily() {
   entry.summary = "convolutional players for square images: transposed convolutions up, strided convolutions down";
   entry.citation = "Radford, Metz & Chintala 2016, Unsupervised Representation Learning with DCGANs";
   entry.keys = dcganSection().keys();
+  // Concatenation needs a D that reads flat vectors; the others wrap D's features.
+  entry.conditioning = {"projection", "acgan"};
   entry.generator = [](const Config& config, const ModelContext& context) -> std::shared_ptr<Generator> {
     const auto s = dcganSection().read(config);
-    return std::make_shared<DcganGenerator>(optionsFor(s, context, s.dcgan_g_width, /*batchNorm=*/true));
+    return conditionGenerator(
+        std::make_shared<DcganGenerator>(optionsFor(s, context, s.dcgan_g_width, /*batchNorm=*/true)), context);
   };
   entry.discriminator = [](const Config& config, const ModelContext& context) -> std::shared_ptr<Discriminator> {
     const auto s = dcganSection().read(config);
-    return std::make_shared<DcganDiscriminator>(optionsFor(s, context, s.dcgan_d_width, s.dcgan_d_norm == "batch"));
+    return conditionDiscriminator(
+        std::make_shared<DcganDiscriminator>(optionsFor(s, context, s.dcgan_d_width, s.dcgan_d_norm == "batch")),
+        context);
   };
   return entry;
 }

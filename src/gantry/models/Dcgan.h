@@ -72,6 +72,8 @@ class DcganDiscriminator : public Discriminator {
   DiscriminatorOutput forward(const torch::Tensor& x, const torch::Tensor& labels = {}) override;
   int64_t largestProduct(int64_t batch) const override;
   int64_t largestConvolution(int64_t batch) const override;
+  /// The flattened base-side maps: w·2^(k−1)·b·b.
+  int64_t featureWidth() const override;
 
  private:
   DcganOptions options_;

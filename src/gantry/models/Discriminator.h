@@ -51,6 +51,12 @@ class Discriminator : public Model {
   /// unrolled GAN's look-ahead) points these at its own tensors for a while
   /// (ParameterSwap in gantry/train). Empty: the model does not support it.
   virtual std::vector<torch::Tensor*> parameterSlots() { return {}; }
+
+  /// Width F of the features forward() returns (DiscriminatorOutput::
+  /// features), the input of its last layer; 0 when it returns none. A
+  /// conditioning that reads them (projection, an auxiliary classifier)
+  /// needs it.
+  virtual int64_t featureWidth() const { return 0; }
 };
 
 }  // namespace gantry::models

@@ -152,6 +152,13 @@ int64_t MlpDiscriminator::largestProduct(int64_t batch) const {
                              options_.maxout_pieces(), 1, batch);
 }
 
+int64_t MlpDiscriminator::featureWidth() const {
+  // The last hidden layer's units (maxout: after taking the maximum), or the
+  // flat input when there is none.
+  const auto& hidden = options_.hidden();
+  return hidden.empty() ? c10::multiply_integers(options_.input_shape()) : hidden.back();
+}
+
 std::vector<torch::Tensor> MlpDiscriminator::dropoutNoise(int64_t n, const torch::TensorOptions& options) const {
   std::vector<torch::Tensor> noise;
   int64_t in = c10::multiply_integers(options_.input_shape());

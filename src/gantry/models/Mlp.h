@@ -88,6 +88,7 @@ class MlpDiscriminator : public Discriminator {
   bool hasPairedPass() const override { return true; }
   std::vector<torch::Tensor*> parameterSlots() override;
   int64_t largestProduct(int64_t batch) const override;
+  int64_t featureWidth() const override;
   const MlpDiscriminatorOptions& options() const { return options_; }
 
  private:

@@ -1,7 +1,7 @@
 #include "gantry/models/MlpFamily.h"
 
 #include "gantry/core/Error.h"
-#include "gantry/models/ConcatConditioning.h"
+#include "gantry/models/Conditioning.h"
 #include "gantry/models/Mlp.h"
 
 #include <c10/util/accumulate.h>
@@ -51,8 +51,7 @@ std::shared_ptr<Generator> buildGenerator(const Config& config, const ModelConte
   checkInit(s);
   if (s.g_output_bias == "data_mean" && s.g_output != "sigmoid")
     throw UserError("config key 'g_output_bias' = data_mean needs an image dataset and g_output = sigmoid");
-  const int64_t embedding = context.conditioned() ? context.model.class_embedding : 0;
-  auto options = MlpGeneratorOptions(context.latentDim + embedding, context.sampleShape)
+  auto options = MlpGeneratorOptions(context.latentDim + generatorInputExtra(context), context.sampleShape)
                      .hidden(s.g_hidden)
                      .activation(parseActivation(s.g_activation))
                      .output_activation(parseActivation(s.g_output))
@@ -67,15 +66,14 @@ std::shared_ptr<Generator> buildGenerator(const Config& config, const ModelConte
       throw UserError("config key 'g_output_bias' = data_mean needs an image dataset and g_output = sigmoid");
     generator->setOutputBias(torch::logit(mean.clamp(1e-7, 1 - 1e-7)));
   }
-  if (!context.conditioned()) return generator;
-  return std::make_shared<ConcatConditionedGenerator>(generator, context.latentDim, context.classes, embedding);
+  return conditionGenerator(generator, context);
 }
 
 std::shared_ptr<Discriminator> buildDiscriminator(const Config& config, const ModelContext& context) {
   const auto s = mlpSection().read(config);
-  const int64_t embedding = context.conditioned() ? context.model.class_embedding : 0;
-  auto inputShape = embedding > 0 ? std::vector<int64_t>{c10::multiply_integers(context.sampleShape) + embedding}
-                                  : context.sampleShape;
+  const int64_t extra = discriminatorInputExtra(context);
+  auto inputShape =
+      extra > 0 ? std::vector<int64_t>{c10::multiply_integers(context.sampleShape) + extra} : context.sampleShape;
   auto options = MlpDiscriminatorOptions(inputShape)
                      .hidden(s.d_hidden)
                      .activation(parseActivation(s.d_activation))
@@ -85,8 +83,7 @@ std::shared_ptr<Discriminator> buildDiscriminator(const Config& config, const Mo
                      .init_range(s.d_init_range)
                      .orthogonal_gain(s.orthogonal_gain);
   auto discriminator = std::make_shared<MlpDiscriminator>(options);
-  if (!context.conditioned()) return discriminator;
-  return std::make_shared<ConcatConditionedDiscriminator>(discriminator, context.classes, embedding);
+  return conditionDiscriminator(discriminator, context);
 }
 
 }  // namespace
@@ -97,7 +94,7 @@ ModelFamilyEntry mlpFamily() {
   entry.summary = "fully connected players: ReLU/leaky ReLU/tanh or maxout layers, dropout in D (the 2014 paper's)";
   entry.citation = "Goodfellow et al. 2014, Generative Adversarial Nets";
   entry.keys = mlpSection().keys();
-  entry.conditioning = {"concat"};
+  entry.conditioning = {"concat", "projection", "acgan"};
   entry.generator = buildGenerator;
   entry.discriminator = buildDiscriminator;
   return entry;

@@ -1,6 +1,7 @@
 #include "gantry/models/ModelFamily.h"
 
 #include "gantry/core/Error.h"
+#include "gantry/models/Conditioning.h"
 #include "gantry/models/Dcgan.h"
 #include "gantry/models/Dirac.h"
 #include "gantry/models/LatentPrior.h"
@@ -24,7 +25,11 @@ const Registry<ModelFamilyEntry>& modelFamilies() {
 }
 
 const std::vector<std::string>& conditioningNames() {
-  static const std::vector<std::string> names = {"none", "concat"};
+  static const std::vector<std::string> names = [] {
+    std::vector<std::string> all = {"none"};
+    for (const auto& name : conditionings().names()) all.push_back(name);
+    return all;
+  }();
   return names;
 }
 
@@ -34,11 +39,14 @@ const Section<ModelSettings>& modelSection() {
           .text("model", &ModelSettings::model, "model family of both players (gantry list models)",
                 modelFamilies().names())
           .text("conditional", &ModelSettings::conditional,
-                "conditioning on the class: none, or concat (a learned class embedding concatenated to z and to "
-                "D's input, Mirza & Osindero 2014)",
+                "conditioning on the class: none, or a way of `gantry list conditionings` (concat: Mirza & "
+                "Osindero 2014; projection: Miyato & Koyama 2018; acgan: Odena et al. 2017); the model family "
+                "says which it supports",
                 conditioningNames())
-          .integer("class_embedding", &ModelSettings::class_embedding,
-                   "conditional = concat: width of the learned class embedding", Range::atLeast(1));
+          .integer(
+              "class_embedding", &ModelSettings::class_embedding,
+              "conditional models: width of G's learned class embedding (concatenated to z), and of D's for concat",
+              Range::atLeast(1));
   return section;
 }
 

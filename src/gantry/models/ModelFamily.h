@@ -30,7 +30,7 @@ struct LatentSettings {
 const Section<LatentSettings>& latentSection();
 
 /// The values of `conditional`: none, and the ways a family may condition
-/// its players on the class (concat: Mirza & Osindero 2014).
+/// its players on the class (gantry/models/Conditioning.h).
 const std::vector<std::string>& conditioningNames();
 
 /// What a family builds its players for.

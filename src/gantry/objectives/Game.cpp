@@ -29,7 +29,14 @@ const Section<GameSettings>& gameSection() {
         .number("instance_noise", &GameSettings::instance_noise,
                 "std of Gaussian noise added to every input of D (0 = off)", Range::atLeast(0))
         .integer("instance_noise_anneal", &GameSettings::instance_noise_anneal,
-                 "steps over which instance_noise decays linearly to 0 (0 = constant)", Range::atLeast(0));
+                 "steps over which instance_noise decays linearly to 0 (0 = constant)", Range::atLeast(0))
+        .number("class_loss_weight", &GameSettings::class_loss_weight,
+                "conditional = acgan: weight of the class head's cross-entropy in both players' losses (real and "
+                "generated batches for D, generated for G; Odena et al. 2017: 1)",
+                Range::atLeast(0))
+        .flag("class_loss_d_fake", &GameSettings::class_loss_d_fake,
+              "conditional = acgan: D's class term covers the generated batch too (the paper's); false: real "
+              "data alone, so that D's class head stays a classifier of real data (docs/presets.md, acgan-mnist)");
   }();
   return section;
 }
@@ -55,6 +62,8 @@ Game buildGame(const GameSettings& settings) {
   }
   game.instanceNoise.std = settings.instance_noise;
   game.instanceNoise.anneal_steps = settings.instance_noise_anneal;
+  game.classLoss.weight = settings.class_loss_weight;
+  game.classLoss.discriminatorOnFake = settings.class_loss_d_fake;
   return game;
 }
 

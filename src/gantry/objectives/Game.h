@@ -1,6 +1,7 @@
 #pragma once
 
 #include "gantry/core/Section.h"
+#include "gantry/objectives/ClassLoss.h"
 #include "gantry/objectives/InstanceNoise.h"
 #include "gantry/objectives/Objective.h"
 #include "gantry/objectives/Penalty.h"
@@ -21,15 +22,19 @@ struct GameSettings {
   bool gp_one_sided = false;
   double instance_noise = 0.0;
   int64_t instance_noise_anneal = 0;
+  double class_loss_weight = 1.0;
+  bool class_loss_d_fake = true;
 };
 const Section<GameSettings>& gameSection();
 
 /// The game as the trainer plays it: the objective, the penalties D's loss
-/// gets, and the instance noise on D's inputs.
+/// gets, the instance noise on D's inputs, and the class term both players'
+/// losses get when D has a class head (AC-GAN).
 struct Game {
   std::shared_ptr<const Objective> objective;
   std::vector<WeightedPenalty> penalties;
   InstanceNoise instanceNoise;
+  ClassLoss classLoss;
 };
 
 /// Builds the game of the settings: `penalty`, or the one the objective

@@ -1,6 +1,7 @@
 #include "gantry/train/Arena.h"
 
 #include "gantry/core/Overlap.h"
+#include "gantry/models/FrozenParameters.h"
 
 #include <ATen/CPUGeneratorImpl.h>
 #include <torch/torch.h>
@@ -18,21 +19,6 @@ torch::Tensor widened(const torch::Tensor& logits) {
   const auto type = logits.scalar_type();
   return type == torch::kBFloat16 || type == torch::kHalf ? logits.to(torch::kFloat32) : logits;
 }
-
-/// While G's loss is taken through D for G's update alone, D's weights need
-/// no gradients: turning them off skips a third of D's backward pass.
-class FrozenParameters {
- public:
-  explicit FrozenParameters(torch::nn::Module& module) : parameters_(module.parameters()) {
-    for (auto& p : parameters_) p.requires_grad_(false);
-  }
-  ~FrozenParameters() {
-    for (auto& p : parameters_) p.requires_grad_(true);
-  }
-
- private:
-  std::vector<torch::Tensor> parameters_;
-};
 
 }  // namespace
 
@@ -147,6 +133,13 @@ DiscriminatorPass Arena::discriminateInputs(const data::Batch& real, const data:
   pass.realOutput.logits = widened(pass.realOutput.logits);
   pass.fakeOutput.logits = widened(pass.fakeOutput.logits);
   pass.loss = game_.objective->discriminatorLoss(pass.realOutput.logits, pass.fakeOutput.logits);
+  if (pass.realOutput.classLogits.defined()) {
+    // D's class head: every sample classified as its class (generated ones too, unless told otherwise).
+    pass.classLoss = game_.classLoss(pass.realOutput.classLogits, real.labels);
+    if (game_.classLoss.discriminatorOnFake)
+      pass.classLoss = pass.classLoss + game_.classLoss(pass.fakeOutput.classLogits, fake.labels);
+    pass.loss = pass.loss + pass.classLoss;
+  }
   for (const auto& [penalty, weight] : game_.penalties) {
     // A penalty is D's alone: no gradient of it reaches G.
     data::Batch r{real.samples.detach(), real.labels}, f{fake.samples.detach(), fake.labels};
@@ -159,36 +152,47 @@ DiscriminatorPass Arena::discriminateInputs(const data::Batch& real, const data:
 
 torch::Tensor Arena::generatorLoss(const data::Batch& fake, const data::Batch* real, bool freezeDiscriminator) {
   settle();
-  c10::optional<FrozenParameters> frozen;
+  // While G's loss is taken through D for G's update alone, D's weights need
+  // no gradients: turning them off skips a third of D's backward pass.
+  c10::optional<models::FrozenParameters> frozen;
   if (freezeDiscriminator) frozen.emplace(*discriminator_);
   AutocastScope autocast(options_.precision, options_.device);
   const auto& noise = game_.instanceNoise;
   auto fakeInput = noise.apply(fake.samples, steps_);
-  auto fakeLogits = widened(discriminator_->forward(fakeInput, fake.labels).logits);
+  auto fakeOutput = discriminator_->forward(fakeInput, fake.labels);
   torch::Tensor realLogits;
   if (game_.objective->generatorReadsReal()) {
     TORCH_CHECK(real && real->samples.defined(), "this objective's generator loss needs a real batch");
     auto realInput = noise.apply(real->samples, steps_);
     realLogits = widened(discriminator_->forward(realInput, real->labels).logits);
   }
-  return game_.objective->generatorLoss(realLogits, fakeLogits);
+  return generatorLossOf(fakeOutput, fake.labels, realLogits);
 }
 
 torch::Tensor Arena::generatorLossOn(const data::Batch& fakeInput, const data::Batch* realInput) {
   settle();
   AutocastScope autocast(options_.precision, options_.device);
-  auto fakeLogits = widened(discriminator_->forward(fakeInput.samples, fakeInput.labels).logits);
+  auto fakeOutput = discriminator_->forward(fakeInput.samples, fakeInput.labels);
   torch::Tensor realLogits;
   if (game_.objective->generatorReadsReal()) {
     TORCH_CHECK(realInput && realInput->samples.defined(), "this objective's generator loss needs a real batch");
     realLogits = widened(discriminator_->forward(realInput->samples, realInput->labels).logits);
   }
-  return game_.objective->generatorLoss(realLogits, fakeLogits);
+  return generatorLossOf(fakeOutput, fakeInput.labels, realLogits);
 }
 
 torch::Tensor Arena::generatorLoss(const DiscriminatorPass& pass) {
   AutocastScope autocast(options_.precision, options_.device);
-  return game_.objective->generatorLoss(pass.realOutput.logits, pass.fakeOutput.logits);
+  return generatorLossOf(pass.fakeOutput, pass.fake.labels, pass.realOutput.logits);
+}
+
+torch::Tensor Arena::generatorLossOf(const models::DiscriminatorOutput& fakeOutput, const torch::Tensor& fakeLabels,
+                                     const torch::Tensor& realLogits) const {
+  auto loss = game_.objective->generatorLoss(realLogits, widened(fakeOutput.logits));
+  // G wants its samples classified as the classes it was asked for; it
+  // cannot move the real batch's class term.
+  if (fakeOutput.classLogits.defined()) loss = loss + game_.classLoss(fakeOutput.classLogits, fakeLabels);
+  return loss;
 }
 
 void Arena::beginUpdate(Side side) {
@@ -222,6 +226,15 @@ void Arena::recordDiscriminator(const DiscriminatorPass& pass) {
   auto fakeLogits = pass.fakeOutput.logits.detach();
   figures_.set("d_loss", pass.loss.detach());
   if (pass.penalty.defined()) figures_.set("penalty", pass.penalty.detach());
+  if (pass.classLoss.defined()) {
+    // How well D's class head tells the classes apart, on each batch.
+    figures_.set("class_loss", pass.classLoss.detach());
+    auto accuracy = [](const models::DiscriminatorOutput& output, const data::Batch& batch) {
+      return (output.classLogits.detach().argmax(1) == batch.labels).to(torch::kFloat64).mean();
+    };
+    figures_.set("class_accuracy_real", accuracy(pass.realOutput, pass.real));
+    figures_.set("class_accuracy_fake", accuracy(pass.fakeOutput, pass.fake));
+  }
   figures_.set("d_real", game_.objective->reportedOutput(realLogits).mean());
   figures_.set("d_fake", game_.objective->reportedOutput(fakeLogits).mean());
   figures_.set("value", game_.objective->value(realLogits, fakeLogits));

@@ -44,8 +44,9 @@ struct Noise {
 struct DiscriminatorPass {
   data::Batch real, fake;                              // as D saw them: with instance noise, if any
   models::DiscriminatorOutput realOutput, fakeOutput;  // logits in float32
-  torch::Tensor loss;     // what D minimises: the objective's loss plus the weighted penalties
-  torch::Tensor penalty;  // the weighted penalties alone (undefined without any)
+  torch::Tensor loss;       // what D minimises: the objective's loss plus the weighted penalties
+  torch::Tensor penalty;    // the weighted penalties alone (undefined without any)
+  torch::Tensor classLoss;  // the class term on both batches (D with a class head; undefined otherwise)
 };
 
 /// Where the two players meet: the building blocks an update rule writes a
@@ -163,6 +164,11 @@ class Arena {
   void besidePendingUpdate(const std::function<void()>& work);
   /// Whether D's paired pass gives the plain passes' gradients to the bit.
   bool pairedPassIsExact() const;
+  /// G's loss from D's outputs on a generated batch (and on a real one, for
+  /// objectives that read it): the objective's, plus the class term on the
+  /// generated batch when D has a class head (AC-GAN).
+  torch::Tensor generatorLossOf(const models::DiscriminatorOutput& fakeOutput, const torch::Tensor& fakeLabels,
+                                const torch::Tensor& realLogits) const;
 
   std::shared_ptr<models::Generator> generator_;
   std::shared_ptr<models::Discriminator> discriminator_;

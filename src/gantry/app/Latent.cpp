@@ -1,0 +1,331 @@
+// gantry latent: walks between codes, arithmetic on group means, and codes
+// found for given images (docs/latent.md).
+#include "gantry/app/Commands.h"
+#include "gantry/app/EvalSetup.h"
+#include "gantry/app/RunFolder.h"
+#include "gantry/app/RunSetup.h"
+#include "gantry/core/AtomicFile.h"
+#include "gantry/core/Error.h"
+#include "gantry/eval/latent/ImageStatistics.h"
+#include "gantry/eval/latent/Interpolation.h"
+#include "gantry/eval/latent/Inversion.h"
+#include "gantry/io/Npy.h"
+#include "gantry/io/Png.h"
+#include "gantry/io/TerminalImage.h"
+
+#include <ATen/CPUGeneratorImpl.h>
+#include <fmt/format.h>
+#include <torch/torch.h>
+#include <nlohmann/json.hpp>
+
+#include <algorithm>
+#include <iostream>
+#include <sstream>
+
+namespace gantry::app {
+
+namespace {
+
+/// A trained run ready for latent work: its config, G in eval mode and the
+/// labels every code gets (conditional runs, --label; else undefined).
+struct LatentRun {
+  Config config;
+  std::shared_ptr<models::Generator> generator;
+  std::optional<int64_t> label;
+
+  /// `n` labels of the chosen class, or undefined for an unconditional G.
+  torch::Tensor labels(int64_t n) const { return label ? torch::full({n}, *label, torch::kLong) : torch::Tensor(); }
+  int64_t latentDim() const { return generator->latentDim(); }
+  torch::Tensor generate(const torch::Tensor& z) const {
+    return generateFrom(*generator, config, z, labels(z.size(0)));
+  }
+  bool images() const { return generator->outputShape().size() == 3; }
+};
+
+LatentRun openRun(const LatentRequest& request) {
+  auto [config, generator] = loadTrainedGenerator(RunFolder{request.run});
+  LatentRun run{config, generator, request.label};
+  const int64_t classes = generator->classes();
+  if (classes > 0 && !request.label)
+    throw UserError(fmt::format("run {} is conditional: give --label C (a class in 0..{}) for the codes",
+                                request.run.string(), classes - 1));
+  if (classes == 0 && request.label)
+    throw UserError(fmt::format("--label: run {} is not conditional (conditional = none); leave --label out",
+                                request.run.string()));
+  if (request.label && (*request.label < 0 || *request.label >= classes))
+    throw UserError(fmt::format("--label must be a class in 0..{}, got {}", classes - 1, *request.label));
+  return run;
+}
+
+/// OUT with another extension: the files written beside the picture.
+std::filesystem::path beside(const std::filesystem::path& out, const std::string& extension) {
+  auto path = out;
+  return path.replace_extension(extension);
+}
+
+void writePicture(const LatentRun& run, const std::filesystem::path& out, const torch::Tensor& samples,
+                  int64_t columns) {
+  if (!run.images())
+    throw UserError("gantry latent draws image grids; this run's samples are points (use gantry sample --z)");
+  io::writePng(out, io::makeGrid(samples, columns));
+}
+
+/// "S:I" → the code of sample I of `gantry sample --seed S -n pool`.
+torch::Tensor codeOfPoint(const LatentRun& run, const std::string& point, int64_t pool) {
+  int64_t seed = -1, index = -1;
+  char colon = 0;
+  std::istringstream in(point);
+  if (!(in >> seed >> colon >> index) || colon != ':' || !in.eof() || seed < 0 || index < 0)
+    throw UserError(
+        fmt::format("--points: '{}' is not SEED:INDEX (e.g. 3:17, sample 17 of gantry sample --seed 3)", point));
+  if (index >= pool)
+    throw UserError(fmt::format("--points: index {} of '{}' is beyond the {} samples of --pool", index, point, pool));
+  return drawLatents(*run.generator, run.config, pool, static_cast<uint64_t>(seed), run.labels(pool)).z[index];
+}
+
+int interpolate(const LatentRequest& request) {
+  if (request.steps < 2) throw UserError("--steps must be at least 2 (the two ends)");
+  const auto& methods = eval::interpolationMethods();
+  if (std::find(methods.begin(), methods.end(), request.method) == methods.end())
+    throw UserError(fmt::format("--method must be lerp or slerp, got '{}'", request.method));
+  if (request.points.empty() == request.codes.empty())
+    throw UserError("gantry latent interpolate needs the ends: --points SEED:INDEX,... or --codes FILE.npy");
+  auto run = openRun(request);
+  torch::Tensor ends;
+  if (!request.codes.empty()) {
+    ends = readLatentCodes(request.codes, run.latentDim());
+  } else {
+    std::vector<torch::Tensor> codes;
+    for (const auto& point : request.points) codes.push_back(codeOfPoint(run, point, request.pool.value_or(100)));
+    ends = torch::stack(codes);
+  }
+  if (ends.size(0) < 2 || ends.size(0) % 2 != 0)
+    throw UserError(fmt::format("the ends come in pairs (one row each): {} given", ends.size(0)));
+  std::vector<torch::Tensor> rows;
+  for (int64_t p = 0; p < ends.size(0); p += 2)
+    rows.push_back(eval::interpolationPath(ends[p], ends[p + 1], request.steps, request.method));
+  auto path = torch::cat(rows);
+  auto samples = run.generate(path);
+  writePicture(run, request.out, samples, request.steps);
+  io::writeNpy(beside(request.out, ".npy"), path);
+  std::cout << fmt::format("{} pairs, {} steps each ({}); written {} and {}\n", ends.size(0) / 2, request.steps,
+                           request.method, request.out.string(), beside(request.out, ".npy").string());
+  return 0;
+}
+
+/// One group of arithmetic: the filters of a spec ("class:7,ink:0.9:1")
+/// applied in turn to the pool, each quantile range taken among the samples
+/// that passed the filters before it.
+struct Group {
+  std::string spec;
+  torch::Tensor members;  // indices into the pool
+  int64_t matched = 0;    // samples of the pool that passed its filters
+};
+
+Group selectGroup(const std::string& spec, const torch::Tensor& samples,
+                  const std::function<torch::Tensor()>& predictedClasses) {
+  if (spec.empty()) throw UserError("gantry latent arithmetic needs --a, --b and --c (e.g. --a class:7,ink:0.9:1)");
+  auto members = torch::arange(samples.size(0), torch::kLong);
+  std::istringstream filters(spec);
+  std::string filter;
+  while (std::getline(filters, filter, ',')) {
+    std::vector<std::string> parts;
+    std::istringstream fields(filter);
+    for (std::string part; std::getline(fields, part, ':');) parts.push_back(part);
+    auto bad = [&] {
+      return UserError(
+          fmt::format("group '{}': '{}' is not class:C or STAT:LO:HI with STAT ink or slant and "
+                      "quantiles 0 <= LO < HI <= 1 (e.g. ink:0.9:1, the tenth with the most ink)",
+                      spec, filter));
+    };
+    if (parts.size() == 2 && parts[0] == "class") {
+      int64_t c = -1;
+      try {
+        c = std::stoll(parts[1]);
+      } catch (const std::exception&) {
+        throw bad();
+      }
+      auto classes = predictedClasses().index_select(0, members);
+      members = members.index({classes == c});
+    } else if (parts.size() == 3 && (parts[0] == "ink" || parts[0] == "slant")) {
+      double lo = 0, hi = 0;
+      try {
+        lo = std::stod(parts[1]);
+        hi = std::stod(parts[2]);
+      } catch (const std::exception&) {
+        throw bad();
+      }
+      if (!(lo >= 0 && lo < hi && hi <= 1)) throw bad();
+      auto values = eval::imageStatistic(parts[0], samples.index_select(0, members));
+      auto order = values.argsort();
+      const auto n = static_cast<double>(members.size(0));
+      const auto from = static_cast<int64_t>(std::floor(lo * n)), to = static_cast<int64_t>(std::ceil(hi * n));
+      members = std::get<0>(members.index_select(0, order.slice(0, from, to)).sort());
+    } else {
+      throw bad();
+    }
+  }
+  if (members.size(0) == 0)
+    throw UserError(
+        fmt::format("group '{}' is empty among the pool's samples: widen it or draw a larger --pool", spec));
+  return {spec, members, members.size(0)};
+}
+
+int arithmetic(const LatentRequest& request) {
+  auto run = openRun(request);
+  if (!run.images()) throw UserError("gantry latent arithmetic groups images; this run's samples are points");
+  const int64_t pool = request.pool.value_or(10000);
+  if (pool < 1) throw UserError("--pool must be at least 1");
+  if (request.members < 1) throw UserError("--members must be at least 1");
+  auto draw = drawLatents(*run.generator, run.config, pool, static_cast<uint64_t>(request.seed), run.labels(pool));
+  auto samples = run.generate(draw.z);
+  torch::Tensor classes;
+  auto predictedClasses = [&] {
+    if (!classes.defined()) {
+      EvaluatorOptions options;
+      options.classifier = request.classifier;
+      auto extractor = classifierOf(run.config.getString("dataset"), options, torch::kCPU);
+      classes = extractor->extract(samples).probabilities.argmax(1);
+    }
+    return classes;
+  };
+  std::vector<Group> groups;
+  for (const auto* spec : {&request.groupA, &request.groupB, &request.groupC})
+    groups.push_back(selectGroup(*spec, samples, predictedClasses));
+  // Each group's mean over its first K members, as Radford et al. (2016,
+  // section 6.3) average "three exemplars": the mean of many codes shrinks
+  // towards 0, far inside the prior's shell.
+  const int64_t k = request.members;
+  std::vector<torch::Tensor> means;
+  for (auto& g : groups) {
+    if (g.members.size(0) < k)
+      throw UserError(
+          fmt::format("group '{}' has {} samples among the pool's, fewer than --members {}: widen it or "
+                      "draw a larger --pool",
+                      g.spec, g.members.size(0), k));
+    g.members = g.members.slice(0, 0, k);
+    means.push_back(draw.z.index_select(0, g.members).mean(0));
+  }
+  auto result = means[0] - means[1] + means[2];
+  // The grid: a row per group (its K members, then the mean's image), and
+  // the result's image followed by 7 codes around it (uniform noise of
+  // ±0.25 added, as in the paper's Figure 7).
+  const int64_t columns = std::max<int64_t>(k + 1, 8);
+  auto rng = at::make_generator<at::CPUGeneratorImpl>(static_cast<uint64_t>(request.seed) + 1);
+  std::vector<torch::Tensor> rows;
+  auto blank = [&](int64_t n) {
+    auto shape = run.generator->outputShape();
+    shape.insert(shape.begin(), n);
+    return torch::ones(shape);
+  };
+  for (size_t g = 0; g < groups.size(); ++g) {
+    auto codes = torch::cat({draw.z.index_select(0, groups[g].members), means[g].unsqueeze(0)});
+    rows.push_back(torch::cat({run.generate(codes), blank(columns - k - 1)}));
+  }
+  auto around = result.unsqueeze(0) + torch::rand({columns - 1, run.latentDim()}, rng).mul(0.5).sub(0.25);
+  rows.push_back(run.generate(torch::cat({result.unsqueeze(0), around})));
+  writePicture(run, request.out, torch::cat(rows), columns);
+  io::writeNpy(beside(request.out, ".npy"), torch::stack({means[0], means[1], means[2], result}));
+  nlohmann::json report = {{"pool", pool}, {"seed", request.seed}, {"members", k}};
+  const char* names[] = {"a", "b", "c"};
+  for (size_t g = 0; g < groups.size(); ++g)
+    report["groups"][names[g]] = {{"spec", groups[g].spec}, {"matched", groups[g].matched}};
+  // The statistics of the four images, to check that a direction carried over.
+  auto images = run.generate(torch::stack({means[0], means[1], means[2], result}));
+  for (const auto& statistic : eval::imageStatistics()) {
+    auto values = eval::imageStatistic(statistic, images);
+    report[statistic] = {{"a", values[0].item<double>()},
+                         {"b", values[1].item<double>()},
+                         {"c", values[2].item<double>()},
+                         {"result", values[3].item<double>()}};
+  }
+  writeFileAtomic(beside(request.out, ".json"), report.dump(2) + "\n");
+  std::cout << fmt::format(
+      "groups matched by {}, {} and {} of {} samples, {} members each; written {}, .npy (A, B, "
+      "C means and the result), .json\n",
+      groups[0].matched, groups[1].matched, groups[2].matched, pool, k, request.out.string());
+  return 0;
+}
+
+/// Target images for inversion: the rows of .npy files and single .png
+/// files, each checked against the run's sample shape.
+torch::Tensor readTargets(const LatentRun& run, const std::vector<std::filesystem::path>& files) {
+  const auto shape = run.generator->outputShape();
+  const std::string dataset = run.config.getString("dataset");
+  std::vector<torch::Tensor> parts;
+  for (const auto& file : files) {
+    if (file.extension() == ".npy") {
+      parts.push_back(samplesOfFile(file, run.config, dataset));
+      continue;
+    }
+    if (file.extension() != ".png")
+      throw UserError(fmt::format("--images {}: give .npy arrays of images or .png files", file.string()));
+    auto rgb = io::readRgbImage(file);  // [H, W, 3] uint8
+    if (shape.size() != 3 || rgb.size(0) != shape[1] || rgb.size(1) != shape[2])
+      throw UserError(fmt::format("--images {} is {}x{} pixels; this run's images are {}", file.string(), rgb.size(1),
+                                  rgb.size(0), fmt::join(shape, "x")));
+    auto image = rgb.permute({2, 0, 1}).to(torch::kFloat32).div(255.0);
+    if (shape[0] == 1) image = image.mean(0, /*keepdim=*/true);
+    parts.push_back(image.unsqueeze(0));
+  }
+  return torch::cat(parts);
+}
+
+int invert(const LatentRequest& request) {
+  if (request.images.empty()) throw UserError("gantry latent invert needs --images FILE.npy or FILE.png (repeatable)");
+  if (request.starts < 1) throw UserError("--starts must be at least 1");
+  if (request.iterations < 1) throw UserError("--iterations must be at least 1");
+  if (!(request.learningRate > 0)) throw UserError("--lr must be positive");
+  if (!(request.priorWeight >= 0)) throw UserError("--prior-weight must be at least 0");
+  auto run = openRun(request);
+  auto targets = readTargets(run, request.images);
+  eval::InversionOptions options;
+  options.starts = request.starts;
+  options.iterations = request.iterations;
+  options.learningRate = request.learningRate;
+  options.priorWeight = request.priorWeight;
+  options.seed = static_cast<uint64_t>(request.seed);
+  const auto prior = latentPrior(readSettings(run.config));
+  const auto device = deviceOf(readSettings(run.config));
+  auto found = eval::invertGenerator(*run.generator, prior, targets.to(device), run.labels(targets.size(0)), options);
+  // Targets in the top row, reconstructions below, up to 10 per row pair.
+  const int64_t columns = std::min<int64_t>(10, targets.size(0));
+  std::vector<torch::Tensor> rows;
+  for (int64_t begin = 0; begin < targets.size(0); begin += columns) {
+    auto t = targets.slice(0, begin, begin + columns), r = found.reconstructions.slice(0, begin, begin + columns);
+    const int64_t pad = columns - t.size(0);
+    auto blank = torch::ones({pad, t.size(1), t.size(2), t.size(3)});
+    rows.push_back(torch::cat({t, blank, r, blank}));
+  }
+  writePicture(run, request.out, torch::cat(rows), columns);
+  io::writeNpy(beside(request.out, ".npy"), found.latents);
+  std::vector<double> errors(found.errors.data_ptr<float>(), found.errors.data_ptr<float>() + found.errors.numel());
+  std::vector<double> before(found.startErrors.data_ptr<float>(),
+                             found.startErrors.data_ptr<float>() + found.startErrors.numel());
+  nlohmann::json report = {{"images", targets.size(0)},  {"mse", errors},
+                           {"mse_at_start", before},     {"mean_mse", found.errors.mean().item<double>()},
+                           {"starts", request.starts},   {"iterations", request.iterations},
+                           {"lr", request.learningRate}, {"prior_weight", request.priorWeight}};
+  writeFileAtomic(beside(request.out, ".json"), report.dump(2) + "\n");
+  std::cout << fmt::format(
+      "{} images: mean squared error per pixel {:.4g} (best start before the search: {:.4g}); "
+      "written {}, .npy (codes), .json\n",
+      targets.size(0), found.errors.mean().item<double>(), found.startErrors.mean().item<double>(),
+      request.out.string());
+  return 0;
+}
+
+}  // namespace
+
+int latent(const LatentRequest& request) {
+  if (request.out.extension() != ".png")
+    throw UserError(fmt::format("--out {} must end in .png (the .npy and .json go beside it)", request.out.string()));
+  createParentFolder(request.out);
+  if (request.action == "interpolate") return interpolate(request);
+  if (request.action == "arithmetic") return arithmetic(request);
+  if (request.action == "invert") return invert(request);
+  throw UserError(
+      fmt::format("gantry latent: unknown action '{}'; choose interpolate, arithmetic or invert", request.action));
+}
+
+}  // namespace gantry::app

@@ -1,0 +1,39 @@
+#pragma once
+
+#include "gantry/models/Discriminator.h"
+
+#include <torch/nn/modules/linear.h>
+
+#include <memory>
+
+namespace gantry::models {
+
+/// AC-GAN's discriminator (Odena, Olah & Shlens 2017, "Conditional Image
+/// Synthesis with Auxiliary Classifier GANs", ICML): an unconditional D
+/// with a second head on its features φ(x) that predicts the class,
+///
+///   D(x) = ψ(φ(x)),   P(C = c | x) = softmax(W φ(x) + b)_c,
+///
+/// so the adversarial output does not read the label; the class reaches the
+/// game through the class term both players' losses get (gantry/objectives/
+/// ClassLoss.h), which the trainer adds whenever D's output carries
+/// classLogits. Wraps a D of any family that exposes its features.
+class AuxiliaryClassifierDiscriminator : public Discriminator {
+ public:
+  AuxiliaryClassifierDiscriminator(std::shared_ptr<Discriminator> inner, int64_t classes);
+  /// The labels are not read: the class head predicts them.
+  DiscriminatorOutput forward(const torch::Tensor& x, const torch::Tensor& labels = {}) override;
+  std::vector<torch::Tensor*> parameterSlots() override;
+  int64_t classes() const override { return classes_; }
+  int64_t largestProduct(int64_t batch) const override { return inner_->largestProduct(batch); }
+  int64_t largestConvolution(int64_t batch) const override { return inner_->largestConvolution(batch); }
+  int64_t featureWidth() const override { return inner_->featureWidth(); }
+  void setExecution(const Execution& execution) override;
+
+ private:
+  std::shared_ptr<Discriminator> inner_;
+  torch::nn::Linear head_{nullptr};
+  int64_t classes_;
+};
+
+}  // namespace gantry::models

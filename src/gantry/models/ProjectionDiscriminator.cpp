@@ -1,0 +1,56 @@
+#include "gantry/models/ProjectionDiscriminator.h"
+
+#include "gantry/models/Conditioning.h"
+
+#include <torch/torch.h>
+
+#include <cmath>
+#include <stdexcept>
+
+namespace gantry::models {
+
+ProjectionDiscriminator::ProjectionDiscriminator(std::shared_ptr<Discriminator> inner, int64_t classes)
+    : inner_(register_module("inner", std::move(inner))), classes_(classes) {
+  const int64_t width = inner_->featureWidth();
+  if (width <= 0) throw std::logic_error("ProjectionDiscriminator: the inner discriminator exposes no features");
+  embedding_ = register_module("embedding", torch::nn::Embedding(classes, width));
+  // Each row is a class's own output layer on φ(x): started at the scale of
+  // LibTorch's Linear(F, 1), U(±1/√F), not the embedding's N(0, 1), which
+  // would give logits of order √F before any training.
+  torch::NoGradGuard guard;
+  const double bound = 1.0 / std::sqrt(static_cast<double>(width));
+  embedding_->weight.uniform_(-bound, bound);
+}
+
+DiscriminatorOutput ProjectionDiscriminator::forward(const torch::Tensor& x, const torch::Tensor& labels) {
+  auto out = inner_->forward(x);
+  auto e = embedding_(requireClassLabels(labels, x.size(0)));
+  out.logits = out.logits + (e.to(out.features.dtype()) * out.features).sum(1).to(out.logits.dtype());
+  return out;
+}
+
+std::vector<torch::Tensor*> ProjectionDiscriminator::parameterSlots() {
+  // In parameters() order: the inner model's (registered first), then the embedding's.
+  auto slots = inner_->parameterSlots();
+  if (slots.empty()) return slots;
+  slots.push_back(&embedding_->weight);
+  return slots;
+}
+
+void ProjectionDiscriminator::setExecution(const Execution& execution) {
+  Discriminator::setExecution(execution);
+  inner_->setExecution(execution);
+}
+
+ConditioningEntry projectionConditioning() {
+  ConditioningEntry entry;
+  entry.name = "projection";
+  entry.summary = "D's output plus the inner product of a learned class embedding with D's features; G as concat";
+  entry.citation = "Miyato & Koyama 2018, cGANs with Projection Discriminator";
+  entry.wrapDiscriminator = [](std::shared_ptr<Discriminator> inner, const ModelContext& context) {
+    return std::make_shared<ProjectionDiscriminator>(std::move(inner), context.classes);
+  };
+  return entry;
+}
+
+}  // namespace gantry::models

@@ -1,0 +1,41 @@
+#pragma once
+
+#include "gantry/models/Discriminator.h"
+
+#include <torch/nn/modules/embedding.h>
+
+#include <memory>
+
+namespace gantry::models {
+
+/// The projection discriminator of Miyato & Koyama (2018, "cGANs with
+/// Projection Discriminator", ICLR), eq. 3: the class enters D's output as
+/// an inner product with D's features φ(x),
+///
+///   D(x | y) = ψ(φ(x)) + ⟨e(y), φ(x)⟩,
+///
+/// where ψ is an unconditional D's last layer and e a learned embedding
+/// (one row of width F per class). It is the form the log density ratio
+/// takes when p(y | x) is log-linear in φ(x) (the paper's eq. 1–3), and
+/// unlike concatenation it lets the class act on what D has already
+/// extracted. Wraps an unconditional D of any family that exposes its
+/// features (featureWidth() > 0).
+class ProjectionDiscriminator : public Discriminator {
+ public:
+  ProjectionDiscriminator(std::shared_ptr<Discriminator> inner, int64_t classes);
+  /// Labels [N] in [0, classes) are required.
+  DiscriminatorOutput forward(const torch::Tensor& x, const torch::Tensor& labels = {}) override;
+  std::vector<torch::Tensor*> parameterSlots() override;
+  int64_t classes() const override { return classes_; }
+  int64_t largestProduct(int64_t batch) const override { return inner_->largestProduct(batch); }
+  int64_t largestConvolution(int64_t batch) const override { return inner_->largestConvolution(batch); }
+  int64_t featureWidth() const override { return inner_->featureWidth(); }
+  void setExecution(const Execution& execution) override;
+
+ private:
+  std::shared_ptr<Discriminator> inner_;
+  torch::nn::Embedding embedding_{nullptr};
+  int64_t classes_;
+};
+
+}  // namespace gantry::models

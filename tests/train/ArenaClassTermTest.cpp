@@ -1,0 +1,67 @@
+// The trainer plays AC-GAN's game (Odena et al. 2017): D's loss is the
+// objective's plus the class term on the real and the generated batch, G's
+// the objective's plus the class term on its own batch, each recomputed here
+// from D's outputs on the same batches.
+#include "gantry/app/RunSetup.h"
+#include "gantry/app/Settings.h"
+
+#include <gtest/gtest.h>
+#include <torch/torch.h>
+
+#include <string>
+#include <vector>
+
+namespace {
+
+std::unique_ptr<gantry::train::Trainer> trainerOf(const std::vector<std::string>& assignments) {
+  gantry::Config config(gantry::app::trainingSchema());
+  gantry::app::applyPreset(config, "ring8");
+  for (const auto& a : assignments) config.setAssignment(a, "test");
+  return gantry::app::buildTrainer(config);
+}
+
+/// Mean of −log softmax(logits)[label], written out.
+torch::Tensor crossEntropy(const torch::Tensor& logits, const torch::Tensor& labels) {
+  auto logSumExp = logits.exp().sum(1).log();
+  return (logSumExp - logits.gather(1, labels.unsqueeze(1)).squeeze(1)).mean();
+}
+
+}  // namespace
+
+TEST(ArenaClassTermTest, BothPlayersLossesCarryTheWeightedClassTerm) {
+  for (double weight : {1.0, 0.25}) {
+    SCOPED_TRACE(weight);
+    auto trainer = trainerOf({"conditional=acgan", "class_loss_weight=" + std::to_string(weight)});
+    for (int i = 0; i < 20; ++i) trainer->step();  // away from the initial point
+    auto& arena = trainer->arena();
+    auto real = arena.realBatch();
+    auto fake = arena.generate(arena.noise(), /*withGraph=*/false);
+    ASSERT_TRUE(real.labels.defined());
+    ASSERT_TRUE(fake.labels.defined());
+    auto pass = arena.discriminate(real, fake);
+
+    // ring8's D has no dropout: the same outputs again.
+    auto& d = arena.discriminator();
+    auto r = d.forward(real.samples, real.labels), f = d.forward(fake.samples, fake.labels);
+    ASSERT_TRUE(r.classLogits.defined());
+    const auto& objective = arena.objective();
+    auto classTerm = weight * (crossEntropy(r.classLogits, real.labels) + crossEntropy(f.classLogits, fake.labels));
+    auto expectedD = objective.discriminatorLoss(r.logits, f.logits) + classTerm;
+    EXPECT_NEAR(pass.loss.item<double>(), expectedD.item<double>(), 1e-5);
+    EXPECT_NEAR(pass.classLoss.item<double>(), classTerm.item<double>(), 1e-5);
+    EXPECT_GT(classTerm.item<double>(), 1e-4);  // the term is not vanishing here
+
+    auto expectedG = objective.generatorLoss({}, f.logits) + weight * crossEntropy(f.classLogits, fake.labels);
+    EXPECT_NEAR(arena.generatorLoss(fake, nullptr).item<double>(), expectedG.item<double>(), 1e-5);
+    EXPECT_NEAR(arena.generatorLoss(pass).item<double>(), expectedG.item<double>(), 1e-5);
+  }
+}
+
+TEST(ArenaClassTermTest, TheStepRecordsTheClassHeadsFigures) {
+  auto trainer = trainerOf({"conditional=acgan"});
+  auto figures = trainer->step();
+  for (const char* name : {"class_loss", "class_accuracy_real", "class_accuracy_fake"})
+    EXPECT_TRUE(figures.has(name)) << name;
+  auto plain = trainerOf({"conditional=projection"});
+  EXPECT_FALSE(plain->step().has("class_loss"));
+}
