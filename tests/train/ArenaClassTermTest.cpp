@@ -57,6 +57,22 @@ TEST(ArenaClassTermTest, BothPlayersLossesCarryTheWeightedClassTerm) {
   }
 }
 
+TEST(ArenaClassTermTest, WithoutTheFakeTermDsClassTermReadsRealDataAlone) {
+  auto trainer = trainerOf({"conditional=acgan", "class_loss_d_fake=false"});
+  for (int i = 0; i < 20; ++i) trainer->step();
+  auto& arena = trainer->arena();
+  auto real = arena.realBatch();
+  auto fake = arena.generate(arena.noise(), /*withGraph=*/false);
+  auto pass = arena.discriminate(real, fake);
+  auto& d = arena.discriminator();
+  auto r = d.forward(real.samples, real.labels), f = d.forward(fake.samples, fake.labels);
+  auto expectedD = arena.objective().discriminatorLoss(r.logits, f.logits) + crossEntropy(r.classLogits, real.labels);
+  EXPECT_NEAR(pass.loss.item<double>(), expectedD.item<double>(), 1e-5);
+  // G's term is unchanged: its own samples' classes.
+  auto expectedG = arena.objective().generatorLoss({}, f.logits) + crossEntropy(f.classLogits, fake.labels);
+  EXPECT_NEAR(arena.generatorLoss(fake, nullptr).item<double>(), expectedG.item<double>(), 1e-5);
+}
+
 TEST(ArenaClassTermTest, TheStepRecordsTheClassHeadsFigures) {
   auto trainer = trainerOf({"conditional=acgan"});
   auto figures = trainer->step();
