@@ -1,6 +1,6 @@
 #pragma once
 
-#include "gantry/models/Discriminator.h"
+#include "gantry/models/DiscriminatorWrapper.h"
 
 #include <torch/nn/modules/linear.h>
 
@@ -18,22 +18,16 @@ namespace gantry::models {
 /// game through the class term both players' losses get (gantry/objectives/
 /// ClassLoss.h), which the trainer adds whenever D's output carries
 /// classLogits. Wraps a D of any family that exposes its features.
-class AuxiliaryClassifierDiscriminator : public Discriminator {
+class AuxiliaryClassifierDiscriminator : public DiscriminatorWrapper {
  public:
   AuxiliaryClassifierDiscriminator(std::shared_ptr<Discriminator> inner, int64_t classes);
   /// The labels are not read: the class head predicts them.
   DiscriminatorOutput forward(const torch::Tensor& x, const torch::Tensor& labels = {}) override;
-  std::vector<torch::Tensor*> parameterSlots() override;
-  int64_t classes() const override { return classes_; }
-  int64_t largestProduct(int64_t batch) const override { return inner_->largestProduct(batch); }
-  int64_t largestConvolution(int64_t batch) const override { return inner_->largestConvolution(batch); }
-  int64_t featureWidth() const override { return inner_->featureWidth(); }
-  void setExecution(const Execution& execution) override;
 
  private:
-  std::shared_ptr<Discriminator> inner_;
+  std::vector<torch::Tensor*> ownSlots() override { return {&head_->weight, &head_->bias}; }
+
   torch::nn::Linear head_{nullptr};
-  int64_t classes_;
 };
 
 }  // namespace gantry::models

@@ -24,7 +24,7 @@ void ConcatConditionedGenerator::setExecution(const Execution& execution) {
 
 ConcatConditionedDiscriminator::ConcatConditionedDiscriminator(std::shared_ptr<Discriminator> inner, int64_t classes,
                                                                int64_t embedding)
-    : inner_(register_module("inner", std::move(inner))), classes_(classes) {
+    : DiscriminatorWrapper(std::move(inner), classes) {
   embedding_ = register_module("embedding", torch::nn::Embedding(classes, embedding));
 }
 
@@ -35,25 +35,12 @@ torch::Tensor ConcatConditionedDiscriminator::widen(const data::Batch& batch) {
 }
 
 DiscriminatorOutput ConcatConditionedDiscriminator::forward(const torch::Tensor& x, const torch::Tensor& labels) {
-  return inner_->forward(widen({x, labels}));
+  return inner().forward(widen({x, labels}));
 }
 
 std::pair<DiscriminatorOutput, DiscriminatorOutput> ConcatConditionedDiscriminator::forwardPair(
     const data::Batch& real, const data::Batch& fake) {
-  return inner_->forwardPair({widen(real), real.labels}, {widen(fake), fake.labels});
-}
-
-std::vector<torch::Tensor*> ConcatConditionedDiscriminator::parameterSlots() {
-  // In parameters() order: the inner model's (registered first), then the embedding's.
-  auto slots = inner_->parameterSlots();
-  if (slots.empty()) return slots;
-  slots.push_back(&embedding_->weight);
-  return slots;
-}
-
-void ConcatConditionedDiscriminator::setExecution(const Execution& execution) {
-  Discriminator::setExecution(execution);
-  inner_->setExecution(execution);
+  return inner().forwardPair({widen(real), real.labels}, {widen(fake), fake.labels});
 }
 
 ConditioningEntry concatConditioning() {

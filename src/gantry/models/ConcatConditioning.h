@@ -1,6 +1,6 @@
 #pragma once
 
-#include "gantry/models/Discriminator.h"
+#include "gantry/models/DiscriminatorWrapper.h"
 #include "gantry/models/Generator.h"
 
 #include <torch/nn/modules/embedding.h>
@@ -39,7 +39,7 @@ class ConcatConditionedGenerator : public Generator {
   int64_t latentDim_, classes_;
 };
 
-class ConcatConditionedDiscriminator : public Discriminator {
+class ConcatConditionedDiscriminator : public DiscriminatorWrapper {
  public:
   /// `inner` reads flat inputs of the sample's size + embedding.
   ConcatConditionedDiscriminator(std::shared_ptr<Discriminator> inner, int64_t classes, int64_t embedding);
@@ -47,18 +47,13 @@ class ConcatConditionedDiscriminator : public Discriminator {
   /// The inner model's paired pass on the two widened batches.
   std::pair<DiscriminatorOutput, DiscriminatorOutput> forwardPair(const data::Batch& real,
                                                                   const data::Batch& fake) override;
-  bool hasPairedPass() const override { return inner_->hasPairedPass(); }
-  std::vector<torch::Tensor*> parameterSlots() override;
-  int64_t classes() const override { return classes_; }
-  int64_t largestProduct(int64_t batch) const override { return inner_->largestProduct(batch); }
-  void setExecution(const Execution& execution) override;
+  bool hasPairedPass() const override { return inner().hasPairedPass(); }
 
  private:
+  std::vector<torch::Tensor*> ownSlots() override { return {&embedding_->weight}; }
   torch::Tensor widen(const data::Batch& batch);
 
-  std::shared_ptr<Discriminator> inner_;
   torch::nn::Embedding embedding_{nullptr};
-  int64_t classes_;
 };
 
 }  // namespace gantry::models

@@ -10,8 +10,8 @@
 namespace gantry::models {
 
 ProjectionDiscriminator::ProjectionDiscriminator(std::shared_ptr<Discriminator> inner, int64_t classes)
-    : inner_(register_module("inner", std::move(inner))), classes_(classes) {
-  const int64_t width = inner_->featureWidth();
+    : DiscriminatorWrapper(std::move(inner), classes) {
+  const int64_t width = featureWidth();
   if (width <= 0) throw std::logic_error("ProjectionDiscriminator: the inner discriminator exposes no features");
   embedding_ = register_module("embedding", torch::nn::Embedding(classes, width));
   // Each row is a class's own output layer on φ(x): started at the scale of
@@ -23,23 +23,10 @@ ProjectionDiscriminator::ProjectionDiscriminator(std::shared_ptr<Discriminator> 
 }
 
 DiscriminatorOutput ProjectionDiscriminator::forward(const torch::Tensor& x, const torch::Tensor& labels) {
-  auto out = inner_->forward(x);
+  auto out = inner().forward(x);
   auto e = embedding_(requireClassLabels(labels, x.size(0)));
   out.logits = out.logits + (e.to(out.features.dtype()) * out.features).sum(1).to(out.logits.dtype());
   return out;
-}
-
-std::vector<torch::Tensor*> ProjectionDiscriminator::parameterSlots() {
-  // In parameters() order: the inner model's (registered first), then the embedding's.
-  auto slots = inner_->parameterSlots();
-  if (slots.empty()) return slots;
-  slots.push_back(&embedding_->weight);
-  return slots;
-}
-
-void ProjectionDiscriminator::setExecution(const Execution& execution) {
-  Discriminator::setExecution(execution);
-  inner_->setExecution(execution);
 }
 
 ConditioningEntry projectionConditioning() {

@@ -1,6 +1,6 @@
 #pragma once
 
-#include "gantry/models/Discriminator.h"
+#include "gantry/models/DiscriminatorWrapper.h"
 
 #include <torch/nn/modules/embedding.h>
 
@@ -20,22 +20,16 @@ namespace gantry::models {
 /// unlike concatenation it lets the class act on what D has already
 /// extracted. Wraps an unconditional D of any family that exposes its
 /// features (featureWidth() > 0).
-class ProjectionDiscriminator : public Discriminator {
+class ProjectionDiscriminator : public DiscriminatorWrapper {
  public:
   ProjectionDiscriminator(std::shared_ptr<Discriminator> inner, int64_t classes);
   /// Labels [N] in [0, classes) are required.
   DiscriminatorOutput forward(const torch::Tensor& x, const torch::Tensor& labels = {}) override;
-  std::vector<torch::Tensor*> parameterSlots() override;
-  int64_t classes() const override { return classes_; }
-  int64_t largestProduct(int64_t batch) const override { return inner_->largestProduct(batch); }
-  int64_t largestConvolution(int64_t batch) const override { return inner_->largestConvolution(batch); }
-  int64_t featureWidth() const override { return inner_->featureWidth(); }
-  void setExecution(const Execution& execution) override;
 
  private:
-  std::shared_ptr<Discriminator> inner_;
+  std::vector<torch::Tensor*> ownSlots() override { return {&embedding_->weight}; }
+
   torch::nn::Embedding embedding_{nullptr};
-  int64_t classes_;
 };
 
 }  // namespace gantry::models
