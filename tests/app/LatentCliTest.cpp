@@ -141,5 +141,11 @@ TEST(LatentCliTest, BadRequestsGetOneLine) {
   expectOneLineError(
       runGantry("sample --run " + r + " -n 3 --z " + quoted(dir / "codes.npy") + " --out " + quoted(dir / "x.npy")),
       "-n COUNT or --z");
+  auto toy = dir / "toy";
+  ASSERT_EQ(runGantry("train --preset ring8 --steps 5 --quiet --out " + quoted(toy)).exitCode, 0);
+  expectOneLineError(runGantry("latent interpolate --run " + quoted(toy) + " --points 1:2,1:3 --out " +
+                               quoted(dir / "nowhere" / "x.png")),
+                     "works on images");
+  EXPECT_FALSE(std::filesystem::exists(dir / "nowhere"));
   EXPECT_FALSE(std::filesystem::exists(dir / "x.png"));
 }

@@ -54,6 +54,12 @@ LatentRun openRun(const LatentRequest& request) {
                                 request.run.string()));
   if (request.label && (*request.label < 0 || *request.label >= classes))
     throw UserError(fmt::format("--label must be a class in 0..{}, got {}", classes - 1, *request.label));
+  if (!run.images())
+    throw UserError(
+        fmt::format("gantry latent works on images; run {} draws points (gantry sample --z draws "
+                    "from given codes)",
+                    request.run.string()));
+  createParentFolder(request.out);  // the request is sound so far: where the files go
   return run;
 }
 
@@ -61,13 +67,6 @@ LatentRun openRun(const LatentRequest& request) {
 std::filesystem::path beside(const std::filesystem::path& out, const std::string& extension) {
   auto path = out;
   return path.replace_extension(extension);
-}
-
-void writePicture(const LatentRun& run, const std::filesystem::path& out, const torch::Tensor& samples,
-                  int64_t columns) {
-  if (!run.images())
-    throw UserError("gantry latent draws image grids; this run's samples are points (use gantry sample --z)");
-  io::writePng(out, io::makeGrid(samples, columns));
 }
 
 /// "S:I" → the code of sample I of `gantry sample --seed S -n pool`.
@@ -106,7 +105,7 @@ int interpolate(const LatentRequest& request) {
     rows.push_back(eval::interpolationPath(ends[p], ends[p + 1], request.steps, request.method));
   auto path = torch::cat(rows);
   auto samples = run.generate(path);
-  writePicture(run, request.out, samples, request.steps);
+  io::writePng(request.out, io::makeGrid(samples, request.steps));
   io::writeNpy(beside(request.out, ".npy"), path);
   std::cout << fmt::format("{} pairs, {} steps each ({}); written {} and {}\n", ends.size(0) / 2, request.steps,
                            request.method, request.out.string(), beside(request.out, ".npy").string());
@@ -173,7 +172,6 @@ Group selectGroup(const std::string& spec, const torch::Tensor& samples,
 
 int arithmetic(const LatentRequest& request) {
   auto run = openRun(request);
-  if (!run.images()) throw UserError("gantry latent arithmetic groups images; this run's samples are points");
   const int64_t pool = request.pool.value_or(10000);
   if (pool < 1) throw UserError("--pool must be at least 1");
   if (request.members < 1) throw UserError("--members must be at least 1");
@@ -224,7 +222,7 @@ int arithmetic(const LatentRequest& request) {
   }
   auto around = result.unsqueeze(0) + torch::rand({columns - 1, run.latentDim()}, rng).mul(0.5).sub(0.25);
   rows.push_back(run.generate(torch::cat({result.unsqueeze(0), around})));
-  writePicture(run, request.out, torch::cat(rows), columns);
+  io::writePng(request.out, io::makeGrid(torch::cat(rows), columns));
   io::writeNpy(beside(request.out, ".npy"), torch::stack({means[0], means[1], means[2], result}));
   nlohmann::json report = {{"pool", pool}, {"seed", request.seed}, {"members", k}};
   const char* names[] = {"a", "b", "c"};
@@ -297,7 +295,7 @@ int invert(const LatentRequest& request) {
     auto blank = torch::ones({pad, t.size(1), t.size(2), t.size(3)});
     rows.push_back(torch::cat({t, blank, r, blank}));
   }
-  writePicture(run, request.out, torch::cat(rows), columns);
+  io::writePng(request.out, io::makeGrid(torch::cat(rows), columns));
   io::writeNpy(beside(request.out, ".npy"), found.latents);
   std::vector<double> errors(found.errors.data_ptr<float>(), found.errors.data_ptr<float>() + found.errors.numel());
   std::vector<double> before(found.startErrors.data_ptr<float>(),
@@ -320,7 +318,6 @@ int invert(const LatentRequest& request) {
 int latent(const LatentRequest& request) {
   if (request.out.extension() != ".png")
     throw UserError(fmt::format("--out {} must end in .png (the .npy and .json go beside it)", request.out.string()));
-  createParentFolder(request.out);
   if (request.action == "interpolate") return interpolate(request);
   if (request.action == "arithmetic") return arithmetic(request);
   if (request.action == "invert") return invert(request);
