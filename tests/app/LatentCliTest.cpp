@@ -9,6 +9,7 @@
 #include <nlohmann/json.hpp>
 
 #include <fstream>
+#include <map>
 
 #include "TestSupport.h"
 
@@ -20,17 +21,18 @@ using gantry::test::TempDir;
 
 namespace {
 
-/// A 600-step mnist-mlp run, shared by the tests of this file.
-const std::filesystem::path& trainedRun() {
+/// An mnist-mlp run of `steps` steps, made once per test process. The walk,
+/// the arithmetic's mechanics and the refusals need any G; inversion needs
+/// one whose images vary with z.
+std::filesystem::path trainedRun(int steps = 20) {
   static TempDir dir;
-  static const auto run = [] {
-    auto path = dir / "run";
-    auto train =
-        runGantry("train --preset mnist-mlp --seed 1 --quiet --steps 600 --set sample_every=0 --out " + quoted(path));
-    EXPECT_EQ(train.exitCode, 0) << train.err;
-    return path;
-  }();
-  return run;
+  static std::map<int, std::filesystem::path> runs;
+  if (auto found = runs.find(steps); found != runs.end()) return found->second;
+  auto path = dir / ("run" + std::to_string(steps));
+  auto train = runGantry("train --preset mnist-mlp --seed 1 --quiet --steps " + std::to_string(steps) +
+                         " --set sample_every=0 --out " + quoted(path));
+  EXPECT_EQ(train.exitCode, 0) << train.err;
+  return runs[steps] = path;
 }
 
 nlohmann::json readJson(const std::filesystem::path& path) {
@@ -42,7 +44,7 @@ nlohmann::json readJson(const std::filesystem::path& path) {
 
 TEST(LatentCliTest, AWalkRunsFromTheCodeOfOneNamedSampleToAnother) {
   TempDir dir;
-  const auto& run = trainedRun();
+  const auto run = trainedRun();
   auto walk = runGantry("latent interpolate --run " + quoted(run) + " --points 3:17,3:42,5:0,5:99 --steps 5 --out " +
                         quoted(dir / "walk.png"));
   ASSERT_EQ(walk.exitCode, 0) << walk.err;
@@ -67,15 +69,15 @@ TEST(LatentCliTest, AWalkRunsFromTheCodeOfOneNamedSampleToAnother) {
 
 TEST(LatentCliTest, InversionFindsCodesForGsOwnImages) {
   TempDir dir;
-  const auto& run = trainedRun();
+  const auto run = trainedRun(300);
   samplesOf(run, dir / "targets.npy", 3, 9);
   auto invert = runGantry("latent invert --run " + quoted(run) + " --images " + quoted(dir / "targets.npy") +
                           " --starts 2 --iterations 1000 --prior-weight 0 --out " + quoted(dir / "inv.png"));
   ASSERT_EQ(invert.exitCode, 0) << invert.err;
   auto report = readJson(dir / "inv.json");
-  // Measured: mean MSE 1.1e-5 from 3.8e-4 at the best starts (2.9e-5 from
-  // 1.2e-3 with OPENBLAS_CORETYPE=Haswell); RMSprop's steps of about the
-  // learning rate keep it from 0.
+  // Measured on 600-step runs: mean MSE 1.1e-5 from 3.8e-4 at the best
+  // starts (2.9e-5 from 1.2e-3 with OPENBLAS_CORETYPE=Haswell); RMSprop's
+  // steps of about the learning rate keep it from 0.
   double afterSum = 0, beforeSum = 0;
   for (int i = 0; i < 3; ++i) {
     const double after = report["mse"][i], before = report["mse_at_start"][i];
@@ -94,31 +96,42 @@ TEST(LatentCliTest, InversionFindsCodesForGsOwnImages) {
   for (int i = 0; i < 3; ++i) EXPECT_NEAR(mse[i].item<double>(), report["mse"][i].get<double>(), 1e-6);
 }
 
-// Measured on this run, seeds 1–4: ink of A − B 0.004–0.007 and of result −
-// C 0.010–0.014; with OPENBLAS_CORETYPE=Haswell (another run) 0.021–0.023
-// and 0.003–0.007. Three codes per group, as in the test.
-TEST(LatentCliTest, ArithmeticCarriesTheInkOfAMinusBOverToC) {
+// The arithmetic itself: groups by quantiles of ink, each mean over its
+// first 3 matches, result = A − B + C. Whether a direction carries over is
+// the generator's: on a weak 600-step G it does not reliably (measured
+// over two trainings, both kernels: the result's ink above C's in 8 of 16
+// cases), so the test checks the mechanics; docs/latent.md shows the
+// direction carried by acgan-mnist.
+TEST(LatentCliTest, ArithmeticAddsTheMeanCodesOfGroupsChosenByQuantile) {
   TempDir dir;
-  const auto& run = trainedRun();
-  for (int seed : {1, 2}) {
-    auto png = dir / ("ink" + std::to_string(seed) + ".png");
-    auto arithmetic = runGantry("latent arithmetic --run " + quoted(run) + " --seed " + std::to_string(seed) +
-                                " --pool 2000 --a ink:0.8:1 --b ink:0:0.2 --c ink:0.4:0.6 --out " + quoted(png));
-    ASSERT_EQ(arithmetic.exitCode, 0) << arithmetic.err;
-    auto report = readJson(dir / ("ink" + std::to_string(seed) + ".json"));
-    EXPECT_EQ(report["groups"]["a"]["matched"].get<int64_t>(), 400);  // the top fifth of 2,000
-    const double a = report["ink"]["a"], b = report["ink"]["b"], c = report["ink"]["c"],
-                 result = report["ink"]["result"];
-    std::cout << "[ figures  ] seed " << seed << ": ink A " << a << ", B " << b << ", C " << c << ", result " << result
-              << "\n";
-    EXPECT_GT(a, b);
-    EXPECT_GT(result, c);
-  }
+  const auto run = trainedRun();
+  auto arithmetic = runGantry("latent arithmetic --run " + quoted(run) +
+                              " --pool 2000 --a ink:0.8:1 --b ink:0:0.2 --c ink:0.4:0.6,slant:0.5:1 --out " +
+                              quoted(dir / "ink.png"));
+  ASSERT_EQ(arithmetic.exitCode, 0) << arithmetic.err;
+  auto report = readJson(dir / "ink.json");
+  const auto& groups = report["groups"];
+  EXPECT_EQ(groups["a"]["matched"].get<int64_t>(), 400);  // the top fifth of 2,000
+  EXPECT_EQ(groups["b"]["matched"].get<int64_t>(), 400);
+  EXPECT_EQ(groups["c"]["matched"].get<int64_t>(), 200);  // the right-leaning half of the middle fifth
+  // The members lie in their quantiles: the most ink in A, the least in B.
+  const double inkA = groups["a"]["members_ink"], inkB = groups["b"]["members_ink"], inkC = groups["c"]["members_ink"];
+  std::cout << "[ figures  ] members' ink: A " << inkA << ", B " << inkB << ", C " << inkC << "\n";
+  EXPECT_GT(inkA, inkC);
+  EXPECT_GT(inkC, inkB);
+  auto codes = gantry::io::readNpy(dir / "ink.npy");
+  ASSERT_EQ(codes.sizes().vec(), (std::vector<int64_t>{4, 100}));
+  EXPECT_TRUE(torch::allclose(codes[3], codes[0] - codes[1] + codes[2], 1e-6, 1e-6));
+  // More members than a group matched: one line.
+  expectOneLineError(
+      runGantry("latent arithmetic --run " + quoted(run) +
+                " --pool 20 --members 5 --a ink:0.9:1 --b ink:0:1 --c ink:0:1 --out " + quoted(dir / "x.png")),
+      "fewer than --members 5");
 }
 
 TEST(LatentCliTest, BadRequestsGetOneLine) {
   TempDir dir;
-  const auto& run = trainedRun();
+  const auto run = trainedRun();
   const auto r = quoted(run);
   expectOneLineError(runGantry("latent interpolate --run " + r + " --points 1:2,1:3 --out " + quoted(dir / "x.jpg")),
                      "must end in .png");

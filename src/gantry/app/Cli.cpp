@@ -119,8 +119,7 @@ int runCli(int argc, char** argv) {
                    "codes averaged per group, the first of its matches (default 3, as Radford et al.)")
       ->check(kInt64);
   arithmeticCommand->add_option("--classifier", latentClassifier,
-                                "classifier for class filters (default: the "
-                                "dataset's)");
+                                "classifier for class filters (default: the dataset's)");
   auto* invertCommand = latentCommand->add_subcommand("invert", "find codes whose images come closest to given ones");
   common(invertCommand);
   invertCommand->add_option("--images", latentImages, "target images: .npy arrays or .png files (repeatable)")

@@ -226,8 +226,14 @@ int arithmetic(const LatentRequest& request) {
   io::writeNpy(beside(request.out, ".npy"), torch::stack({means[0], means[1], means[2], result}));
   nlohmann::json report = {{"pool", pool}, {"seed", request.seed}, {"members", k}};
   const char* names[] = {"a", "b", "c"};
-  for (size_t g = 0; g < groups.size(); ++g)
-    report["groups"][names[g]] = {{"spec", groups[g].spec}, {"matched", groups[g].matched}};
+  for (size_t g = 0; g < groups.size(); ++g) {
+    // What the members are, beside what their mean code draws.
+    auto members = samples.index_select(0, groups[g].members);
+    report["groups"][names[g]] = {{"spec", groups[g].spec},
+                                  {"matched", groups[g].matched},
+                                  {"members_ink", eval::inkOf(members).mean().item<double>()},
+                                  {"members_slant", eval::slantOf(members).mean().item<double>()}};
+  }
   // The statistics of the four images, to check that a direction carried over.
   auto images = run.generate(torch::stack({means[0], means[1], means[2], result}));
   for (const auto& statistic : eval::imageStatistics()) {
