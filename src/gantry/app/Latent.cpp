@@ -234,8 +234,10 @@ int arithmetic(const LatentRequest& request) {
                                   {"members_ink", eval::inkOf(members).mean().item<double>()},
                                   {"members_slant", eval::slantOf(members).mean().item<double>()}};
   }
-  // The statistics of the four images, to check that a direction carried over.
-  auto images = run.generate(torch::stack({means[0], means[1], means[2], result}));
+  // The statistics of the four images (already in the grid: each group row's
+  // mean after its members, the result first in the last row), to check that
+  // a direction carried over.
+  auto images = torch::stack({rows[0][k], rows[1][k], rows[2][k], rows[3][0]});
   for (const auto& statistic : eval::imageStatistics()) {
     auto values = eval::imageStatistic(statistic, images);
     report[statistic] = {{"a", values[0].item<double>()},
