@@ -257,3 +257,21 @@ TEST(MlpTest, MaxoutSupportsSecondOrderGradients) {
   EXPECT_GT(fast.abs().sum().item<double>(), 0.0);
   EXPECT_TRUE(torch::allclose(fast, reference, 1e-6, 1e-5));
 }
+
+TEST(MlpTest, GeneratorBatchNormAndNormalInitAsPacGANsCode) {
+  using namespace gantry::models;
+  torch::manual_seed(4);
+  MlpGenerator g(MlpGeneratorOptions(2, {2}).hidden({400, 400}).init_std(0.02).batch_norm(true));
+  auto p = g.named_parameters();
+  EXPECT_FALSE(p.contains("hidden.0.bias"));                            // batch norm would cancel it
+  EXPECT_NEAR(p["hidden.1.weight"].std().item<double>(), 0.02, 0.001);  // 160,000 draws
+  EXPECT_TRUE(torch::equal(p["norms.0.weight"], torch::ones({400})));   // batch norm's own start
+  EXPECT_TRUE(torch::equal(p["output.bias"], torch::zeros({2})));
+  // Training mode: the first layer's products are normalised over the batch,
+  // so shifting every code alike changes nothing (and no bias carries it).
+  g.train();
+  auto z = torch::randn({256, 2});
+  auto x = g.forward(z), moved = g.forward(z + torch::tensor({{5.0, -2.0}}));
+  EXPECT_TRUE(torch::allclose(x, moved, 1e-3, 1e-4)) << (x - moved).abs().max().item<double>();
+  EXPECT_GT(x.std().item<double>(), 1e-3);  // and the samples differ
+}

@@ -70,6 +70,7 @@ int runCli(int argc, char** argv) {
   auto* sampleCountOption =
       sample->add_option("-n,--count", sampleRequest.count, "number of samples (or give --z)")->check(kInt64);
   std::string sampleCodes;
+  sample->add_flag("--ema", sampleRequest.ema, "from the average of G's weights the run kept (g_ema)");
   sample->add_option("--z", sampleCodes, "draw from these codes: a .npy of shape (N, latent dim), one sample a row");
   sample->add_option("--out", sampleOut, "output file: .npy (float32 array) or .png (picture)")->required();
   sample->add_option("--seed", sampleRequest.seed, "seed of the noise")->check(kInt64);
@@ -154,6 +155,7 @@ int runCli(int argc, char** argv) {
                           "classifier file for fd, kid, prdc, classifier-score, classes (default: the dataset's, from "
                           "gantry classifier train)");
   evalCommand->add_flag("--quiet", evalRequest.quiet, "no summary on stdout");
+  evalCommand->add_flag("--ema", evalRequest.ema, "a run's samples from the average of G's weights it kept (g_ema)");
   int64_t evalLabel = 0;
   auto* evalLabelOption =
       evalCommand->add_option("--label", evalLabel, "conditional runs: draw every sample of this class")->check(kInt64);

@@ -447,7 +447,7 @@ int sample(const SampleRequest& request) {
   auto ext = request.out.extension().string();
   if (ext != ".npy" && ext != ".png")
     throw UserError(fmt::format("--out {} must end in .npy (array) or .png (picture)", request.out.string()));
-  auto [config, generator] = loadTrainedGenerator(RunFolder{request.run});
+  auto [config, generator] = loadTrainedGenerator(RunFolder{request.run}, request.ema);
   const int64_t classes = generator->classes();
   torch::Tensor labels;
   torch::Tensor codes;

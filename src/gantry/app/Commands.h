@@ -35,6 +35,8 @@ struct SampleRequest {
   /// Codes to draw from instead of noise: a .npy [N, latent dim] (then
   /// count is unused).
   std::filesystem::path codes;
+  /// From the average of G's weights the run kept (g_ema).
+  bool ema = false;
 };
 
 /// Draws samples from a run's latest checkpoint into .npy (float32, shape
@@ -84,6 +86,8 @@ struct EvalRequest {
   std::filesystem::path classifier;  // empty: the dataset's default classifier file
   /// A conditional run's samples all of this class.
   std::optional<int64_t> label;
+  /// A run's samples from the average of G's weights it kept (g_ema).
+  bool ema = false;
   bool quiet = false;
 };
 

@@ -32,13 +32,14 @@ int evaluate(const EvalRequest& request) {
   std::shared_ptr<models::Generator> generator;
   nlohmann::json report;
   if (!request.run.empty()) {
-    auto trained = loadTrainedGenerator(RunFolder{request.run});
+    auto trained = loadTrainedGenerator(RunFolder{request.run}, request.ema);
     config = trained.config;
     generator = trained.generator;
-    report["source"] = {{"run", request.run.string()}, {"seed", request.seed}};
+    report["source"] = {{"run", request.run.string()}, {"seed", request.seed}, {"ema", request.ema}};
   } else {
     if (request.dataset.empty()) throw UserError("--samples needs --dataset NAME: the data the samples imitate");
     if (request.label) throw UserError("--label draws from a conditional run; give --run, not --samples");
+    if (request.ema) throw UserError("--ema draws from a run's averaged generator; give --run, not --samples");
     config.setText("dataset", request.dataset, "--dataset");
     report["source"] = {{"samples", request.samples.string()}};
   }

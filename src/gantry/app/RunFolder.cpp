@@ -38,7 +38,7 @@ void checkCheckpointMatches(const RunFolder& run, const Config& config, train::C
   }
 }
 
-TrainedGenerator loadTrainedGenerator(const RunFolder& run) {
+TrainedGenerator loadTrainedGenerator(const RunFolder& run, bool average) {
   auto config = readRunConfig(run);
   train::CheckpointReader checkpoint(run.checkpoint());
   checkCheckpointMatches(run, config, checkpoint);
@@ -49,7 +49,7 @@ TrainedGenerator loadTrainedGenerator(const RunFolder& run) {
   const bool conditioned = settings.model.conditional != "none";
   applyThreads(threadPlan(settings, workloadOf(config, conditioned ? classes : 1)));
   auto generator = buildGenerator(config, classes);
-  checkpoint.readGenerator(*generator);
+  checkpoint.readGenerator(*generator, average);
   // Checkpoints are never written non-finite now; older gantry wrote them.
   if (firstNonFinite(generator->parameters()) >= 0)
     throw UserError(

@@ -32,11 +32,12 @@ Config readRunConfig(const RunFolder& run);
 void checkCheckpointMatches(const RunFolder& run, const Config& config, train::CheckpointReader& checkpoint);
 
 /// The run's config (checked against its checkpoint) and its trained
-/// generator, in eval mode on the config's device.
+/// generator, in eval mode on the config's device: the trained weights, or
+/// with `average` the average of them the run kept (g_ema).
 struct TrainedGenerator {
   Config config;
   std::shared_ptr<models::Generator> generator;
 };
-TrainedGenerator loadTrainedGenerator(const RunFolder& run);
+TrainedGenerator loadTrainedGenerator(const RunFolder& run, bool average = false);
 
 }  // namespace gantry::app

@@ -126,6 +126,19 @@ void checkThreads(const RunOptions& run) {
                                   key, value, machine, machine));
 }
 
+namespace {
+
+/// D's batches (batch_size packs, or samples) hold whole groups of the
+/// minibatch std.
+void checkBatchFits(const RunSettings& s) {
+  const int64_t batch = s.data.batch_size, group = s.stabilisers.minibatch_std_group;
+  if (group > 0 && batch > group && batch % group != 0)
+    throw UserError(fmt::format(
+        "config key 'minibatch_std_group' = {} needs batch_size ({}, D's batch) to be a multiple of it", group, batch));
+}
+
+}  // namespace
+
 RunSettings readSettings(const Config& config) {
   RunSettings s;
   s.preset = config.getString("preset");
@@ -134,6 +147,7 @@ RunSettings readSettings(const Config& config) {
   s.data = data::dataSection().read(config);
   s.latent = models::latentSection().read(config);
   s.model = models::modelSection().read(config);
+  s.stabilisers = models::stabiliserSection().read(config);
   s.game = objectives::gameSection().read(config);
   s.update = train::updateSection().read(config);
   s.optimizer = train::optimizerSection().read(config);
@@ -143,6 +157,7 @@ RunSettings readSettings(const Config& config) {
   if (s.model.conditional != "none" && dataset.isToy() && dataset.distribution()->components() < 2)
     throw UserError(fmt::format("config key 'conditional' = {} needs data of at least 2 classes; dataset = {} has one",
                                 s.model.conditional, s.data.dataset));
+  checkBatchFits(s);
   return s;
 }
 

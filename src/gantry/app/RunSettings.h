@@ -54,6 +54,7 @@ struct RunSettings {
   data::DataSettings data;
   models::LatentSettings latent;
   models::ModelSettings model;
+  models::StabiliserSettings stabilisers;
   objectives::GameSettings game;
   train::UpdateSettings update;
   train::OptimizerSettings optimizer;

@@ -5,6 +5,7 @@
 #include "gantry/core/Blas.h"
 #include "gantry/core/Error.h"
 #include "gantry/io/Npy.h"
+#include "gantry/models/PackedDiscriminator.h"
 #include "gantry/objectives/Game.h"
 #include "gantry/train/Precision.h"
 
@@ -94,7 +95,7 @@ void checkMemory(const RunSettings& settings, train::Trainer& trainer) {
       // the fused optimizers: ring8 with latent_dim = 1e7 failed asking for
       // one block of 8x its parameters' bytes.
       {"latent_dim, g_hidden, d_hidden", 8.0 * static_cast<double>(parameterBytes(g) + parameterBytes(d))},
-      {"batch_size", static_cast<double>(settings.data.batch_size) * widest * floatBytes},
+      {"batch_size", static_cast<double>(samplesPerStep(settings)) * widest * floatBytes},
       {"sample_count", static_cast<double>(settings.run.sample_count) * widest * floatBytes},
       {"eval_samples",
        settings.eval.eval_every > 0 ? static_cast<double>(settings.eval.eval_samples) * widest * floatBytes : 0.0}};
@@ -108,6 +109,8 @@ void checkMemory(const RunSettings& settings, train::Trainer& trainer) {
                       static_cast<double>(memory) / 1e9, one ? "it" : "them"));
     }
 }
+
+int64_t samplesPerStep(const RunSettings& settings) { return settings.data.batch_size * settings.stabilisers.pack; }
 
 std::filesystem::path defaultDataRoot() { return data::defaultDataRoot(); }
 
@@ -130,6 +133,7 @@ models::ModelContext modelContext(const RunSettings& settings, int64_t classes,
   context.latentDim = settings.latent.latent_dim;
   context.classes = classes;
   context.model = settings.model;
+  context.stabilisers = settings.stabilisers;
   context.dataMean = std::move(dataMean);
   return context;
 }
@@ -151,10 +155,10 @@ Workload workloadOf(const Config& config, int64_t classes) {
   // random stream as it was.
   const auto state = at::detail::getDefaultCPUGenerator().get_state();
   auto g = family.generator(config, context);
-  auto d = family.discriminator(config, context);
+  auto d = models::buildDiscriminator(family, config, context);
   auto generator = at::detail::getDefaultCPUGenerator();
   generator.set_state(state);
-  return workload(*g, *d, settings.data.batch_size);
+  return workload(*g, *d, samplesPerStep(settings));
 }
 
 std::shared_ptr<models::Generator> buildGenerator(const Config& config, int64_t classes) {
@@ -248,14 +252,16 @@ std::unique_ptr<train::Trainer> buildTrainer(const Config& config) {
   torch::manual_seed(seed);
 
   std::shared_ptr<data::TensorDataset> dataset;
-  auto source = data::makeBatchSource(settings.data, seed, device, &dataset);
+  auto dataSettings = settings.data;
+  dataSettings.batch_size = samplesPerStep(settings);  // PacGAN: batch_size packs of `pack` samples
+  auto source = data::makeBatchSource(dataSettings, seed, device, &dataset);
   auto context = modelContext(settings, source->classes(),
                               [dataset] { return dataset ? dataset->samples().mean(0) : torch::Tensor(); });
   const auto& family = models::familyFor(settings.model, context);
   auto generator = family.generator(config, context);
-  auto discriminator = family.discriminator(config, context);
+  auto discriminator = models::buildDiscriminator(family, config, context);
   auto rule = train::makeUpdateRule(config, settings.update);
-  const auto plan = threadPlan(settings, workload(*generator, *discriminator, settings.data.batch_size));
+  const auto plan = threadPlan(settings, workload(*generator, *discriminator, samplesPerStep(settings)));
   applyThreads(plan);
 
   train::ArenaOptions options;
@@ -266,7 +272,19 @@ std::unique_ptr<train::Trainer> buildTrainer(const Config& config) {
   options.execution.twiceDifferentiable = rule->needs().secondDerivatives;
   auto arena = std::make_unique<train::Arena>(generator, discriminator, objectives::buildGame(settings.game),
                                               std::move(source), latentPrior(settings), options);
-  return std::make_unique<train::Trainer>(std::move(arena), std::move(rule));
+  auto trainer = std::make_unique<train::Trainer>(std::move(arena), std::move(rule));
+  if (settings.stabilisers.g_ema > 0) {
+    // A second G for the average: building it draws initial weights, which
+    // the average overwrites; the random stream stays as it was.
+    auto cpuGenerator = at::detail::getDefaultCPUGenerator();
+    const auto state = cpuGenerator.get_state();
+    auto average = family.generator(config, context);
+    cpuGenerator.set_state(state);
+    average->to(device);
+    trainer->setAverage(
+        std::make_unique<train::WeightAverage>(std::move(average), trainer->generator(), settings.stabilisers.g_ema));
+  }
+  return trainer;
 }
 
 }  // namespace gantry::app

@@ -56,6 +56,10 @@ void checkMemory(const RunSettings& settings, train::Trainer& trainer);
 /// threads), conditioned on `classes` (0: the dataset's).
 Workload workloadOf(const Config& config, int64_t classes = 0);
 
+/// Real samples (and codes) a step draws for each batch: batch_size, times
+/// pack for PacGAN, whose D judges batch_size packs.
+int64_t samplesPerStep(const RunSettings& settings);
+
 /// Where gantry keeps data by default (gantry/data/Datasets.h).
 std::filesystem::path defaultDataRoot();
 /// The config's data: its folder, the shape of one sample, the toy

@@ -28,6 +28,7 @@ ConfigSchema buildSchema() {
   models::modelSection().addTo(s);
   for (const auto& family : models::modelFamilies().entries())
     for (const auto& key : family.keys) s.add(key);
+  models::stabiliserSection().addTo(s);
   objectives::gameSection().addTo(s);
   train::updateSection().addTo(s);
   for (const auto& rule : train::updateRules().entries())
@@ -126,7 +127,46 @@ std::vector<Preset> buildPresets() {
                     {"lr_d", "2e-4"},          {"adam_beta1", "0.5"},   {"adam_beta2", "0.999"},
                     {"batch_size", "64"},      {"steps", "10000"},      {"log_every", "100"},
                     {"sample_every", "500"},   {"sample_count", "100"}, {"checkpoint_every", "1000"}};
+  // PacGAN's 2-d protocol (Lin et al. 2018; their released code): G 4 x 400
+  // with batch norm, maxout D 3 x 200 x 5, N(0, 0.02^2) init, Adam 1e-4 with
+  // beta1 0.8, both players updated from one pass (ALI's algorithm), D's
+  // loss the sum of its two terms, batch 100 packs of pack = 4 samples.
+  // Their 400 epochs of 100,000 samples are 400,000 steps; the presets stop
+  // earlier (docs/mode-collapse.md has the schedule and what it costs).
+  Settings pacgan = {{"latent", "normal"},
+                     {"latent_dim", "2"},
+                     {"g_hidden", "400,400,400,400"},
+                     {"g_activation", "relu"},
+                     {"g_batch_norm", "true"},
+                     {"g_output", "identity"},
+                     {"d_hidden", "200,200,200"},
+                     {"d_activation", "maxout"},
+                     {"maxout_pieces", "5"},
+                     {"init_std", "0.02"},
+                     {"objective", "nonsaturating"},
+                     {"d_loss_sum", "true"},
+                     {"update", "simultaneous"},
+                     {"optimizer", "adam"},
+                     {"lr_g", "1e-4"},
+                     {"lr_d", "1e-4"},
+                     {"adam_beta1", "0.8"},
+                     {"adam_beta2", "0.999"},
+                     {"batch_size", "100"},
+                     {"pack", "4"},
+                     {"steps", "20000"},
+                     {"log_every", "500"},
+                     {"sample_every", "5000"},
+                     {"sample_count", "2500"},
+                     {"checkpoint_every", "5000"}};
   return {
+      {"ring8-pacgan",
+       "PacGAN4 on ring8: the PacGAN paper's 2-d networks and settings (pack = 1: its GAN baseline)",
+       with(pacgan, {{"dataset", "ring8"}}),
+       {}},
+      {"grid25-pacgan",
+       "PacGAN4 on grid25: the PacGAN paper's 2-d networks and settings (pack = 1: its GAN baseline)",
+       with(pacgan, {{"dataset", "grid25"}}),
+       {}},
       {"mnist-mlp",
        "Goodfellow et al. (2014) MNIST: maxout D with dropout, ReLU G, SGD with momentum",
        with(paperMlp, {{"dataset", "mnist"}}),

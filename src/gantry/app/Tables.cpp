@@ -6,6 +6,7 @@
 #include "gantry/eval/MetricRegistry.h"
 #include "gantry/models/Conditioning.h"
 #include "gantry/models/ModelFamily.h"
+#include "gantry/models/Stabilisers.h"
 #include "gantry/objectives/Objective.h"
 #include "gantry/objectives/Penalty.h"
 #include "gantry/train/UpdateRule.h"
@@ -57,6 +58,7 @@ std::vector<Row> rowsOfKind(const std::string& kind) {
   if (kind == "rules") return rowsOf(train::updateRules());
   if (kind == "models") return rowsOf(models::modelFamilies());
   if (kind == "conditionings") return rowsOf(models::conditionings());
+  if (kind == "batch-features") return rowsOf(models::batchFeatureKinds());
   if (kind == "metrics") return rowsOf(eval::metrics());
   if (kind == "datasets") return rowsOf(data::datasets());
   throw UserError(
@@ -70,6 +72,7 @@ std::string keyOfKind(const std::string& kind) {
   if (kind == "rules") return "update";
   if (kind == "models") return "model";
   if (kind == "conditionings") return "conditional";
+  if (kind == "batch-features") return "minibatch_kernels, minibatch_std_group";
   if (kind == "metrics") return "eval_metrics, gantry eval --metrics";
   return "dataset";
 }
@@ -103,8 +106,8 @@ std::string keysTable(bool markdown) {
 }
 
 const std::vector<std::string>& registryKinds() {
-  static const std::vector<std::string> kinds = {"objectives",    "penalties", "rules",   "models",
-                                                 "conditionings", "metrics",   "datasets"};
+  static const std::vector<std::string> kinds = {"objectives",    "penalties",      "rules",   "models",
+                                                 "conditionings", "batch-features", "metrics", "datasets"};
   return kinds;
 }
 

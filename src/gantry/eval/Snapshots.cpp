@@ -69,6 +69,8 @@ nlohmann::json toy2d(train::Arena& arena, const data::GaussianMixture& toy, cons
   auto centres = torch::linspace(-extent + step / 2, extent - step / 2, kGrid, torch::kFloat64);
   auto mesh = torch::meshgrid({centres, centres}, "ij");  // [0]: y of row i, [1]: x of column j
   auto points = torch::stack({mesh[1].reshape(-1), mesh[0].reshape(-1)}, 1).to(fake.device(), torch::kFloat32);
+  nlohmann::json out = {{"extent", extent}, {"grid", kGrid}, {"samples", rows(fake)}, {"modes", rows(toy.means())}};
+  if (!arena.discriminator().judgesSamplesAlone()) return out;  // D(x) of one point is not defined
   auto d = outputs(arena, points);
   double lo = d.min().item<double>(), hi = d.max().item<double>();
   if (lo >= 0 && hi <= 1) {
@@ -76,8 +78,9 @@ nlohmann::json toy2d(train::Arena& arena, const data::GaussianMixture& toy, cons
     hi = 1;
   }
   auto scaled = hi > lo ? (d - lo) / (hi - lo) : torch::full_like(d, 0.5);
-  return {{"extent", extent},    {"grid", kGrid},         {"d", values(scaled, 3)},
-          {"d_range", {lo, hi}}, {"samples", rows(fake)}, {"modes", rows(toy.means())}};
+  out["d"] = values(scaled, 3);
+  out["d_range"] = {lo, hi};
+  return out;
 }
 
 nlohmann::json toy1d(train::Arena& arena, const data::GaussianMixture& toy, uint64_t seed) {
@@ -93,11 +96,14 @@ nlohmann::json toy1d(train::Arena& arena, const data::GaussianMixture& toy, uint
   auto pData = toy.density(x.to(torch::kFloat32).unsqueeze(1)).to(torch::kFloat64).reshape(-1);
   // Smoothed over two grid steps: 20,000 samples in 200 bins are noisy.
   auto pG = binnedDensity(fake, x, 2 * (hi - lo) / static_cast<double>(kPoints1d - 1));
-  auto d = outputs(arena, x.to(device, torch::kFloat32).unsqueeze(1));
+  // D(x) of one point is not defined for a D that reads whole batches: a gap.
+  auto d = arena.discriminator().judgesSamplesAlone()
+               ? nlohmann::json(values(outputs(arena, x.to(device, torch::kFloat32).unsqueeze(1))))
+               : nlohmann::json(std::vector<std::nullptr_t>(static_cast<size_t>(kPoints1d), nullptr));
   return {{"x", values(x)},
           {"p_data", values(pData)},
           {"p_g", values(pG)},
-          {"d", values(d)},
+          {"d", d},
           {"d_star", values(optimalDiscriminator(pData, pG))}};
 }
 
@@ -119,9 +125,11 @@ nlohmann::json SnapshotCallback::take(train::Trainer& trainer) {
   const auto device = arena.options().device;
   auto labels = inputs_.labels.defined() ? inputs_.labels.to(device) : torch::Tensor();
   auto fake = generator.forward(inputs_.latents.to(device), labels);
-  nlohmann::json line = {
-      {"step", trainer.steps()},
-      {"d_hist", histograms(outputs(arena, inputs_.real.samples, inputs_.real.labels), outputs(arena, fake, labels))}};
+  nlohmann::json line = {{"step", trainer.steps()}};
+  // Outputs per sample: not for a D whose output reads the whole batch.
+  if (discriminator.judgesSamplesAlone())
+    line["d_hist"] =
+        histograms(outputs(arena, inputs_.real.samples, inputs_.real.labels), outputs(arena, fake, labels));
   const auto* toy = inputs_.toy.get();
   // D over the data is one function only for an unconditional D.
   if (toy && toy->dim() == 2 && !labels.defined()) line["toy2d"] = toy2d(arena, *toy, fake.reshape({fake.size(0), 2}));

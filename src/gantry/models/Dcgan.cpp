@@ -129,14 +129,18 @@ DcganDiscriminator::DcganDiscriminator(DcganOptions options) : options_(std::mov
     if (options_.batchNorm) body_->push_back(torch::nn::BatchNorm2d(channels));
     body_->push_back(leaky());
   }
-  output_ = register_module("output", torch::nn::Linear(channels * s.base * s.base, 1));
+  const int64_t features = channels * s.base * s.base;
+  output_ = register_module("output", torch::nn::Linear(features + BatchFeatures::widthFor(options_.stabilisers), 1));
   initDcgan(*this);
+  if (BatchFeatures::any(options_.stabilisers))
+    batchFeatures_ = register_module("batch_features", std::make_shared<BatchFeatures>(options_.stabilisers, features));
 }
 
 DiscriminatorOutput DcganDiscriminator::forward(const torch::Tensor& x, const torch::Tensor&) {
   DiscriminatorOutput out;
   out.features = body_->forward(x).flatten(1);
-  out.logits = output_->forward(out.features).squeeze(1);
+  auto input = batchFeatures_ ? torch::cat({out.features, batchFeatures_->forward(out.features)}, 1) : out.features;
+  out.logits = output_->forward(input).squeeze(1);
   return out;
 }
 
@@ -178,6 +182,7 @@ DcganOptions optionsFor(const DcganSettings& s, const ModelContext& context, int
   options.width = width;
   options.batchNorm = batchNorm;
   options.output = s.dcgan_output;
+  options.stabilisers = context.stabilisers;
   return options;
 }
 

@@ -4,6 +4,7 @@
 #include "gantry/models/Discriminator.h"
 #include "gantry/models/Generator.h"
 #include "gantry/models/ModelFamily.h"
+#include "gantry/models/Stabilisers.h"
 
 #include <torch/nn/modules/container/sequential.h>
 #include <torch/nn/modules/linear.h>
@@ -45,6 +46,9 @@ struct DcganOptions {
   int64_t width = 64;  // w: the channels next to the image
   bool batchNorm = true;
   std::string output = "sigmoid";  // G's output: sigmoid (pixels in [0, 1]) or tanh ([-1, 1])
+  /// D: batch features appended to its flattened maps before its last
+  /// layer (gantry/models/Stabilisers.h).
+  StabiliserSettings stabilisers;
 };
 
 class DcganGenerator : public Generator {
@@ -74,11 +78,13 @@ class DcganDiscriminator : public Discriminator {
   int64_t largestConvolution(int64_t batch) const override;
   /// The flattened base-side maps: w·2^(k−1)·b·b.
   int64_t featureWidth() const override;
+  bool judgesSamplesAlone() const override { return !batchFeatures_; }
 
  private:
   DcganOptions options_;
   torch::nn::Sequential body_{nullptr};
   torch::nn::Linear output_{nullptr};
+  std::shared_ptr<BatchFeatures> batchFeatures_;
 };
 
 /// The [dcgan] section.

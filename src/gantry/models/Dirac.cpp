@@ -49,6 +49,7 @@ ModelFamilyEntry diracFamily() {
   entry.summary = "the Dirac-GAN: G = point mass at theta, D(x) = psi * x, data at 0 (two parameters)";
   entry.citation = "Mescheder, Geiger & Nowozin 2018, Which Training Methods for GANs do actually Converge?";
   entry.keys = diracSection().keys();
+  entry.stabilisers = false;  // two parameters: no features, no packs
   entry.generator = [](const Config& config, const ModelContext& context) -> std::shared_ptr<Generator> {
     requireOneDimensional(context);
     return std::make_shared<DiracGenerator>(diracSection().read(config).dirac_theta0);

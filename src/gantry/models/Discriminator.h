@@ -57,6 +57,12 @@ class Discriminator : public Model {
   /// conditioning that reads them (projection, an auxiliary classifier)
   /// needs it.
   virtual int64_t featureWidth() const { return 0; }
+
+  /// Whether its output for a sample depends on that sample alone. Not so
+  /// with batch features or packs (gantry/models/Stabilisers.h): there D(x)
+  /// of one point is not defined, and tools that map D over points (the
+  /// report's heat map and histograms) leave it out.
+  virtual bool judgesSamplesAlone() const { return true; }
 };
 
 }  // namespace gantry::models

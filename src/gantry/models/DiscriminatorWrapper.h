@@ -19,6 +19,7 @@ class DiscriminatorWrapper : public Discriminator {
   int64_t largestProduct(int64_t batch) const override { return inner_->largestProduct(batch); }
   int64_t largestConvolution(int64_t batch) const override { return inner_->largestConvolution(batch); }
   int64_t featureWidth() const override { return inner_->featureWidth(); }
+  bool judgesSamplesAlone() const override { return inner_->judgesSamplesAlone(); }
   void setExecution(const Execution& execution) override {
     Discriminator::setExecution(execution);
     inner_->setExecution(execution);

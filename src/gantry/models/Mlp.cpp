@@ -14,11 +14,13 @@ namespace gantry::models {
 
 namespace {
 
-/// Zero biases, and each weight set by `init` in parameter order.
+/// Zero biases, and each weight set by `init` in parameter order; batch
+/// norm's scales and shifts keep their 1 and 0.
 template <typename Init>
 void initWeights(torch::nn::Module& module, Init init) {
   torch::NoGradGuard guard;
   for (auto& p : module.named_parameters()) {
+    if (p.key().rfind("norms.", 0) == 0) continue;
     if (p.key().find("bias") != std::string::npos)
       p.value().zero_();
     else
@@ -31,16 +33,23 @@ void initUniform(torch::nn::Module& module, double range) {
   if (range > 0.0) initWeights(module, [range](torch::Tensor& w) { w.uniform_(-range, range); });
 }
 
+/// Weights N(0, std²) and zero biases (DCGAN's and PacGAN's 0.02); 0 = keep.
+void initNormal(torch::nn::Module& module, double std) {
+  if (std > 0.0) initWeights(module, [std](torch::Tensor& w) { w.normal_(0.0, std); });
+}
+
 /// Orthogonal weights scaled by `gain` (Saxe et al. 2014) and zero biases,
 /// as the unrolled GAN's reference code initialises its MLPs; 0 = keep.
 void initOrthogonal(torch::nn::Module& module, double gain) {
   if (gain > 0.0) initWeights(module, [gain](torch::Tensor& w) { torch::nn::init::orthogonal_(w, gain); });
 }
 
-/// Builds one hidden layer: Maxout(in, width, pieces) or Linear(in, width).
-std::shared_ptr<torch::nn::Module> hiddenLayer(Activation activation, int64_t in, int64_t width, int64_t pieces) {
+/// Builds one hidden layer: Maxout(in, width, pieces) or Linear(in, width)
+/// (without bias before a batch norm, which would cancel it).
+std::shared_ptr<torch::nn::Module> hiddenLayer(Activation activation, int64_t in, int64_t width, int64_t pieces,
+                                               bool bias = true) {
   if (activation == Activation::Maxout) return Maxout(in, width, pieces).ptr();
-  return torch::nn::Linear(in, width).ptr();
+  return torch::nn::Linear(torch::nn::LinearOptions(in, width).bias(bias)).ptr();
 }
 
 /// Multiply-adds of the largest layer's product for a batch: inputs ×
@@ -75,15 +84,24 @@ torch::Tensor hiddenForward(const std::shared_ptr<torch::nn::Module>& layer, Act
 }  // namespace
 
 MlpGenerator::MlpGenerator(MlpGeneratorOptions options) : options_(std::move(options)) {
+  const bool norm = options_.batch_norm();
+  if (norm && options_.activation() == Activation::Maxout)
+    throw std::invalid_argument("MlpGenerator: batch norm goes before a pointwise activation, not maxout");
   hidden_ = register_module("hidden", torch::nn::ModuleList());
   int64_t in = options_.latent_dim();
   for (int64_t width : options_.hidden()) {
-    hidden_->push_back(hiddenLayer(options_.activation(), in, width, options_.maxout_pieces()));
+    hidden_->push_back(hiddenLayer(options_.activation(), in, width, options_.maxout_pieces(), /*bias=*/!norm));
     in = width;
   }
   output_ = register_module("output", torch::nn::Linear(in, c10::multiply_integers(options_.output_shape())));
+  if (norm) {
+    // Registered last: without batch norm, the parameters and their order are as before.
+    norms_ = register_module("norms", torch::nn::ModuleList());
+    for (int64_t width : options_.hidden()) norms_->push_back(torch::nn::BatchNorm1d(width));
+  }
   initUniform(*this, options_.init_range());
   initOrthogonal(*this, options_.orthogonal_gain());
+  initNormal(*this, options_.init_std());
 }
 
 torch::Tensor MlpGenerator::forward(const torch::Tensor& z, const torch::Tensor&) {
@@ -94,11 +112,16 @@ torch::Tensor MlpGenerator::forward(const torch::Tensor& z, const torch::Tensor&
     return autocast ? layer.forward(x) : overlappedLinear(x, layer.weight, layer.bias, execution_.overlap);
   };
   auto h = z;
-  for (const auto& layer : *hidden_) {
-    if (options_.activation() == Activation::Maxout)
+  for (size_t i = 0; i < hidden_->size(); ++i) {
+    const auto& layer = hidden_[i];
+    if (options_.activation() == Activation::Maxout) {
       h = layer->as<MaxoutImpl>()->forward(h);
-    else
+    } else if (norms_) {
+      auto product = layer->as<torch::nn::LinearImpl>()->forward(h);  // no bias
+      h = applyActivation(options_.activation(), norms_[i]->as<torch::nn::BatchNorm1dImpl>()->forward(product));
+    } else {
       h = applyActivation(options_.activation(), linear(*layer->as<torch::nn::LinearImpl>(), h));
+    }
   }
   auto out = applyActivation(options_.output_activation(), linear(*output_, h));
   std::vector<int64_t> shape{z.size(0)};
@@ -123,9 +146,12 @@ MlpDiscriminator::MlpDiscriminator(MlpDiscriminatorOptions options) : options_(s
     hidden_->push_back(hiddenLayer(options_.activation(), in, width, options_.maxout_pieces()));
     in = width;
   }
-  output_ = register_module("output", torch::nn::Linear(in, 1));
+  output_ = register_module("output", torch::nn::Linear(in + BatchFeatures::widthFor(options_.stabilisers()), 1));
   initUniform(*this, options_.init_range());
   initOrthogonal(*this, options_.orthogonal_gain());
+  initNormal(*this, options_.init_std());
+  if (BatchFeatures::any(options_.stabilisers()))
+    batchFeatures_ = register_module("batch_features", std::make_shared<BatchFeatures>(options_.stabilisers(), in));
 }
 
 DiscriminatorOutput MlpDiscriminator::forward(const torch::Tensor& x, const torch::Tensor&) {
@@ -138,12 +164,15 @@ DiscriminatorOutput MlpDiscriminator::forward(const torch::Tensor& x, const torc
   }
   auto features = h;
   if (keep < 1.0) h = torch::dropout(h, 1.0 - keep, is_training());
+  if (batchFeatures_) h = torch::cat({h, batchFeatures_->forward(features)}, 1);
   return {output_(h).squeeze(1), {}, features};
 }
 
 std::vector<torch::Tensor*> MlpDiscriminator::parameterSlots() {
   std::vector<torch::Tensor*> slots;
   collectLinearSlots(*this, slots);
+  if (batchFeatures_)
+    for (auto* slot : batchFeatures_->parameterSlots()) slots.push_back(slot);
   return slots;
 }
 

@@ -4,6 +4,7 @@
 #include "gantry/models/Discriminator.h"
 #include "gantry/models/Generator.h"
 #include "gantry/models/Maxout.h"
+#include "gantry/models/Stabilisers.h"
 
 #include <torch/arg.h>
 #include <torch/nn/modules/container/modulelist.h>
@@ -29,11 +30,18 @@ struct MlpGeneratorOptions {
   /// > 0: orthogonal weights times this gain and zero biases (the unrolled
   /// GAN's reference code: 1.4); 0: as init_range says.
   TORCH_ARG(double, orthogonal_gain) = 0.0;
+  /// > 0: weights N(0, init_std²) and zero biases (DCGAN's and PacGAN's
+  /// 0.02); 0: as the keys above say.
+  TORCH_ARG(double, init_std) = 0.0;
   TORCH_ARG(int64_t, maxout_pieces) = 5;
+  /// Batch norm after each hidden layer's product, before its activation
+  /// (the layer then has no bias, which batch norm would cancel); not with
+  /// maxout layers.
+  TORCH_ARG(bool, batch_norm) = false;
 };
 
-/// Fully connected generator: z -> [Linear -> activation] x len(hidden) ->
-/// Linear -> output activation -> reshape to output_shape.
+/// Fully connected generator: z -> [Linear -> (batch norm) -> activation] x
+/// len(hidden) -> Linear -> output activation -> reshape to output_shape.
 class MlpGenerator : public Generator {
  public:
   explicit MlpGenerator(MlpGeneratorOptions options);
@@ -51,6 +59,7 @@ class MlpGenerator : public Generator {
   MlpGeneratorOptions options_;
   torch::nn::ModuleList hidden_;
   torch::nn::Linear output_{nullptr};
+  torch::nn::ModuleList norms_{nullptr};  // batch_norm: one per hidden layer
 };
 
 struct MlpDiscriminatorOptions {
@@ -67,12 +76,17 @@ struct MlpDiscriminatorOptions {
   TORCH_ARG(double, hidden_keep) = 1.0;
   TORCH_ARG(double, init_range) = 0.0;
   TORCH_ARG(double, orthogonal_gain) = 0.0;
+  TORCH_ARG(double, init_std) = 0.0;
+  /// Batch features appended before the last layer (minibatch
+  /// discrimination, minibatch std): gantry/models/Stabilisers.h.
+  TORCH_ARG(StabiliserSettings, stabilisers);
 };
 
 /// Fully connected discriminator returning one logit per sample:
 /// x -> flatten -> [dropout -> (Linear -> activation | Maxout)] x len(hidden)
-/// -> dropout -> Linear(., 1). Its features are the last hidden layer's
-/// output (before the last dropout).
+/// -> dropout -> [batch features] -> Linear(., 1). Its features are the
+/// last hidden layer's output (before the last dropout); batch features
+/// read them and are appended after the dropout.
 class MlpDiscriminator : public Discriminator {
  public:
   explicit MlpDiscriminator(MlpDiscriminatorOptions options);
@@ -85,7 +99,9 @@ class MlpDiscriminator : public Discriminator {
   /// gradients as forward(real), forward(fake).
   std::pair<DiscriminatorOutput, DiscriminatorOutput> forwardPair(const data::Batch& real,
                                                                   const data::Batch& fake) override;
-  bool hasPairedPass() const override { return true; }
+  /// Not with batch features, which read each batch as a whole.
+  bool hasPairedPass() const override { return !batchFeatures_; }
+  bool judgesSamplesAlone() const override { return !batchFeatures_; }
   std::vector<torch::Tensor*> parameterSlots() override;
   int64_t largestProduct(int64_t batch) const override;
   int64_t featureWidth() const override;
@@ -99,6 +115,7 @@ class MlpDiscriminator : public Discriminator {
   MlpDiscriminatorOptions options_;
   torch::nn::ModuleList hidden_;
   torch::nn::Linear output_{nullptr};
+  std::shared_ptr<BatchFeatures> batchFeatures_;
 };
 
 }  // namespace gantry::models

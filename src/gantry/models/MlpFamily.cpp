@@ -31,7 +31,11 @@ const Section<MlpSettings>& mlpSection() {
                   "discriminator weights uniform in +-range, biases 0 (0 = LibTorch default)", Range::atLeast(0))
           .number("orthogonal_gain", &MlpSettings::orthogonal_gain,
                   "both players' weights orthogonal times this gain, biases 0 (0 = off; the unrolled GAN's code: 1.4)",
-                  Range::atLeast(0));
+                  Range::atLeast(0))
+          .number("init_std", &MlpSettings::init_std,
+                  "both players' weights N(0, std^2), biases 0 (0 = off; DCGAN's and PacGAN's 0.02)", Range::atLeast(0))
+          .flag("g_batch_norm", &MlpSettings::g_batch_norm,
+                "batch norm in the generator's hidden layers, before the activation (PacGAN's 2-d generator)");
   return section;
 }
 
@@ -44,6 +48,14 @@ void checkInit(const MlpSettings& s) {
     throw UserError(
         "config key 'orthogonal_gain' sets both players' initialisation: set g_init_range and "
         "d_init_range to 0, or orthogonal_gain to 0");
+  if (s.init_std > 0 && (s.g_init_range > 0 || s.d_init_range > 0 || s.orthogonal_gain > 0))
+    throw UserError(
+        "config key 'init_std' sets both players' initialisation: set g_init_range, d_init_range and "
+        "orthogonal_gain to 0, or init_std to 0");
+  if (s.g_batch_norm && s.g_activation == "maxout")
+    throw UserError(
+        "config key 'g_batch_norm' goes before a pointwise activation: choose g_activation = relu, "
+        "leaky_relu or tanh, or g_batch_norm = false");
 }
 
 std::shared_ptr<Generator> buildGenerator(const Config& config, const ModelContext& context) {
@@ -57,6 +69,8 @@ std::shared_ptr<Generator> buildGenerator(const Config& config, const ModelConte
                      .output_activation(parseActivation(s.g_output))
                      .init_range(s.g_init_range)
                      .orthogonal_gain(s.orthogonal_gain)
+                     .init_std(s.init_std)
+                     .batch_norm(s.g_batch_norm)
                      .maxout_pieces(s.maxout_pieces);
   auto generator = std::make_shared<MlpGenerator>(options);
   if (s.g_output_bias == "data_mean" && context.dataMean) {
@@ -81,7 +95,9 @@ std::shared_ptr<Discriminator> buildDiscriminator(const Config& config, const Mo
                      .input_keep(s.d_input_keep)
                      .hidden_keep(s.d_hidden_keep)
                      .init_range(s.d_init_range)
-                     .orthogonal_gain(s.orthogonal_gain);
+                     .orthogonal_gain(s.orthogonal_gain)
+                     .init_std(s.init_std)
+                     .stabilisers(context.stabilisers);
   auto discriminator = std::make_shared<MlpDiscriminator>(options);
   return conditionDiscriminator(discriminator, context);
 }

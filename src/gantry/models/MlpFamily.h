@@ -23,6 +23,8 @@ struct MlpSettings {
   double d_hidden_keep = 1.0;
   double d_init_range = 0.0;
   double orthogonal_gain = 0.0;
+  double init_std = 0.0;
+  bool g_batch_norm = false;
 };
 const Section<MlpSettings>& mlpSection();
 

@@ -72,6 +72,18 @@ const ModelFamilyEntry& familyFor(const ModelSettings& settings, const ModelCont
           fmt::format("config key 'conditional' = {} needs labelled data with at least 2 classes; the dataset has {}",
                       settings.conditional, context.classes));
   }
+  const auto& stabilisers = context.stabilisers;
+  const bool stabilised = stabilisers.pack > 1 || BatchFeatures::any(stabilisers);
+  if (stabilised && !family.stabilisers)
+    throw UserError(fmt::format(
+        "config keys 'pack', 'minibatch_kernels' and 'minibatch_std_group' change D, which model = {} does not "
+        "support; set them to 1, 0 and 0",
+        settings.model));
+  if (stabilisers.pack > 1 && settings.conditional != "none")
+    throw UserError(fmt::format(
+        "config key 'pack' = {} packs samples of different classes together, which conditional = {} cannot judge; "
+        "set pack = 1 or conditional = none",
+        stabilisers.pack, settings.conditional));
   return family;
 }
 

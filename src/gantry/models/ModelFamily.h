@@ -5,6 +5,7 @@
 #include "gantry/core/Section.h"
 #include "gantry/models/Discriminator.h"
 #include "gantry/models/Generator.h"
+#include "gantry/models/Stabilisers.h"
 
 #include <functional>
 #include <memory>
@@ -39,6 +40,9 @@ struct ModelContext {
   int64_t latentDim = 0;
   int64_t classes = 1;  // of the data: labels in [0, classes)
   ModelSettings model;
+  /// D's batch features (minibatch discrimination, minibatch std) and
+  /// packing; g_ema is the trainer's.
+  StabiliserSettings stabilisers;
   /// The training split's mean sample, for a family that starts from the
   /// data (the 2014 code's output bias); null for toy data, and when the
   /// weights are loaded next (sampling, evaluation).
@@ -53,6 +57,9 @@ struct ModelFamilyEntry : RegistryEntry {
   std::vector<ConfigKey> keys;
   /// The values of `conditional` other than none that it supports.
   std::vector<std::string> conditioning;
+  /// Whether its D takes batch features (gantry/models/Stabilisers.h) and
+  /// packed inputs.
+  bool stabilisers = true;
   std::function<std::shared_ptr<Generator>(const Config&, const ModelContext&)> generator;
   std::function<std::shared_ptr<Discriminator>(const Config&, const ModelContext&)> discriminator;
 };

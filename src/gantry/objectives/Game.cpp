@@ -36,7 +36,10 @@ const Section<GameSettings>& gameSection() {
                 Range::atLeast(0))
         .flag("class_loss_d_fake", &GameSettings::class_loss_d_fake,
               "conditional = acgan: D's class term covers the generated batch too (the paper's); false: real "
-              "data alone, so that D's class head stays a classifier of real data (docs/presets.md, acgan-mnist)");
+              "data alone, so that D's class head stays a classifier of real data (docs/presets.md, acgan-mnist)")
+        .flag("feature_matching", &GameSettings::feature_matching,
+              "G's loss is |E f(x) - E f(G(z))|^2 over D's features f before its last layer, in place of the "
+              "objective's (Salimans et al. 2016); D's is unchanged");
   }();
   return section;
 }
@@ -64,6 +67,7 @@ Game buildGame(const GameSettings& settings) {
   game.instanceNoise.anneal_steps = settings.instance_noise_anneal;
   game.classLoss.weight = settings.class_loss_weight;
   game.classLoss.discriminatorOnFake = settings.class_loss_d_fake;
+  game.featureMatching.enabled = settings.feature_matching;
   return game;
 }
 

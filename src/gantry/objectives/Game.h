@@ -2,6 +2,7 @@
 
 #include "gantry/core/Section.h"
 #include "gantry/objectives/ClassLoss.h"
+#include "gantry/objectives/FeatureMatching.h"
 #include "gantry/objectives/InstanceNoise.h"
 #include "gantry/objectives/Objective.h"
 #include "gantry/objectives/Penalty.h"
@@ -24,17 +25,24 @@ struct GameSettings {
   int64_t instance_noise_anneal = 0;
   double class_loss_weight = 1.0;
   bool class_loss_d_fake = true;
+  bool feature_matching = false;
 };
 const Section<GameSettings>& gameSection();
 
 /// The game as the trainer plays it: the objective, the penalties D's loss
 /// gets, the instance noise on D's inputs, and the class term both players'
-/// losses get when D has a class head (AC-GAN).
+/// losses get when D has a class head (AC-GAN), and G's feature matching
+/// in place of the objective's G loss.
 struct Game {
   std::shared_ptr<const Objective> objective;
   std::vector<WeightedPenalty> penalties;
   InstanceNoise instanceNoise;
   ClassLoss classLoss;
+  FeatureMatching featureMatching;
+
+  /// G's loss reads D's outputs on real data (a relativistic objective, or
+  /// feature matching's target).
+  bool generatorReadsReal() const { return objective->generatorReadsReal() || featureMatching.enabled; }
 };
 
 /// Builds the game of the settings: `penalty`, or the one the objective

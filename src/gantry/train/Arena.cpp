@@ -1,5 +1,6 @@
 #include "gantry/train/Arena.h"
 
+#include "gantry/core/Error.h"
 #include "gantry/core/Overlap.h"
 #include "gantry/models/FrozenParameters.h"
 
@@ -39,6 +40,10 @@ Arena::Arena(std::shared_ptr<models::Generator> generator, std::shared_ptr<model
   discriminator_->setExecution(options_.execution);
   g_ = std::make_unique<Player>(*generator_, options_.g_optimizer);
   d_ = std::make_unique<Player>(*discriminator_, options_.d_optimizer);
+  if (game_.featureMatching.enabled && discriminator_->featureWidth() == 0)
+    throw UserError(
+        "config key 'feature_matching' needs D's features, which this model family's discriminator does not "
+        "expose; set feature_matching = false or choose another model");
 }
 
 // The pending update refers to the arena's own members only; it must not
@@ -106,8 +111,9 @@ std::pair<data::Batch, data::Batch> Arena::discriminatorInputs(const data::Batch
 
 bool Arena::pairedPassIsExact() const {
   // A penalty runs D on points of its own: a third term of D's gradient,
-  // which autograd adds in another order beside a paired pass's sum.
-  return discriminator_->hasPairedPass() && game_.penalties.empty();
+  // which autograd adds in another order beside a paired pass's sum. (And
+  // feature matching reads D's features, which a fused pass may not give.)
+  return discriminator_->hasPairedPass() && game_.penalties.empty() && !game_.featureMatching.enabled;
 }
 
 DiscriminatorPass Arena::discriminate(const data::Batch& real, const data::Batch& fake) {
@@ -160,35 +166,38 @@ torch::Tensor Arena::generatorLoss(const data::Batch& fake, const data::Batch* r
   const auto& noise = game_.instanceNoise;
   auto fakeInput = noise.apply(fake.samples, steps_);
   auto fakeOutput = discriminator_->forward(fakeInput, fake.labels);
-  torch::Tensor realLogits;
-  if (game_.objective->generatorReadsReal()) {
-    TORCH_CHECK(real && real->samples.defined(), "this objective's generator loss needs a real batch");
+  models::DiscriminatorOutput realOutput;
+  if (game_.generatorReadsReal()) {
+    TORCH_CHECK(real && real->samples.defined(), "this generator loss needs a real batch");
     auto realInput = noise.apply(real->samples, steps_);
-    realLogits = widened(discriminator_->forward(realInput, real->labels).logits);
+    realOutput = discriminator_->forward(realInput, real->labels);
   }
-  return generatorLossOf(fakeOutput, fake.labels, realLogits);
+  return generatorLossOf(fakeOutput, fake.labels, realOutput);
 }
 
 torch::Tensor Arena::generatorLossOn(const data::Batch& fakeInput, const data::Batch* realInput) {
   settle();
   AutocastScope autocast(options_.precision, options_.device);
   auto fakeOutput = discriminator_->forward(fakeInput.samples, fakeInput.labels);
-  torch::Tensor realLogits;
-  if (game_.objective->generatorReadsReal()) {
-    TORCH_CHECK(realInput && realInput->samples.defined(), "this objective's generator loss needs a real batch");
-    realLogits = widened(discriminator_->forward(realInput->samples, realInput->labels).logits);
+  models::DiscriminatorOutput realOutput;
+  if (game_.generatorReadsReal()) {
+    TORCH_CHECK(realInput && realInput->samples.defined(), "this generator loss needs a real batch");
+    realOutput = discriminator_->forward(realInput->samples, realInput->labels);
   }
-  return generatorLossOf(fakeOutput, fakeInput.labels, realLogits);
+  return generatorLossOf(fakeOutput, fakeInput.labels, realOutput);
 }
 
 torch::Tensor Arena::generatorLoss(const DiscriminatorPass& pass) {
   AutocastScope autocast(options_.precision, options_.device);
-  return generatorLossOf(pass.fakeOutput, pass.fake.labels, pass.realOutput.logits);
+  return generatorLossOf(pass.fakeOutput, pass.fake.labels, pass.realOutput);
 }
 
 torch::Tensor Arena::generatorLossOf(const models::DiscriminatorOutput& fakeOutput, const torch::Tensor& fakeLabels,
-                                     const torch::Tensor& realLogits) const {
-  auto loss = game_.objective->generatorLoss(realLogits, widened(fakeOutput.logits));
+                                     const models::DiscriminatorOutput& realOutput) const {
+  const auto& matching = game_.featureMatching;
+  auto realLogits = realOutput.logits.defined() ? widened(realOutput.logits) : torch::Tensor();
+  auto loss = matching.enabled ? matching(realOutput.features, fakeOutput.features)
+                               : game_.objective->generatorLoss(realLogits, widened(fakeOutput.logits));
   // G wants its samples classified as the classes it was asked for; it
   // cannot move the real batch's class term.
   if (fakeOutput.classLogits.defined()) loss = loss + game_.classLoss(fakeOutput.classLogits, fakeLabels);

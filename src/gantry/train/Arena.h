@@ -166,9 +166,10 @@ class Arena {
   bool pairedPassIsExact() const;
   /// G's loss from D's outputs on a generated batch (and on a real one, for
   /// objectives that read it): the objective's, plus the class term on the
-  /// generated batch when D has a class head (AC-GAN).
+  /// generated batch when D has a class head (AC-GAN); with feature
+  /// matching, its loss in place of the objective's.
   torch::Tensor generatorLossOf(const models::DiscriminatorOutput& fakeOutput, const torch::Tensor& fakeLabels,
-                                const torch::Tensor& realLogits) const;
+                                const models::DiscriminatorOutput& realOutput) const;
 
   std::shared_ptr<models::Generator> generator_;
   std::shared_ptr<models::Discriminator> discriminator_;

@@ -130,10 +130,15 @@ int64_t CheckpointReader::generatorClasses() {
   return classes.toInt();
 }
 
-void CheckpointReader::readGenerator(models::Generator& generator) {
+void CheckpointReader::readGenerator(models::Generator& generator, bool average) {
+  torch::serialize::InputArchive g;
+  if (average && !archive_.try_read("generator_ema", g))
+    throw UserError(fmt::format(
+        "checkpoint {} holds no average of the generator's weights: the run was trained with g_ema = 0; sample "
+        "without --ema, or train with g_ema = 0.999",
+        path_.string()));
   try {
-    torch::serialize::InputArchive g;
-    archive_.read("generator", g);
+    if (!average) archive_.read("generator", g);
     generator.load(g);
   } catch (const UserError&) {
     throw;

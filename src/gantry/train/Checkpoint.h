@@ -52,8 +52,10 @@ class CheckpointReader {
   /// and for checkpoints that predate conditional models).
   int64_t generatorClasses();
 
-  /// Loads only the generator's weights (for sampling).
-  void readGenerator(models::Generator& generator);
+  /// Loads only the generator's weights (for sampling): the trained ones,
+  /// or with `average` the run's average of them (g_ema; a UserError naming
+  /// the key when the run kept none).
+  void readGenerator(models::Generator& generator, bool average = false);
 
   /// Restores the trainer's full state (its modules must have the
   /// checkpoint's shapes: check the config first).

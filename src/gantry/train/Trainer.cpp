@@ -22,7 +22,9 @@ Trainer::Trainer(std::unique_ptr<Arena> arena, std::unique_ptr<UpdateRule> rule)
 Figures Trainer::step() {
   arena_->beginStep();
   rule_->step(*arena_);
-  return arena_->endStep();
+  auto figures = arena_->endStep();
+  if (average_) average_->update(arena_->generator(), steps());
+  return figures;
 }
 
 void Trainer::run(int64_t totalSteps, const std::vector<Callback*>& callbacks) {
@@ -39,6 +41,11 @@ void Trainer::save(torch::serialize::OutputArchive& archive) const {
   torch::serialize::OutputArchive rule;
   rule_->save(rule);
   archive.write("update_rule", rule);
+  if (average_) {
+    torch::serialize::OutputArchive average;
+    average_->save(average);
+    archive.write("generator_ema", average);
+  }
 }
 
 void Trainer::load(torch::serialize::InputArchive& archive) {
@@ -46,6 +53,11 @@ void Trainer::load(torch::serialize::InputArchive& archive) {
   torch::serialize::InputArchive rule;
   // Checkpoints of gantry 0.1 have no rule state (their rules kept none).
   if (archive.try_read("update_rule", rule)) rule_->load(rule);
+  if (average_) {
+    torch::serialize::InputArchive average;
+    archive.read("generator_ema", average);
+    average_->load(average);
+  }
 }
 
 }  // namespace gantry::train

@@ -3,6 +3,7 @@
 #include "gantry/core/Figures.h"
 #include "gantry/train/Arena.h"
 #include "gantry/train/UpdateRule.h"
+#include "gantry/train/WeightAverage.h"
 
 #include <torch/serialize/archive.h>
 
@@ -44,6 +45,12 @@ class Trainer {
   void setStopFlag(const std::atomic<bool>* flag) { stopFlag_ = flag; }
   bool stopped() const { return stopFlag_ && stopFlag_->load(); }
 
+  /// Keeps an average of G's weights (g_ema), updated after every step and
+  /// saved with the checkpoint; set before the first step or a load.
+  void setAverage(std::unique_ptr<WeightAverage> average) { average_ = std::move(average); }
+  /// The average of G's weights, or null when the run keeps none.
+  WeightAverage* average() { return average_.get(); }
+
   int64_t steps() const { return arena_->steps(); }
   int64_t completedEpochs() const { return arena_->completedEpochs(); }
   Arena& arena() { return *arena_; }
@@ -60,14 +67,15 @@ class Trainer {
   double discriminatorLearningRate() const { return arena_->options().d_optimizer.learningRate(steps()); }
 
   /// Everything needed to continue exactly: both modules, both optimizers'
-  /// states, counters, the data position, the CPU random generator and the
-  /// rule's own state.
+  /// states, counters, the data position, the CPU random generator, the
+  /// rule's own state and the average of G's weights.
   void save(torch::serialize::OutputArchive& archive) const;
   void load(torch::serialize::InputArchive& archive);
 
  private:
   std::unique_ptr<Arena> arena_;
   std::unique_ptr<UpdateRule> rule_;
+  std::unique_ptr<WeightAverage> average_;
   const std::atomic<bool>* stopFlag_ = nullptr;
 };
 
