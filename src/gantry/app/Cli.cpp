@@ -2,6 +2,7 @@
 
 #include "gantry/app/Commands.h"
 #include "gantry/app/EvalSetup.h"
+#include "gantry/app/Study.h"
 #include "gantry/core/Error.h"
 #include "gantry/io/TerminalImage.h"
 
@@ -252,6 +253,21 @@ int runCli(int argc, char** argv) {
   show->add_option("image", showImage, "PNG or JPEG file")->required();
   show->add_option("--width", showWidth, "at most this many columns")->check(CLI::PositiveNumber);
 
+  StudyRequest studyRequest;
+  std::string studyMethodList, studyDatasets = "ring8,grid25";
+  std::optional<int64_t> studySteps;
+  auto* studyCommand = app.add_subcommand(
+      "study", "train and evaluate a published comparison over seeds: mode-collapse (docs/mode-collapse.md)");
+  studyCommand->add_option("study", studyRequest.study, "which study: mode-collapse")->required();
+  studyCommand->add_option("--out", studyRequest.out, "folder of its runs, results.jsonl and mode-collapse.md")
+      ->required();
+  studyCommand->add_option("--seeds", studyRequest.seeds, "seeds 1..N per method (the papers': 10)")->check(kInt64);
+  auto* studyStepsOption =
+      studyCommand->add_option("--steps", studySteps, "training steps per run (default: the presets')")->check(kInt64);
+  studyCommand->add_option("--methods", studyMethodList,
+                           "comma-separated, default all: " + fmt::format("{}", fmt::join(studyMethods(), ",")));
+  studyCommand->add_option("--datasets", studyDatasets, "ring8, grid25 or both (comma-separated)");
+  studyCommand->add_flag("--quiet", studyRequest.quiet, "no line per run");
   auto* presetsCommand = app.add_subcommand("presets", "list the training presets");
   bool markdown = false;
   auto* keysCommand = app.add_subcommand("keys", "list the config keys by section, with their types and defaults");
@@ -303,6 +319,15 @@ int runCli(int argc, char** argv) {
       if ((sampleCountOption->count() > 0) == !sampleCodes.empty())
         throw UserError("gantry sample needs -n COUNT or --z FILE.npy (one of them)");
       return app::sample(sampleRequest);
+    }
+    if (studyCommand->parsed()) {
+      if (studyStepsOption->count() > 0) {
+        if (*studySteps < 1) throw UserError("--steps must be at least 1");
+        studyRequest.steps = studySteps;
+      }
+      studyRequest.methods = parseMetricList(studyMethodList);
+      studyRequest.datasets = parseMetricList(studyDatasets);
+      return app::study(studyRequest);
     }
     if (latentCommand->parsed()) {
       for (auto* command : {interpolateCommand, arithmeticCommand, invertCommand})

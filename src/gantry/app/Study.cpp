@@ -1,0 +1,245 @@
+#include "gantry/app/Study.h"
+
+#include "gantry/app/Commands.h"
+#include "gantry/core/AtomicFile.h"
+#include "gantry/core/Error.h"
+
+#include <fmt/format.h>
+#include <nlohmann/json.hpp>
+
+#include <algorithm>
+#include <chrono>
+#include <cmath>
+#include <fstream>
+#include <iostream>
+#include <map>
+#include <optional>
+
+namespace gantry::app {
+
+namespace {
+
+/// One method of the study: settings over the preset, and whether it is
+/// judged by the average of G's weights.
+struct Method {
+  std::string name;
+  std::string label;
+  std::vector<std::string> settings;
+  bool ema = false;
+};
+
+/// The methods of issue 18, each against the same preset (PacGAN's 2-d
+/// networks and settings); all but PacGAN's own have pack = 1.
+const std::vector<Method>& methods() {
+  static const std::vector<Method> all = {
+      {"gan", "GAN", {"pack=1"}},
+      {"minibatch-discrimination",
+       "minibatch discrimination (B = 100, C = 5)",
+       {"pack=1", "minibatch_kernels=100", "minibatch_kernel_dim=5"}},
+      {"minibatch-std", "minibatch std (groups of 4)", {"pack=1", "minibatch_std_group=4"}},
+      {"pacgan2", "PacGAN2", {"pack=2"}},
+      {"pacgan3", "PacGAN3", {"pack=3"}},
+      {"pacgan4", "PacGAN4", {"pack=4"}},
+      {"unrolled", "unrolled GAN (K = 5)", {"pack=1", "update=unrolled", "unroll_steps=5"}},
+      {"r1", "R1 (gamma = 1)", {"pack=1", "penalty=r1", "penalty_weight=1"}},
+      {"consensus", "consensus (gamma = 10)", {"pack=1", "update=consensus", "consensus_weight=10"}},
+      {"ema", "EMA of G (0.999)", {"pack=1", "g_ema=0.999"}, true},
+  };
+  return all;
+}
+
+const Method& methodNamed(const std::string& name) {
+  for (const auto& m : methods())
+    if (m.name == name) return m;
+  throw UserError(fmt::format("gantry study: unknown method '{}' in --methods; choose from {}", name,
+                              fmt::join(studyMethods(), ", ")));
+}
+
+/// Published means (± standard errors) where the papers give them: PacGAN
+/// Table 1 (10 runs) and VEEGAN Table 1 (5 runs), from
+/// shared/reference/protocols.md.
+std::string published(const std::string& dataset, const std::string& method) {
+  static const std::map<std::pair<std::string, std::string>, std::string> table = {
+      {{"ring8", "gan"}, "6.3 ± 0.5, 98.2%, 0.45 (PacGAN); 1 (VEEGAN)"},
+      {{"ring8", "pacgan2"}, "7.9 ± 0.1 (PacGAN)"},
+      {{"ring8", "pacgan4"}, "7.8 ± 0.1 (PacGAN)"},
+      {{"ring8", "unrolled"}, "7.6, 35.6% (VEEGAN)"},
+      {{"grid25", "gan"}, "17.3 ± 0.8, 94.8%, 0.70 (PacGAN); 3.3 (VEEGAN)"},
+      {{"grid25", "pacgan4"}, "24.8 ± 0.2, 93.6%, 0.04 (PacGAN)"},
+      {{"grid25", "unrolled"}, "23.6, 16% (VEEGAN)"},
+  };
+  auto it = table.find({dataset, method});
+  return it == table.end() ? "" : it->second;
+}
+
+struct RunResult {
+  std::string dataset, method;
+  int64_t seed = 0;
+  double modes = 0, highQuality = 0, reverseKl = 0, seconds = 0;
+  std::filesystem::path run;
+};
+
+nlohmann::json toJson(const RunResult& r) {
+  return {
+      {"dataset", r.dataset},          {"method", r.method},        {"seed", r.seed},       {"modes", r.modes},
+      {"high_quality", r.highQuality}, {"reverse_kl", r.reverseKl}, {"seconds", r.seconds}, {"run", r.run.string()}};
+}
+
+/// Trains (or resumes, or reads back) one run and evaluates it.
+RunResult runOne(const StudyRequest& request, const std::string& dataset, const Method& method, int64_t seed) {
+  RunResult result{dataset, method.name, seed};
+  result.run = request.out / "runs" / dataset / method.name / fmt::format("seed-{}", seed);
+  const auto evaluation = result.run / "modes.json";
+  const auto started = std::chrono::steady_clock::now();
+  std::error_code ec;
+  if (!std::filesystem::exists(evaluation, ec)) {
+    TrainRequest train;
+    if (std::filesystem::exists(result.run / "config.toml", ec)) {
+      train.resume = result.run;  // interrupted: continue where it stopped
+    } else {
+      train.preset = dataset + "-pacgan";
+      train.out = result.run;
+      train.seed = seed;
+      train.assignments = method.settings;
+      train.assignments.push_back("sample_every=0");
+    }
+    train.steps = request.steps;
+    train.quiet = true;
+    if (const int code = app::train(train); code != 0) throw UserError(fmt::format("{} stopped", result.run.string()));
+    EvalRequest eval;
+    eval.run = result.run;
+    eval.metrics = {"modes"};
+    eval.out = evaluation;
+    eval.ema = method.ema;
+    eval.quiet = true;
+    app::evaluate(eval);
+  }
+  std::ifstream in(evaluation);
+  const auto report = nlohmann::json::parse(in);
+  const auto& modes = report.at("metrics").at("modes");
+  result.modes = modes.at("modes_captured").get<double>();
+  result.highQuality = 100 * modes.at("high_quality_fraction").get<double>();
+  result.reverseKl = modes.at("kl_from_uniform").get<double>();
+  result.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+  return result;
+}
+
+struct Summary {
+  double mean = 0, stderr_ = 0;
+};
+
+Summary summarise(const std::vector<double>& values) {
+  Summary s;
+  const double n = static_cast<double>(values.size());
+  for (double v : values) s.mean += v / n;
+  if (values.size() > 1) {
+    double squares = 0;
+    for (double v : values) squares += (v - s.mean) * (v - s.mean);
+    s.stderr_ = std::sqrt(squares / (n - 1)) / std::sqrt(n);
+  }
+  return s;
+}
+
+std::string cell(const Summary& s, int decimals) {
+  return fmt::format("{:.{}f} ± {:.{}f}", s.mean, decimals, s.stderr_, decimals);
+}
+
+/// The markdown page: one table per dataset, the typical run's samples.
+std::string page(const StudyRequest& request, const std::vector<RunResult>& results, double hours,
+                 const std::vector<std::string>& methodNames) {
+  std::string md = "# Mode collapse: the stabilisers side by side\n\n";
+  md += fmt::format(
+      "Written by `gantry study mode-collapse --out {} --seeds {}{}{}` ({:.2f} hours of training and evaluation "
+      "on this machine, counting only the runs this invocation had to train). Each method is the `DATASET-pacgan` "
+      "preset (PacGAN's 2-d networks and settings) with the settings in the table; 2,500 samples per run "
+      "(`gantry eval --metrics modes`); mean ± standard error over seeds 1–{}.\n",
+      request.out.string(), request.seeds, request.steps ? fmt::format(" --steps {}", *request.steps) : "",
+      methodNames.size() == methods().size() ? "" : fmt::format(" --methods {}", fmt::join(methodNames, ",")), hours,
+      request.seeds);
+  for (const auto& dataset : request.datasets) {
+    md += fmt::format(
+        "\n## {}\n\n| method | settings | modes | % high quality | reverse KL | published |\n"
+        "|---|---|---|---|---|---|\n",
+        dataset);
+    std::string pictures;
+    for (const auto& name : methodNames) {
+      const auto& method = methodNamed(name);
+      std::vector<double> modes, quality, kl;
+      std::vector<const RunResult*> runs;
+      for (const auto& r : results)
+        if (r.dataset == dataset && r.method == name) {
+          modes.push_back(r.modes);
+          quality.push_back(r.highQuality);
+          // Without a high-quality sample there is no histogram over the
+          // modes, and no divergence from uniform: such runs are counted apart.
+          if (r.modes > 0) kl.push_back(r.reverseKl);
+          runs.push_back(&r);
+        }
+      if (runs.empty()) continue;
+      const size_t none = runs.size() - kl.size();
+      const std::string klCell =
+          (kl.empty() ? std::string("—") : cell(summarise(kl), 2)) +
+          (none > 0 ? fmt::format(" ({} of {} runs without a high-quality sample)", none, runs.size()) : "");
+      std::sort(runs.begin(), runs.end(), [](auto* a, auto* b) { return a->modes < b->modes; });
+      const auto* typical = runs[runs.size() / 2];
+      md += fmt::format("| {} | `{}` | {} | {} | {} | {} |\n", method.label, fmt::join(method.settings, " "),
+                        cell(summarise(modes), 1), cell(summarise(quality), 1), klCell, published(dataset, name));
+      // The run with the median modes: its last picture beside the table.
+      const auto picture = request.out / "pictures" / fmt::format("{}-{}.png", dataset, name);
+      std::error_code ec;
+      std::filesystem::create_directories(picture.parent_path(), ec);
+      SampleRequest sample;
+      sample.run = typical->run;
+      sample.count = 2500;
+      sample.out = picture;
+      sample.ema = method.ema;
+      app::sample(sample);
+      pictures += fmt::format("| {} (seed {}, {} modes) | ![{} {}](pictures/{}-{}.png) |\n", method.label,
+                              typical->seed, typical->modes, dataset, name, dataset, name);
+    }
+    md += "\nThe run with the median modes of each method, 2,500 samples:\n\n| method | samples |\n|---|---|\n" +
+          pictures;
+  }
+  return md;
+}
+
+}  // namespace
+
+std::vector<std::string> studyMethods() {
+  std::vector<std::string> names;
+  for (const auto& m : methods()) names.push_back(m.name);
+  return names;
+}
+
+int study(const StudyRequest& request) {
+  if (request.study != "mode-collapse")
+    throw UserError(fmt::format("gantry study: unknown study '{}'; choose mode-collapse", request.study));
+  if (request.out.empty()) throw UserError("gantry study needs --out DIR");
+  if (request.seeds < 1) throw UserError("--seeds must be at least 1");
+  const auto names = request.methods.empty() ? studyMethods() : request.methods;
+  for (const auto& name : names) methodNamed(name);  // all known before anything runs
+  for (const auto& dataset : request.datasets)
+    if (dataset != "ring8" && dataset != "grid25")
+      throw UserError(fmt::format("gantry study: --datasets takes ring8 and grid25, not '{}'", dataset));
+  std::vector<RunResult> results;
+  const auto started = std::chrono::steady_clock::now();
+  std::string lines;
+  for (const auto& dataset : request.datasets)
+    for (const auto& name : names)
+      for (int64_t seed = 1; seed <= request.seeds; ++seed) {
+        results.push_back(runOne(request, dataset, methodNamed(name), seed));
+        const auto& r = results.back();
+        lines += toJson(r).dump() + "\n";
+        if (!request.quiet)
+          std::cout << fmt::format("{} {} seed {}: {} modes, {:.1f}% high quality, reverse KL {:.3f}\n", dataset, name,
+                                   seed, r.modes, r.highQuality, r.reverseKl)
+                    << std::flush;
+      }
+  const double hours = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count() / 3600;
+  writeFileAtomic(request.out / "results.jsonl", lines);
+  writeFileAtomic(request.out / "mode-collapse.md", page(request, results, hours, names));
+  if (!request.quiet) std::cout << "wrote " << (request.out / "mode-collapse.md").string() << "\n";
+  return 0;
+}
+
+}  // namespace gantry::app
