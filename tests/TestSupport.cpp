@@ -1,5 +1,7 @@
 #include "TestSupport.h"
 
+#include "gantry/app/RunSetup.h"
+#include "gantry/app/Settings.h"
 #include "gantry/io/Npy.h"
 #include "gantry/io/Png.h"
 
@@ -139,6 +141,14 @@ int seedsMeetingBar(int needed, int seeds, const std::function<bool(int seed)>& 
   for (int seed = 1; seed <= seeds && met < needed && met + (seeds - seed + 1) >= needed; ++seed)
     if (trial(seed)) ++met;
   return met;
+}
+
+std::unique_ptr<train::Trainer> trainerOfPreset(const std::string& preset,
+                                                const std::vector<std::string>& assignments) {
+  Config config(app::trainingSchema());
+  app::applyPreset(config, preset);
+  for (const auto& a : assignments) config.setAssignment(a, "test");
+  return app::buildTrainer(config);
 }
 
 torch::Tensor samplesOf(const std::filesystem::path& run, const std::filesystem::path& out, int64_t n, int64_t seed) {

@@ -9,9 +9,14 @@
 #include <filesystem>
 #include <functional>
 #include <initializer_list>
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
+
+namespace gantry::train {
+class Trainer;
+}
 
 namespace gantry::test {
 
@@ -107,6 +112,11 @@ int seedsMeetingBar(int needed, int seeds, const std::function<bool(int seed)>& 
 /// Folder of the MNIST IDX files fetched by scripts/setup (data/mnist in the
 /// source tree, or $GANTRY_DATA/mnist).
 std::filesystem::path mnistRoot();
+
+/// A trainer of the preset with `key=value` assignments over it, built as
+/// `gantry train` builds it (include gantry/train/Trainer.h to use it).
+std::unique_ptr<train::Trainer> trainerOfPreset(const std::string& preset,
+                                                const std::vector<std::string>& assignments = {});
 
 /// `gantry sample` of a run into a .npy file, read back (undefined, and a
 /// test failure, when it fails).

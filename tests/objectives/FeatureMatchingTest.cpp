@@ -1,13 +1,14 @@
 // Feature matching (Salimans et al. 2016): G's loss ‖E f(x) − E f(G(z))‖²,
 // by hand, and G's update under it.
-#include "gantry/app/RunSetup.h"
-#include "gantry/app/Settings.h"
 #include "gantry/core/Error.h"
 #include "gantry/objectives/FeatureMatching.h"
+#include "gantry/train/Trainer.h"
 
 #include <ATen/CPUGeneratorImpl.h>
 #include <gtest/gtest.h>
 #include <torch/torch.h>
+
+#include "TestSupport.h"
 
 using gantry::objectives::FeatureMatching;
 
@@ -23,21 +24,11 @@ TEST(FeatureMatchingTest, SquaredDistanceOfTheBatchMeansByHand) {
   EXPECT_FALSE(real.grad().defined());
 }
 
-namespace {
-
-std::unique_ptr<gantry::train::Trainer> trainerOf(const std::vector<std::string>& assignments) {
-  gantry::Config config(gantry::app::trainingSchema());
-  gantry::app::applyPreset(config, "ring8");
-  for (const auto& a : assignments) config.setAssignment(a, "test");
-  return gantry::app::buildTrainer(config);
-}
-
-}  // namespace
-
 TEST(FeatureMatchingTest, GsStepDescendsTheMatchingLossThroughD) {
   // With plain SGD, G's step is θ − η ∇L_FM: recomputed here from D's
   // features on the step's own batches.
-  auto trainer = trainerOf({"feature_matching=true", "optimizer=sgd", "momentum=0", "momentum_final=0", "lr_g=0.05"});
+  auto trainer = gantry::test::trainerOfPreset(
+      "ring8", {"feature_matching=true", "optimizer=sgd", "momentum=0", "momentum_final=0", "lr_g=0.05"});
   for (int i = 0; i < 10; ++i) trainer->step();
   auto& arena = trainer->arena();
   arena.beginStep();
@@ -68,11 +59,8 @@ TEST(FeatureMatchingTest, GsStepDescendsTheMatchingLossThroughD) {
 }
 
 TEST(FeatureMatchingTest, AModelWithoutFeaturesIsRefusedNamingTheKey) {
-  gantry::Config config(gantry::app::trainingSchema());
-  gantry::app::applyPreset(config, "dirac");
-  config.setAssignment("feature_matching=true", "test");
   try {
-    gantry::app::buildTrainer(config);
+    gantry::test::trainerOfPreset("dirac", {"feature_matching=true"});
     FAIL() << "expected a UserError";
   } catch (const gantry::UserError& e) {
     EXPECT_NE(std::string(e.what()).find("feature_matching"), std::string::npos) << e.what();

@@ -2,8 +2,7 @@
 // objective's plus the class term on the real and the generated batch, G's
 // the objective's plus the class term on its own batch, each recomputed here
 // from D's outputs on the same batches.
-#include "gantry/app/RunSetup.h"
-#include "gantry/app/Settings.h"
+#include "gantry/train/Trainer.h"
 
 #include <gtest/gtest.h>
 #include <torch/torch.h>
@@ -11,13 +10,12 @@
 #include <string>
 #include <vector>
 
+#include "TestSupport.h"
+
 namespace {
 
 std::unique_ptr<gantry::train::Trainer> trainerOf(const std::vector<std::string>& assignments) {
-  gantry::Config config(gantry::app::trainingSchema());
-  gantry::app::applyPreset(config, "ring8");
-  for (const auto& a : assignments) config.setAssignment(a, "test");
-  return gantry::app::buildTrainer(config);
+  return gantry::test::trainerOfPreset("ring8", assignments);
 }
 
 /// Mean of −log softmax(logits)[label], written out.

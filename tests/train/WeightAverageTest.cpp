@@ -1,16 +1,18 @@
 // The average of G's weights (g_ema): its update against the closed form
 // iterated in double precision, batch norm's statistics, and the trainer
 // keeping it through a checkpoint.
-#include "gantry/app/RunSetup.h"
-#include "gantry/app/Settings.h"
 #include "gantry/models/Dcgan.h"
 #include "gantry/models/Mlp.h"
+#include "gantry/train/Trainer.h"
 #include "gantry/train/WeightAverage.h"
 
 #include <gtest/gtest.h>
 #include <torch/torch.h>
 
 #include <algorithm>
+#include <sstream>
+
+#include "TestSupport.h"
 
 using namespace gantry;
 
@@ -74,10 +76,7 @@ TEST(WeightAverageTest, AveragesBatchNormsRunningStatisticsAndCopiesItsCounter) 
 }
 
 TEST(WeightAverageTest, TheTrainerUpdatesItAfterEveryStepAndCheckpointsIt) {
-  Config config(app::trainingSchema());
-  app::applyPreset(config, "ring8");
-  config.setAssignment("g_ema=0.5", "test");
-  auto trainer = app::buildTrainer(config);
+  auto trainer = test::trainerOfPreset("ring8", {"g_ema=0.5"});
   ASSERT_NE(trainer->average(), nullptr);
   std::vector<torch::Tensor> expected;
   for (const auto& p : trainer->generator().parameters()) expected.push_back(p.detach().clone());
@@ -94,7 +93,7 @@ TEST(WeightAverageTest, TheTrainerUpdatesItAfterEveryStepAndCheckpointsIt) {
   trainer->save(out);
   std::stringstream bytes;
   out.save_to(bytes);
-  auto restored = app::buildTrainer(config);
+  auto restored = test::trainerOfPreset("ring8", {"g_ema=0.5"});
   torch::serialize::InputArchive in;
   in.load_from(bytes);
   restored->load(in);

@@ -105,7 +105,9 @@ RunResult runOne(const StudyRequest& request, const std::string& dataset, const 
     }
     train.steps = request.steps;
     train.quiet = true;
-    if (const int code = app::train(train); code != 0) throw UserError(fmt::format("{} stopped", result.run.string()));
+    if (const int code = app::train(train); code != 0)
+      throw UserError(fmt::format("training of {} stopped (exit status {}); the same command resumes the study",
+                                  result.run.string(), code));
     EvalRequest eval;
     eval.run = result.run;
     eval.metrics = {"modes"};
