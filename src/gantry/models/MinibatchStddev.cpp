@@ -15,7 +15,7 @@ torch::Tensor MinibatchStddev::forward(const torch::Tensor& features) {
   if (n % group != 0)
     throw UserError(fmt::format(
         "config key 'minibatch_std_group' = {}: D was given a batch of {}, which is not a multiple of it; choose "
-        "batch sizes (batch_size / pack, jacobian_batch) that are",
+        "batch sizes (batch_size, jacobian_batch) that are",
         group_, n));
   const int64_t groups = n / group;
   auto x = features.reshape({group, groups, -1});
