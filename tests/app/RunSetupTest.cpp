@@ -91,3 +91,20 @@ TEST(RunSetupTest, OmpNumThreadsIsTheCoreBudget) {
   EXPECT_LE(gantry::availableCores(), static_cast<int>(std::max(1u, std::thread::hardware_concurrency())))
       << "a budget adds no cores";
 }
+
+TEST(RunSetupTest, TheBatchNeedCountsWhatAStepKeepsForTheBackward) {
+  // dcgan-mnist, G 64 wide, D 32 wide, on 28 x 28 (maps at 14 and 7 px):
+  // G keeps 64·14²·2 + 128·7²·2 (batch norm keeps its input too) + the
+  // 784-pixel image = 38,416 floats a sample; D 32·14² (no batch norm on
+  // its first layer) + 64·7²·2 + its logit = 12,545. A step holds G's pass,
+  // D's passes on the real and the generated batch and both batches.
+  auto config = presetConfig("dcgan-mnist");
+  for (const char* assignment : {"dcgan_g_width=64", "dcgan_d_width=32", "batch_size=100"})
+    config.setAssignment(assignment, "test");
+  const auto settings = gantry::app::readSettings(config);
+  auto trainer = gantry::app::buildTrainer(config);
+  double batchNeed = -1;
+  for (const auto& need : gantry::app::memoryNeeds(settings, *trainer))
+    if (need.keys == "batch_size") batchNeed = need.bytes;
+  EXPECT_EQ(batchNeed, 100.0 * 4 * (38416 + 2 * 12545 + 2 * 784));
+}

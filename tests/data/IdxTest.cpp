@@ -85,6 +85,27 @@ TEST(IdxTest, TruncatedPlainFileThrowsNamingIt) {
   EXPECT_NE(message.find("expected 30 bytes of data, got 23"), std::string::npos) << message;
 }
 
+TEST(IdxTest, AHeaderClaimingMoreThanTheFileCanHoldThrowsNamingIt) {
+  TempDir dir;
+  // MNIST's training header (60000 x 28 x 28, 47 MB) over six bytes of data.
+  const std::string header("\0\0\x08\x03\0\0\xea\x60\0\0\0\x1c\0\0\0\x1c", 16);
+  const auto plain = dir / "plain-idx3-ubyte";
+  test::writeFile(plain, header + "abcdef");
+  std::string message = userErrorOf([&] { readIdx(plain); });
+  expectOneLineNaming(message, plain);
+  EXPECT_NE(message.find("expected 47040000 bytes of data, got 6"), std::string::npos) << message;
+
+  // Gzipped: deflate expands at most 1032-fold, so the first 100 bytes of a gzip file whose header
+  // claims 600 x 28 x 28 bytes cannot hold them.
+  const auto gzipped = dir / "cut-idx3-ubyte.gz";
+  writeIdx(gzipped, torch::zeros({600, 28, 28}, torch::kUInt8), true);
+  test::writeFile(gzipped, test::readFile(gzipped).substr(0, 100));
+  message = userErrorOf([&] { readIdx(gzipped); });
+  expectOneLineNaming(message, gzipped);
+  EXPECT_NE(message.find("needs 470400 bytes of data, more than a gzip file of 100 bytes can hold"), std::string::npos)
+      << message;
+}
+
 TEST(IdxTest, TruncatedHeaderThrows) {
   TempDir dir;
   const auto path = dir / "header-only";

@@ -135,6 +135,34 @@ TEST(ImageFolderTest, AnImageWithoutPixelsThrowsNamingIt) {
   EXPECT_NE(message.find(empty.string() + " has no pixels (0x2)"), std::string::npos) << message;
 }
 
+TEST(ImageFolderTest, AHeaderClaimingMorePixelsThanTheLimitThrowsBeforeDecoding) {
+  // Found by scripts/fuzz (target image, a slow unit of 14 s): a 57-byte BMP
+  // whose header claims 2 x 6,291,458 pixels, which stb would decode
+  // (zero-filled) before our resize.
+  TempDir dir;
+  const fs::path tall = dir / "a" / "tall.png";  // a BMP: stb reads by content
+  fs::create_directories(tall.parent_path());
+  const std::string bmp(
+      "\x42\x4d\x46\x00\x00\x00\x00\x00\x00\x00\x36\x00\x00\x00"
+      "\x28\x00\x00\x00\x02\x00\x00\x00\x02\x00\x60\x00\x01\x00"
+      "\x18\x00\x00\x00\x00\x00\x10\x00\x00\x00\x00\x00\x00\xff"
+      "\xff\xff\x00\x00\xff\x00\x00\x00\xff\x00\x00\x00\xff\x00"
+      "\x00",
+      57);
+  test::writeFile(tall, bmp);
+  ImageFolderOptions options;
+  options.maxSourcePixels = 12'000'000;
+  const std::string message = userErrorOf([&] { loadImageFolder(dir.path(), options); });
+  EXPECT_NE(message.find(tall.string() + " is 2x6291458 pixels, more than the 12000000"), std::string::npos) << message;
+  // The limit is inclusive: a 40 x 30 PNG is read at 1,200 and refused at 1,199.
+  TempDir other;
+  writeSolidPng(other / "a.png", 40, 30, 200, 100, 50);
+  options.maxSourcePixels = 1200;
+  EXPECT_EQ(loadImageFolder(other.path(), options).size().value(), 1u);
+  options.maxSourcePixels = 1199;
+  EXPECT_NE(userErrorOf([&] { loadImageFolder(other.path(), options); }).find("is 40x30 pixels"), std::string::npos);
+}
+
 TEST(ImageFolderTest, EmptyOrMissingFolderThrowsNamingIt) {
   TempDir dir;
   fs::create_directories(dir / "sub");

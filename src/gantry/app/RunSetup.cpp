@@ -79,27 +79,40 @@ int64_t parameterBytes(const torch::nn::Module& module) {
   return bytes;
 }
 
+/// What a model keeps per sample for the backward: what it declares, else
+/// its widest layer.
+int64_t activationsOf(const models::Model& model) {
+  const int64_t declared = model.activationsPerSample();
+  return declared > 0 ? declared : widestLayer(model);
+}
+
 }  // namespace
 
-void checkMemory(const RunSettings& settings, train::Trainer& trainer) {
-  const int64_t memory = physicalMemory();
+std::vector<MemoryNeed> memoryNeeds(const RunSettings& settings, train::Trainer& trainer) {
   const auto& g = trainer.generator();
   const auto& d = trainer.discriminator();
   const auto shape = data::sampleShape(settings.data);
   const int64_t sampleSize = c10::multiply_integers(shape);
   const int64_t widest = std::max({widestLayer(g), widestLayer(d), sampleSize});
-  const int64_t floatBytes = 4;
+  const double floatBytes = 4;
+  // A step: G's pass, D's passes on the real and the generated batch, and
+  // both batches.
+  const double stepFloats = static_cast<double>(activationsOf(g) + 2 * activationsOf(d) + 2 * sampleSize);
   // Each bound is what one key scales: the key to name when it does not fit.
-  const std::vector<std::pair<std::string, double>> needs = {
-      // Weights, gradients, two optimizer moments and the flat buffers of
-      // the fused optimizers: ring8 with latent_dim = 1e7 failed asking for
-      // one block of 8x its parameters' bytes.
-      {"latent_dim, g_hidden, d_hidden", 8.0 * static_cast<double>(parameterBytes(g) + parameterBytes(d))},
-      {"batch_size", static_cast<double>(samplesPerStep(settings)) * widest * floatBytes},
-      {"sample_count", static_cast<double>(settings.run.sample_count) * widest * floatBytes},
-      {"eval_samples",
-       settings.eval.eval_every > 0 ? static_cast<double>(settings.eval.eval_samples) * widest * floatBytes : 0.0}};
-  for (const auto& [keys, bytes] : needs)
+  return {// Weights, gradients, two optimizer moments and the flat buffers of
+          // the fused optimizers: ring8 with latent_dim = 1e7 failed asking for
+          // one block of 8x its parameters' bytes.
+          {"latent_dim, g_hidden, d_hidden", 8.0 * static_cast<double>(parameterBytes(g) + parameterBytes(d))},
+          {"batch_size", static_cast<double>(samplesPerStep(settings)) * stepFloats * floatBytes},
+          // Drawn without a graph: the widest layer at a time.
+          {"sample_count", static_cast<double>(settings.run.sample_count) * widest * floatBytes},
+          {"eval_samples",
+           settings.eval.eval_every > 0 ? static_cast<double>(settings.eval.eval_samples) * widest * floatBytes : 0.0}};
+}
+
+void checkMemory(const RunSettings& settings, train::Trainer& trainer) {
+  const int64_t memory = physicalMemory();
+  for (const auto& [keys, bytes] : memoryNeeds(settings, trainer))
     if (bytes > static_cast<double>(memory)) {
       const bool one = keys.find(',') == std::string::npos;
       throw UserError(

@@ -11,6 +11,7 @@
 
 #include <filesystem>
 #include <memory>
+#include <string>
 #include <vector>
 
 namespace gantry::app {
@@ -43,13 +44,21 @@ ThreadPlan threadPlan(const RunSettings& settings, const Workload& workload);
 /// Sets LibTorch's and OpenBLAS's threads to the plan.
 void applyThreads(const ThreadPlan& plan);
 
+/// Bytes a run will hold at least, by the key (or keys) that scale them.
+struct MemoryNeed {
+  std::string keys;
+  double bytes;
+};
+/// Estimates of what a run will hold: both players' parameters with their
+/// gradients, optimizer moments and flat buffers; a step's batches with
+/// what G's pass and D's two passes keep for the backward
+/// (Model::activationsPerSample); the fixed noise of the pictures and of
+/// the evaluations through the widest layer.
+std::vector<MemoryNeed> memoryNeeds(const RunSettings& settings, train::Trainer& trainer);
 /// Refuses (UserError naming the key and both figures) a run whose sizes
-/// cannot fit in this machine's memory, before anything is written:
-/// estimates of what it will hold, each against the physical memory: both
-/// players' parameters with their gradients, optimizer moments and flat
-/// buffers, a batch through the widest layer, and the fixed noise of the
-/// pictures and of the evaluations through it. An estimate, not a promise:
-/// what passes may still run out (one line, "out of memory").
+/// cannot fit in this machine's memory, before anything is written: each
+/// of memoryNeeds() against the physical memory. An estimate, not a
+/// promise: what passes may still run out (one line, "out of memory").
 void checkMemory(const RunSettings& settings, train::Trainer& trainer);
 
 /// The workload of a training step of the config's models (what picks the

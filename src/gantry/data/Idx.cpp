@@ -23,6 +23,12 @@ constexpr int kMaxDims = 4;
 // Anything larger is not a dataset gantry can hold in memory; it is far more likely a corrupt header.
 constexpr int64_t kMaxDataBytes = int64_t{1} << 31;
 constexpr int64_t kReadChunk = int64_t{1} << 30;  // gzread takes an unsigned int length
+// Deflate cannot expand a stream more than 1032-fold (zlib's technical details), so a file of n bytes
+// holds at most 1032 n bytes of data: a header claiming more is refused before its tensor is allocated.
+constexpr int64_t kMaxDeflateRatio = 1032;
+// zlib's input buffer (its output buffer is twice this). Large reads inflate straight into the tensor,
+// so a bigger buffer does not speed up MNIST; it only costs each open an allocation.
+constexpr unsigned kGzBufferBytes = 64 * 1024;
 
 const char* const kRefetchHint = "run scripts/setup to fetch it again";
 
@@ -102,6 +108,26 @@ uint32_t bigEndian32(const unsigned char* bytes) {
   return (uint32_t{bytes[0]} << 24) | (uint32_t{bytes[1]} << 16) | (uint32_t{bytes[2]} << 8) | uint32_t{bytes[3]};
 }
 
+/// Refuses, before the tensor is allocated, a header claiming more data than the file can hold: a
+/// corrupt header could otherwise allocate up to 2 GiB only to find the data missing.
+void refuseDataTheFileCannotHold(gzFile file, const fs::path& path, const std::vector<int64_t>& dims, int64_t numBytes,
+                                 int64_t headerBytes) {
+  std::error_code ec;
+  const auto fileBytes = static_cast<int64_t>(fs::file_size(path, ec));
+  if (ec) return;  // the read itself will say what is missing
+  if (gzdirect(file)) {
+    const int64_t held = std::max<int64_t>(fileBytes - headerBytes, 0);
+    if (numBytes > held) {
+      throw UserError("IDX file " + quoted(path) + " is truncated (expected " + std::to_string(numBytes) +
+                      " bytes of data, got " + std::to_string(held) + "); " + kRefetchHint);
+    }
+  } else if (numBytes > kMaxDeflateRatio * fileBytes) {
+    throw UserError("IDX file " + quoted(path) + " is truncated (its header " + shapeString(dims) + " needs " +
+                    std::to_string(numBytes) + " bytes of data, more than a gzip file of " + std::to_string(fileBytes) +
+                    " bytes can hold); " + kRefetchHint);
+  }
+}
+
 }  // namespace
 
 torch::Tensor readIdx(const fs::path& path) {
@@ -116,7 +142,7 @@ torch::Tensor readIdx(const fs::path& path) {
   if (file.get() == nullptr) {
     throw UserError("cannot open IDX file " + quoted(path) + " (" + std::strerror(errno) + "); check its permissions");
   }
-  gzbuffer(file.get(), 1 << 20);
+  gzbuffer(file.get(), kGzBufferBytes);
 
   unsigned char magic[4];
   readExactly(file.get(), path, magic, sizeof magic, "header");
@@ -142,6 +168,7 @@ torch::Tensor readIdx(const fs::path& path) {
     }
   }
 
+  refuseDataTheFileCannotHold(file.get(), path, dims, numBytes, 4 + 4 * int64_t{ndim});
   torch::Tensor data = torch::empty(dims, torch::kUInt8);
   readExactly(file.get(), path, data.data_ptr<uint8_t>(), numBytes, "data");
   // Bytes after the data are ignored: some mirrors append padding, and it does not affect the values.

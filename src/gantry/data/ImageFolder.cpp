@@ -105,6 +105,12 @@ TensorDataset loadImageFolder(const fs::path& root, const ImageFolderOptions& op
     int sourceWidth = 0;
     int sourceHeight = 0;
     int sourceChannels = 0;
+    if (stbi_info(path.c_str(), &sourceWidth, &sourceHeight, &sourceChannels) &&
+        static_cast<int64_t>(sourceWidth) * sourceHeight > options.maxSourcePixels)
+      throw UserError("image " + path.string() + " is " + std::to_string(sourceWidth) + "x" +
+                      std::to_string(sourceHeight) + " pixels, more than the " +
+                      std::to_string(options.maxSourcePixels) +
+                      " gantry decodes per image; shrink it or remove it from the folder");
     // stb converts to the requested channel count itself (gray = its weighted sum of R, G, B).
     std::unique_ptr<unsigned char, StbImageDeleter> source(
         stbi_load(path.c_str(), &sourceWidth, &sourceHeight, &sourceChannels, channels));

@@ -11,6 +11,10 @@ struct ImageFolderOptions {
   int64_t height = 28;
   int64_t width = 28;
   bool grayscale = true;  // 1 channel; otherwise 3 (RGB)
+  // Largest source image decoded, in pixels (8192 x 8192 by default): a
+  // header of a few bytes can claim billions of pixels, which stb would
+  // decode (zero-filled) into gigabytes before any check of ours.
+  int64_t maxSourcePixels = int64_t{1} << 26;
 };
 
 /// Loads every .png/.jpg/.jpeg (any case) below `root`, recursively, in sorted

@@ -80,6 +80,19 @@ int64_t largestConvolutionOf(const DcganOptions& o, int64_t batch) {
   return largest;
 }
 
+/// Outputs of the k convolutions' maps for one sample, image side first
+/// (image channels at S is G's last; w at S/2, ..., w·2^(k−1) at b), the
+/// maps that batch norm follows (not the image's, not D's first) counted
+/// twice: batch norm keeps its input, the activation after it its output.
+int64_t mapActivationsOf(const DcganOptions& o, bool generator) {
+  int64_t total = 0, channels = o.width, side = o.shape.side / 2;
+  for (int64_t level = 1; level <= o.shape.upsamplings; ++level, side /= 2, channels *= 2) {
+    const bool normed = o.batchNorm && (generator || level > 1);
+    total += channels * side * side * (normed ? 2 : 1);
+  }
+  return total;
+}
+
 }  // namespace
 
 DcganGenerator::DcganGenerator(DcganOptions options) : options_(std::move(options)) {
@@ -116,6 +129,11 @@ int64_t DcganGenerator::largestProduct(int64_t batch) const {
 
 int64_t DcganGenerator::largestConvolution(int64_t batch) const { return largestConvolutionOf(options_, batch); }
 
+int64_t DcganGenerator::activationsPerSample() const {
+  const auto& s = options_.shape;
+  return mapActivationsOf(options_, /*generator=*/true) + s.channels * s.side * s.side;  // and the image
+}
+
 DcganDiscriminator::DcganDiscriminator(DcganOptions options) : options_(std::move(options)) {
   const auto& s = options_.shape;
   body_ = register_module("body", torch::nn::Sequential());
@@ -150,6 +168,10 @@ int64_t DcganDiscriminator::largestProduct(int64_t batch) const {
 }
 
 int64_t DcganDiscriminator::largestConvolution(int64_t batch) const { return largestConvolutionOf(options_, batch); }
+
+int64_t DcganDiscriminator::activationsPerSample() const {
+  return mapActivationsOf(options_, /*generator=*/false) + BatchFeatures::widthFor(options_.stabilisers) + 1;
+}
 
 int64_t DcganDiscriminator::featureWidth() const {
   const auto& s = options_.shape;

@@ -62,6 +62,7 @@ class DcganGenerator : public Generator {
   }
   int64_t largestProduct(int64_t batch) const override;
   int64_t largestConvolution(int64_t batch) const override;
+  int64_t activationsPerSample() const override;
 
  private:
   DcganOptions options_;
@@ -76,6 +77,7 @@ class DcganDiscriminator : public Discriminator {
   DiscriminatorOutput forward(const torch::Tensor& x, const torch::Tensor& labels = {}) override;
   int64_t largestProduct(int64_t batch) const override;
   int64_t largestConvolution(int64_t batch) const override;
+  int64_t activationsPerSample() const override;
   /// The flattened base-side maps: w·2^(k−1)·b·b.
   int64_t featureWidth() const override;
   bool judgesSamplesAlone() const override { return !batchFeatures_; }

@@ -18,6 +18,7 @@ class DiscriminatorWrapper : public Discriminator {
   int64_t classes() const override { return classes_; }
   int64_t largestProduct(int64_t batch) const override { return inner_->largestProduct(batch); }
   int64_t largestConvolution(int64_t batch) const override { return inner_->largestConvolution(batch); }
+  int64_t activationsPerSample() const override { return inner_->activationsPerSample(); }
   int64_t featureWidth() const override { return inner_->featureWidth(); }
   bool judgesSamplesAlone() const override { return inner_->judgesSamplesAlone(); }
   void setExecution(const Execution& execution) override {

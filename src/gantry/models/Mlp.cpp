@@ -65,6 +65,15 @@ int64_t largestLayerProduct(int64_t in, const std::vector<int64_t>& hidden, Acti
   return std::max(largest, in * out) * batch;
 }
 
+/// Outputs of the hidden layers' products for one sample (a maxout layer
+/// computes all its pieces), each counted once more when batch norm follows.
+int64_t hiddenActivations(const std::vector<int64_t>& hidden, Activation activation, int64_t pieces, bool batchNorm) {
+  const int64_t factor = (activation == Activation::Maxout ? pieces : 1) + (batchNorm ? 1 : 0);
+  int64_t total = 0;
+  for (int64_t width : hidden) total += width * factor;
+  return total;
+}
+
 /// The Linear layers of an MLP's modules, in registration order.
 void collectLinearSlots(torch::nn::Module& module, std::vector<torch::Tensor*>& slots) {
   if (auto* linear = module.as<torch::nn::LinearImpl>()) {
@@ -134,6 +143,11 @@ int64_t MlpGenerator::largestProduct(int64_t batch) const {
                              c10::multiply_integers(options_.output_shape()), batch);
 }
 
+int64_t MlpGenerator::activationsPerSample() const {
+  return hiddenActivations(options_.hidden(), options_.activation(), options_.maxout_pieces(), options_.batch_norm()) +
+         c10::multiply_integers(options_.output_shape());
+}
+
 void MlpGenerator::setOutputBias(const torch::Tensor& bias) {
   torch::NoGradGuard guard;
   output_->bias.copy_(bias.reshape({-1}).to(output_->bias.options()));
@@ -179,6 +193,16 @@ std::vector<torch::Tensor*> MlpDiscriminator::parameterSlots() {
 int64_t MlpDiscriminator::largestProduct(int64_t batch) const {
   return largestLayerProduct(c10::multiply_integers(options_.input_shape()), options_.hidden(), options_.activation(),
                              options_.maxout_pieces(), 1, batch);
+}
+
+int64_t MlpDiscriminator::activationsPerSample() const {
+  // Dropout keeps its multipliers, one per input of the layer it drops.
+  const int64_t input = c10::multiply_integers(options_.input_shape());
+  int64_t dropped = options_.input_keep() < 1.0 ? input : 0;
+  if (options_.hidden_keep() < 1.0)
+    for (int64_t width : options_.hidden()) dropped += width;
+  return hiddenActivations(options_.hidden(), options_.activation(), options_.maxout_pieces(), false) + dropped +
+         BatchFeatures::widthFor(options_.stabilisers()) + 1;
 }
 
 int64_t MlpDiscriminator::featureWidth() const {

@@ -50,6 +50,7 @@ class MlpGenerator : public Generator {
   int64_t latentDim() const override { return options_.latent_dim(); }
   std::vector<int64_t> outputShape() const override { return options_.output_shape(); }
   int64_t largestProduct(int64_t batch) const override;
+  int64_t activationsPerSample() const override;
   /// Sets the output layer's bias, e.g. to the logit of the mean pixel value
   /// so that a sigmoid output starts at the data's marginals (2014 code).
   void setOutputBias(const torch::Tensor& bias);
@@ -104,6 +105,7 @@ class MlpDiscriminator : public Discriminator {
   bool judgesSamplesAlone() const override { return !batchFeatures_; }
   std::vector<torch::Tensor*> parameterSlots() override;
   int64_t largestProduct(int64_t batch) const override;
+  int64_t activationsPerSample() const override;
   int64_t featureWidth() const override;
   const MlpDiscriminatorOptions& options() const { return options_; }
 

@@ -42,6 +42,11 @@ class Model : public torch::nn::Module {
   /// convolutions in oneDNN on its own intra-op threads, not in OpenBLAS, so
   /// they ask for those threads instead.
   virtual int64_t largestConvolution(int64_t batch) const { return 0; }
+  /// At least how many floats its pass keeps per sample until the backward:
+  /// one per output of each layer (all pieces of a maxout layer; two where
+  /// batch norm keeps its input as well). The memory check multiplies it by
+  /// the batch; 0 = not declared (the check then counts the widest layer).
+  virtual int64_t activationsPerSample() const { return 0; }
   /// Figures of its own for the training log (the Dirac-GAN's θ and ψ).
   virtual void addFigures(Figures& figures) const {}
   virtual int64_t members() const { return 1; }
