@@ -4,6 +4,7 @@
 #include "gantry/app/RunFolder.h"
 #include "gantry/app/RunLock.h"
 #include "gantry/app/RunSetup.h"
+#include "gantry/core/Blas.h"
 #include "gantry/io/Npy.h"
 #include "gantry/io/ZipIntegrity.h"
 #include "gantry/train/Checkpoint.h"
@@ -82,8 +83,6 @@ bool waitForFile(const fs::path& file, pid_t child) {
 std::string trainRing8(const fs::path& run, const std::string& extra) {
   return "train --preset ring8 --quiet --set sample_every=0 --out " + quoted(run) + " " + extra;
 }
-
-int64_t physicalMemory() { return static_cast<int64_t>(sysconf(_SC_PHYS_PAGES)) * sysconf(_SC_PAGE_SIZE); }
 
 /// A ring8 run in `run` to test on (wrap in ASSERT_NO_FATAL_FAILURE).
 void trainedRing8(const fs::path& run, const std::string& extra) {
@@ -523,7 +522,7 @@ TEST(ReliabilityTest, HostileCommandLinesGetOneLineAndLeaveNoFolder) {
   // sample) would fit: dcgan-mnist 512 wide keeps 1,372·512 + 2,354 floats
   // a sample (RunSetupTest has the closed form), a batch of twice the
   // machine's memory by it.
-  const int64_t memory = physicalMemory();
+  const int64_t memory = gantry::physicalMemory();
   const int64_t convBatch = memory * 2 / (4 * (1372 * 512 + 2354));
   if (convBatch <= 60'000)  // MNIST's training images
     expectOneLineError(runGantry("train --preset dcgan-mnist --quiet --steps 1 --set sample_every=0 "
@@ -598,7 +597,7 @@ TEST(ReliabilityTest, AFirstStepOutOfMemoryTakesTheNewFolderWithIt) {
   // memory; ring8 keeps 1,160 floats a sample in a step by it, 4,640 bytes)
   // lets through a batch of half the machine's memory, and the first step
   // fails allocating (from 2.5 million samples on, 11.6 GB by the estimate).
-  const int64_t memory = physicalMemory();
+  const int64_t memory = gantry::physicalMemory();
   const int64_t batch = memory / 2 / 4640;
   if (batch < 2'500'000) GTEST_SKIP() << "this machine's memory lets the estimate refuse every batch that fails";
   TempDir dir;

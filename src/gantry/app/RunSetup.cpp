@@ -13,8 +13,6 @@
 #include <fmt/format.h>
 #include <torch/torch.h>
 
-#include <unistd.h>
-
 #include <c10/util/accumulate.h>
 #include <algorithm>
 #include <functional>
@@ -61,8 +59,6 @@ void applyThreads(const ThreadPlan& plan) {
 }
 
 namespace {
-
-int64_t physicalMemory() { return static_cast<int64_t>(sysconf(_SC_PHYS_PAGES)) * sysconf(_SC_PAGE_SIZE); }
 
 /// The widest input or output of a layer: the largest dimension of a
 /// parameter.

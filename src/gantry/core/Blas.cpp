@@ -2,6 +2,7 @@
 
 #include <dlfcn.h>
 #include <sched.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <cstdlib>
@@ -31,6 +32,8 @@ int blasThreads() {
   auto get = openBlasEntry<int (*)()>("openblas_get_num_threads");
   return get ? get() : 0;
 }
+
+int64_t physicalMemory() { return static_cast<int64_t>(sysconf(_SC_PHYS_PAGES)) * sysconf(_SC_PAGE_SIZE); }
 
 int availableCores() {
   int cores = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));

@@ -1,5 +1,6 @@
 #pragma once
 
+#include <cstdint>
 #include <string>
 
 namespace gantry {
@@ -18,6 +19,10 @@ int blasThreads();
 /// (`taskset`, a container's cpuset), at most OMP_NUM_THREADS when that is
 /// set. The thread count of "every core" for the auto thread settings.
 int availableCores();
+
+/// The machine's physical memory in bytes (what the memory checks of a
+/// run's sizes compare against).
+int64_t physicalMemory();
 
 /// The CPU's model name (/proc/cpuinfo), or "unknown CPU": the machine a
 /// run's figures come from (OpenBLAS picks its kernels by it).

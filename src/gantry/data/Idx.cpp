@@ -93,14 +93,17 @@ int64_t readUpTo(gzFile file, const fs::path& path, void* buffer, int64_t size) 
   return total;
 }
 
+UserError truncated(const fs::path& path, const std::string& how, int64_t expected, const char* what, int64_t got) {
+  return UserError("IDX file " + quoted(path) + " is truncated" + how + " (expected " + std::to_string(expected) +
+                   " bytes of " + what + ", got " + std::to_string(got) + "); " + kRefetchHint);
+}
+
 void readExactly(gzFile file, const fs::path& path, void* buffer, int64_t size, const char* what) {
   const int64_t got = readUpTo(file, path, buffer, size);
   if (got < size) {
     int errnum = Z_OK;
     zlibMessage(file, path, &errnum);
-    const std::string how = errnum == Z_BUF_ERROR ? " (the gzip stream ends early)" : "";
-    throw UserError("IDX file " + quoted(path) + " is truncated" + how + " (expected " + std::to_string(size) +
-                    " bytes of " + what + ", got " + std::to_string(got) + "); " + kRefetchHint);
+    throw truncated(path, errnum == Z_BUF_ERROR ? " (the gzip stream ends early)" : "", size, what, got);
   }
 }
 
@@ -117,10 +120,7 @@ void refuseDataTheFileCannotHold(gzFile file, const fs::path& path, const std::v
   if (ec) return;  // the read itself will say what is missing
   if (gzdirect(file)) {
     const int64_t held = std::max<int64_t>(fileBytes - headerBytes, 0);
-    if (numBytes > held) {
-      throw UserError("IDX file " + quoted(path) + " is truncated (expected " + std::to_string(numBytes) +
-                      " bytes of data, got " + std::to_string(held) + "); " + kRefetchHint);
-    }
+    if (numBytes > held) throw truncated(path, "", numBytes, "data", held);
   } else if (numBytes > kMaxDeflateRatio * fileBytes) {
     throw UserError("IDX file " + quoted(path) + " is truncated (its header " + shapeString(dims) + " needs " +
                     std::to_string(numBytes) + " bytes of data, more than a gzip file of " + std::to_string(fileBytes) +
