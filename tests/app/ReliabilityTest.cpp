@@ -511,6 +511,11 @@ TEST(ReliabilityTest, HostileCommandLinesGetOneLineAndLeaveNoFolder) {
   TempDir dir;
   const auto run = dir / "run";
   expectOneLineError(runGantry("frobnicate"), "unknown command 'frobnicate'; the commands are train, sample");
+  // An empty value (an unset shell variable) is not taken for the default.
+  expectOneLineError(runGantry("train --preset '' --steps 10 --quiet --out " + quoted(run)),
+                     "option --preset of gantry train was given an empty value");
+  expectOneLineError(runGantry("train --preset ring8 --steps 10 --quiet --out ''"), "option --out");
+  expectOneLineError(runGantry(trainRing8(run, "--steps 10 --set g_hidden=128,,128")), "'g_hidden'");
   // Refused, not clamped to the largest 64-bit integer.
   expectOneLineError(runGantry(trainRing8(run, "--steps 99999999999999999999")), "out of range of a 64-bit integer");
   expectOneLineError(runGantry(trainRing8(run, "--steps 10 --set threads=100000")), "hardware threads");

@@ -4,6 +4,8 @@
 
 #include <gtest/gtest.h>
 
+#include <set>
+
 #include "TestSupport.h"
 
 using gantry::Config;
@@ -41,6 +43,21 @@ TEST(ConfigTest, ErrorsNameTheKeyAndWhatIsExpected) {
   EXPECT_NE(notAssignment.find("key=value"), std::string::npos) << notAssignment;
   // Nothing was changed by the failed assignments.
   EXPECT_EQ(config.getInt("steps"), std::get<int64_t>(gantry::app::trainingSchema().find("steps")->defaultValue));
+}
+
+TEST(ConfigTest, AListWithAnEmptyEntryOrNoEntryIsRefusedNamingTheKey) {
+  Config config(gantry::app::trainingSchema());
+  const auto before = config.getIntList("g_hidden");
+  for (const char* assignment : {"g_hidden=128,,128", "g_hidden=128,", "g_hidden=", "g_hidden= , "}) {
+    auto message = userErrorOf([&] { config.setAssignment(assignment, "--set"); });
+    EXPECT_NE(message.find("'g_hidden'"), std::string::npos) << assignment << ": " << message;
+  }
+  gantry::test::TempDir dir;
+  gantry::test::writeFile(dir / "run.toml", "d_hidden = []\n");
+  auto empty = userErrorOf([&] { config.mergeToml(dir / "run.toml"); });
+  EXPECT_NE(empty.find("'d_hidden'"), std::string::npos) << empty;
+  EXPECT_NE(empty.find("at least one entry"), std::string::npos) << empty;
+  EXPECT_EQ(config.getIntList("g_hidden"), before);
 }
 
 TEST(ConfigTest, TomlRoundTripKeepsEveryValue) {
@@ -82,6 +99,25 @@ TEST(ConfigTest, PresetsResolveAndUnknownPresetListsChoices) {
   auto message = userErrorOf([&] { gantry::app::applyPreset(config, "mnist-cnn"); });
   EXPECT_NE(message.find("unknown preset 'mnist-cnn'"), std::string::npos) << message;
   EXPECT_NE(message.find("ring8"), std::string::npos) << message;
+}
+
+TEST(ConfigTest, ThePaperPresetIsTheShortOneWithGaussianNoiseAndTheReleasedLength) {
+  Config paper(gantry::app::trainingSchema()), mlp(gantry::app::trainingSchema());
+  gantry::app::applyPreset(paper, "mnist-paper");
+  gantry::app::applyPreset(mlp, "mnist-mlp");
+  // The authors' Generator draws N(0, I) unless told otherwise, and
+  // mnist.yaml does not tell it (adversarial/__init__.py).
+  EXPECT_EQ(paper.getString("latent"), "normal");
+  EXPECT_EQ(mlp.getString("latent"), "uniform");
+  // 250 epochs of 50,000 images in batches of 100: the momentum ramp's end.
+  EXPECT_EQ(paper.getInt("steps") * paper.getInt("batch_size"), 250 * 50000);
+  EXPECT_EQ(paper.getInt("momentum_end"), 250);
+  EXPECT_EQ(paper.getString("eval_metrics"), "parzen");
+  EXPECT_EQ(paper.getInt("eval_samples"), 10000);  // the paper's protocol
+  const std::set<std::string> schedule = {"preset",           "latent",     "steps",        "sample_every",
+                                          "checkpoint_every", "eval_every", "eval_metrics", "eval_samples"};
+  for (const auto& [key, value] : mlp.values())
+    if (!schedule.count(key)) EXPECT_EQ(paper.get(key), value) << key;
 }
 
 TEST(ConfigTest, KeysHaveSectionsAndMayBeNamedWithOrWithoutThem) {

@@ -43,6 +43,21 @@ void checkCommand(const CLI::App& app, int argc, char** argv) {
   throw UserError(fmt::format("unknown command '{}'; the commands are {}", argv[1], fmt::join(names, ", ")));
 }
 
+/// `--preset ""` or `--out ""` (an unset shell variable) would otherwise
+/// fall back to a default the user did not ask for.
+void refuseEmptyValues(const CLI::App& app) {
+  for (const auto* command : app.get_subcommands()) {
+    for (const auto* option : command->get_options()) {
+      if (option->get_type_size_max() == 0) continue;  // a flag
+      for (const auto& value : option->results())
+        if (value.find_first_not_of(" \t") == std::string::npos)
+          throw UserError(fmt::format("option {} of gantry {} was given an empty value; give it one or leave it out",
+                                      option->get_name(), command->get_name()));
+    }
+    refuseEmptyValues(*command);
+  }
+}
+
 }  // namespace
 
 int runCli(int argc, char** argv) {
@@ -304,6 +319,7 @@ int runCli(int argc, char** argv) {
   }
 
   try {
+    refuseEmptyValues(app);
     if (train->parsed()) {
       trainRequest.out = out;
       trainRequest.resume = resume;

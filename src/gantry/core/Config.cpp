@@ -157,11 +157,13 @@ ConfigValue ConfigSchema::parse(const std::string& name, const std::string& text
       std::stringstream ss(text);
       std::string item;
       while (std::getline(ss, item, ',')) {
-        if (trim(item).empty()) continue;
+        // "128,,128" is a slip of the keyboard, not a list of two.
+        if (trim(item).empty()) throw bad();
         int64_t v;
         if (!parseInt(item, v)) throw bad();
         list.push_back(v);
       }
+      if (!trim(text).empty() && trim(text).back() == ',') throw bad();  // getline drops the last empty entry
       value = list;
       break;
     }
@@ -201,6 +203,7 @@ void ConfigSchema::validate(const std::string& name, const ConfigValue& value, c
     }
     case ConfigType::IntList: {
       if (!std::holds_alternative<std::vector<int64_t>>(value)) fail("expects " + typeName(key.type));
+      if (std::get<std::vector<int64_t>>(value).empty()) fail("needs at least one entry, got an empty list");
       for (auto v : std::get<std::vector<int64_t>>(value))
         if (!inRange(key, static_cast<double>(v)))
           fail(fmt::format("entries must be {}, got {}", rangeText(key), formatValue(value)));
