@@ -516,6 +516,10 @@ TEST(ReliabilityTest, HostileCommandLinesGetOneLineAndLeaveNoFolder) {
                      "option --preset of gantry train was given an empty value");
   expectOneLineError(runGantry("train --preset ring8 --steps 10 --quiet --out ''"), "option --out");
   expectOneLineError(runGantry(trainRing8(run, "--steps 10 --set g_hidden=128,,128")), "'g_hidden'");
+  expectOneLineError(runGantry(trainRing8(run, "--steps 10 --set image_size=1000000")), "'image_size'");
+  // The preset is where the values came from: a label over other values
+  // would mislabel the run.
+  expectOneLineError(runGantry(trainRing8(run, "--steps 10 --set preset=mnist-mlp")), "give it with --preset");
   // Refused, not clamped to the largest 64-bit integer.
   expectOneLineError(runGantry(trainRing8(run, "--steps 99999999999999999999")), "out of range of a 64-bit integer");
   expectOneLineError(runGantry(trainRing8(run, "--steps 10 --set threads=100000")), "hardware threads");
@@ -543,7 +547,14 @@ TEST(ReliabilityTest, HostileCommandLinesGetOneLineAndLeaveNoFolder) {
   expectOneLineError(
       runGantry(trainRing8(run, "--steps 10 --set latent_dim=" + std::to_string(memory / (128 * 4 * 8) * 2))),
       "'latent_dim, g_hidden, d_hidden' need at least");
-  expectOneLineError(runGantry(trainRing8(run, "--steps 10 --set latent_dim=100000000000")), "out of memory");
+  expectOneLineError(runGantry(trainRing8(run, "--steps 10 --set latent_dim=100000000000")),
+                     "'latent_dim' (--set) must be in [1, 2147483647]");
+  // Each size at most 2^31 - 1, products of three past 64 bits.
+  expectOneLineError(runGantry(trainRing8(run,
+                                          "--steps 10 --set minibatch_kernels=2147483647 "
+                                          "--set minibatch_kernel_dim=2147483647")),
+                     "minibatch_kernels");
+  expectOneLineError(runGantry(trainRing8(run, "--steps 10 --set eval_metrics=modes,bogus")), "unknown metric 'bogus'");
   EXPECT_FALSE(fs::exists(run)) << "a failed start left a run folder";
   // Into a folder that exists and is empty, refused after its lock is
   // taken: the folder stays empty.

@@ -38,7 +38,7 @@ TEST(ConfigTest, ErrorsNameTheKeyAndWhatIsExpected) {
   auto badChoice = userErrorOf([&] { config.setAssignment("objective=wasserstein", "--set"); });
   EXPECT_NE(badChoice.find("minimax | nonsaturating"), std::string::npos) << badChoice;
   auto belowMinimum = userErrorOf([&] { config.setAssignment("batch_size=0", "--set"); });
-  EXPECT_NE(belowMinimum.find("at least 1"), std::string::npos) << belowMinimum;
+  EXPECT_NE(belowMinimum.find("must be in [1, 2147483647], got 0"), std::string::npos) << belowMinimum;
   auto notAssignment = userErrorOf([&] { config.setAssignment("steps", "--set"); });
   EXPECT_NE(notAssignment.find("key=value"), std::string::npos) << notAssignment;
   // Nothing was changed by the failed assignments.

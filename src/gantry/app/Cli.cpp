@@ -31,6 +31,12 @@ const CLI::Validator kInt64(
     },
     "INT");
 
+/// The keys to name when the config's sizes do not fit: an allocation that
+/// failed or a product of sizes past 64 bits.
+constexpr const char* kSizeKeys =
+    "batch_size, pack, latent_dim, g_hidden, d_hidden, maxout_pieces, class_embedding, dcgan_g_width, "
+    "dcgan_d_width, minibatch_kernels, minibatch_kernel_dim, sample_count, eval_samples, image_size";
+
 /// "gantry frobnicate": name the command and the ones there are, rather than
 /// CLI11's "A subcommand is required".
 void checkCommand(const CLI::App& app, int argc, char** argv) {
@@ -413,15 +419,22 @@ int runCli(int argc, char** argv) {
     const std::string what = firstLine(e.what_without_backtrace());
     // The sizes of a config beyond this machine's memory: the user's to change.
     if (auto at = what.find("you tried to allocate"); at != std::string::npos) {
-      std::cerr << "gantry: error: out of memory (" << what.substr(at) << "); lower the sizes in the config: "
-                << "batch_size, latent_dim, g_hidden, d_hidden, sample_count, eval_samples, image_size\n";
+      std::cerr << "gantry: error: out of memory (" << what.substr(at)
+                << "); lower the sizes in the config: " << kSizeKeys << "\n";
+      return 2;
+    }
+    // Sizes whose product passes 64 bits (each key is at most 2^31 - 1, a
+    // product of three is not): minibatch_kernels x minibatch_kernel_dim.
+    if (what.find("size calculation overflowed") != std::string::npos ||
+        what.find("cannot be represented as a SymInt") != std::string::npos) {
+      std::cerr << "gantry: error: the config's sizes multiply past what a tensor can hold (" << what
+                << "); lower them: " << kSizeKeys << "\n";
       return 2;
     }
     std::cerr << "gantry: internal error: " << what << "\n";
     return 1;
   } catch (const std::bad_alloc&) {
-    std::cerr << "gantry: error: out of memory; lower the sizes in the config: batch_size, latent_dim, g_hidden, "
-                 "d_hidden, sample_count, eval_samples, image_size\n";
+    std::cerr << "gantry: error: out of memory; lower the sizes in the config: " << kSizeKeys << "\n";
     return 2;
   } catch (const std::exception& e) {
     std::cerr << "gantry: internal error: " << firstLine(e.what()) << "\n";

@@ -97,7 +97,16 @@ Config resolveNewRunConfig(const TrainRequest& request) {
     if (!preset.empty()) applyPreset(config, preset, objective);
     if (!request.configFile.empty()) config.mergeToml(request.configFile);
     if (!preset.empty()) config.set("preset", preset, "");
-    for (const auto& assignment : request.assignments) config.setAssignment(assignment, "--set");
+    for (const auto& assignment : request.assignments) {
+      // The preset is where the values came from, not a value: --set
+      // preset=X over another preset's values would mislabel the run.
+      auto key = assignment.substr(0, assignment.find('='));
+      key.erase(0, key.find_first_not_of(" \t"));
+      key.erase(key.find_last_not_of(" \t") + 1);
+      if (key == "preset")
+        throw UserError("config key 'preset' (--set) names the base the run starts from: give it with --preset NAME");
+      config.setAssignment(assignment, "--set");
+    }
     if (request.steps) config.set("steps", *request.steps, "--steps");
     if (request.seed) config.set("seed", *request.seed, "--seed");
     return config;
@@ -196,8 +205,12 @@ std::pair<torch::Tensor, torch::Tensor> fixedNoise(const RunSettings& settings, 
 /// missing classifier is bad input like any other); null when off.
 std::shared_ptr<eval::Evaluator> trainingEvaluator(const Config& config) {
   const auto settings = readSettings(config);
-  if (settings.eval.eval_every == 0) return nullptr;
   auto names = parseMetricList(settings.eval.eval_metrics);
+  if (settings.eval.eval_every == 0) {
+    // Unused now, but a typo all the same, found before it is switched on.
+    if (!names.empty()) checkMetrics(names, config, "config key 'eval_metrics'");
+    return nullptr;
+  }
   if (names.empty()) names = defaultTrainingMetrics(config);
   EvaluatorOptions options;
   options.classifier = settings.eval.eval_classifier;

@@ -20,6 +20,8 @@ ConfigSchema buildSchema() {
   preset.type = ConfigType::String;
   preset.defaultValue = std::string("");
   preset.help = "preset this config started from (in a --config file: the base)";
+  preset.choices = {""};
+  for (const auto& p : presets()) preset.choices.push_back(p.name);
   s.add(preset);
   runSection().addTo(s);
   evalSection().addTo(s);

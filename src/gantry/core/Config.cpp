@@ -197,8 +197,11 @@ void ConfigSchema::validate(const std::string& name, const ConfigValue& value, c
     case ConfigType::String: {
       if (!std::holds_alternative<std::string>(value)) fail("expects " + typeName(key.type));
       const auto& s = std::get<std::string>(value);
-      if (!key.choices.empty() && std::find(key.choices.begin(), key.choices.end(), s) == key.choices.end())
-        fail(fmt::format("must be one of {}, got '{}'", fmt::join(key.choices, " | "), s));
+      if (!key.choices.empty() && std::find(key.choices.begin(), key.choices.end(), s) == key.choices.end()) {
+        std::vector<std::string> shown;
+        for (const auto& c : key.choices) shown.push_back(c.empty() ? "'' (none)" : c);
+        fail(fmt::format("must be one of {}, got '{}'", fmt::join(shown, " | "), s));
+      }
       break;
     }
     case ConfigType::IntList: {

@@ -16,6 +16,11 @@ struct Range {
   bool minimumExclusive = false;
   bool maximumExclusive = false;
 
+  /// The largest count or size an integer key takes unless its range says
+  /// otherwise: 2^31 - 1, so that a product of two fits in 64 bits (a
+  /// latent_dim of 2^63 - 1 overflowed LibTorch's size arithmetic).
+  static constexpr double kMaxCount = 2147483647.0;
+
   static Range atLeast(double v) { return {v, 1e300, false, false}; }
   static Range greaterThan(double v) { return {v, 1e300, true, false}; }
   /// [lo, hi], [lo, hi) and (lo, hi].
@@ -44,8 +49,10 @@ class Section {
  public:
   explicit Section(std::string name) : name_(std::move(name)) {}
 
+  /// An integer in `range`, at most Range::kMaxCount unless the range has
+  /// its own maximum.
   Section& integer(std::string key, int64_t Record::*field, std::string help, Range range = {}) {
-    return bind(std::move(key), ConfigType::Int, field, std::move(help), {}, range);
+    return bind(std::move(key), ConfigType::Int, field, std::move(help), {}, bounded(range));
   }
   Section& number(std::string key, double Record::*field, std::string help, Range range = {}) {
     return bind(std::move(key), ConfigType::Float, field, std::move(help), {}, range);
@@ -57,9 +64,10 @@ class Section {
   Section& text(std::string key, std::string Record::*field, std::string help, std::vector<std::string> choices = {}) {
     return bind(std::move(key), ConfigType::String, field, std::move(help), std::move(choices), {});
   }
-  /// A list of integers, each in `range`.
+  /// A list of integers, each in `range` (at most Range::kMaxCount unless
+  /// the range has its own maximum).
   Section& list(std::string key, std::vector<int64_t> Record::*field, std::string help, Range range = {}) {
-    return bind(std::move(key), ConfigType::IntList, field, std::move(help), {}, range);
+    return bind(std::move(key), ConfigType::IntList, field, std::move(help), {}, bounded(range));
   }
   /// The key added last may differ between a checkpoint and the run that
   /// resumes or samples from it.
@@ -81,6 +89,11 @@ class Section {
   }
 
  private:
+  static Range bounded(Range range) {
+    if (range.maximum >= 1e300) range.maximum = Range::kMaxCount;
+    return range;
+  }
+
   template <typename T>
   Section& bind(std::string key, ConfigType type, T Record::*field, std::string help, std::vector<std::string> choices,
                 Range range) {

@@ -39,7 +39,7 @@ const Section<DataSettings>& dataSection() {
                 "/usr/share/datasets/fashion-mnist for fashion; required for images)")
           .resumable()
           .integer("image_size", &DataSettings::image_size, "images: height and width after resizing",
-                   Range::atLeast(1))
+                   Range::closed(1, kMaxImageSide))
           .flag("grayscale", &DataSettings::grayscale, "images: one channel (else RGB)")
           .integer("batch_size", &DataSettings::batch_size, "minibatch size (real and generated alike)",
                    Range::atLeast(1));

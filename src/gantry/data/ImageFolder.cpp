@@ -21,9 +21,6 @@ namespace {
 
 namespace fs = std::filesystem;
 
-// Guards against a typo like height=28000 allocating gigabytes per image.
-constexpr int64_t kMaxSide = 8192;
-
 bool isImageFile(const fs::path& path) {
   std::string ext = path.extension().string();
   std::transform(ext.begin(), ext.end(), ext.begin(), [](unsigned char c) { return std::tolower(c); });
@@ -62,9 +59,9 @@ struct StbImageDeleter {
 }  // namespace
 
 TensorDataset loadImageFolder(const fs::path& root, const ImageFolderOptions& options) {
-  if (options.height < 1 || options.width < 1 || options.height > kMaxSide || options.width > kMaxSide) {
+  if (options.height < 1 || options.width < 1 || options.height > kMaxImageSide || options.width > kMaxImageSide) {
     throw UserError("image size " + std::to_string(options.height) + "x" + std::to_string(options.width) +
-                    " is invalid; use a height and width between 1 and " + std::to_string(kMaxSide));
+                    " is invalid; use a height and width between 1 and " + std::to_string(kMaxImageSide));
   }
   std::error_code ec;
   if (!fs::is_directory(root, ec)) {

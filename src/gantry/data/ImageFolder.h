@@ -7,6 +7,10 @@
 
 namespace gantry::data {
 
+/// Largest height or width images are resized to: guards against a typo
+/// like 28000 allocating gigabytes per image (config key image_size's range).
+constexpr int64_t kMaxImageSide = 8192;
+
 struct ImageFolderOptions {
   int64_t height = 28;
   int64_t width = 28;
