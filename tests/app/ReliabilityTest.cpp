@@ -391,6 +391,21 @@ TEST(ReliabilityTest, AResumeDropsAMetricsLineCutShort) {
   EXPECT_EQ(metricSteps(run), expected);
 }
 
+TEST(ReliabilityTest, AResumeWithoutTheCheckpointsOfARunPastItsFirstIsRefused) {
+  TempDir dir;
+  const auto run = dir / "run";
+  ASSERT_NO_FATAL_FAILURE(trainedRing8(run, "--steps 100 --set log_every=10 --set checkpoint_every=50"));
+  fs::remove(run / "checkpoint.pt");
+  fs::remove(run / "checkpoint.prev.pt");
+  const auto before = metricSteps(run);
+  // Starting again from step 0 would drop the metrics up to step 100.
+  expectOneLineError(
+      runGantry("train --resume " + quoted(run) + " --steps 150 --quiet"),
+      "has no checkpoint.pt, yet its metrics.jsonl reaches step 100, past the first checkpoint (step 50)");
+  EXPECT_EQ(metricSteps(run), before);
+  EXPECT_EQ(before.back(), 100);
+}
+
 namespace {
 
 const std::string kDiverging = "--set optimizer=sgd --set lr_d=1e3 --set lr_g=1e3 --set log_every=10";

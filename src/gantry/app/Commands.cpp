@@ -414,6 +414,31 @@ int trainNew(const TrainRequest& request) {
   }
 }
 
+/// A folder without checkpoint.pt whose metrics.jsonl goes past the step of
+/// the first checkpoint had one, and someone removed it: starting again from
+/// step 0 would drop that run's metrics, so it is refused. A line at that
+/// very step is not enough: it is written just before the checkpoint, and a
+/// kill between the two leaves a folder that rightly starts again.
+void refuseIfACheckpointWasDue(const RunFolder& run, const Config& config) {
+  std::error_code ec;
+  if (!std::filesystem::is_regular_file(run.metrics(), ec)) return;
+  const auto settings = readSettings(config);
+  const int64_t every = settings.run.checkpoint_every;
+  const int64_t firstDue = every > 0 ? std::min(every, settings.run.steps) : settings.run.steps;
+  int64_t last = 0;
+  std::istringstream in(readTextFile(run.metrics()));
+  for (std::string line; std::getline(in, line);) {
+    auto j = nlohmann::json::parse(line, nullptr, /*allow_exceptions=*/false);
+    if (j.is_object() && j.contains("step") && j["step"].is_number_integer())
+      last = std::max(last, j["step"].get<int64_t>());
+  }
+  if (last > firstDue)
+    throw UserError(fmt::format(
+        "run folder {} has no checkpoint.pt, yet its metrics.jsonl reaches step {}, past the first checkpoint "
+        "(step {}): restore checkpoint.pt, or train a new run with --out",
+        run.root.string(), last, firstDue));
+}
+
 int trainResume(const TrainRequest& request) {
   if (!request.preset.empty() || !request.configFile.empty() || !request.assignments.empty() || request.seed ||
       !request.out.empty())
@@ -436,6 +461,7 @@ int trainResume(const TrainRequest& request) {
     checkpoint.emplace(run.checkpoint());
     checkCheckpointMatches(run, config, *checkpoint);
   } else {
+    refuseIfACheckpointWasDue(run, config);
     printNotes(fmt::format("run folder {} has no checkpoint yet (stopped before its first): training from step 0\n",
                            run.root.string()));
   }
