@@ -97,16 +97,12 @@ Config resolveNewRunConfig(const TrainRequest& request) {
     if (!preset.empty()) applyPreset(config, preset, objective);
     if (!request.configFile.empty()) config.mergeToml(request.configFile);
     if (!preset.empty()) config.set("preset", preset, "");
-    for (const auto& assignment : request.assignments) {
-      // The preset is where the values came from, not a value: --set
-      // preset=X over another preset's values would mislabel the run.
-      auto key = assignment.substr(0, assignment.find('='));
-      key.erase(0, key.find_first_not_of(" \t"));
-      key.erase(key.find_last_not_of(" \t") + 1);
-      if (key == "preset")
-        throw UserError("config key 'preset' (--set) names the base the run starts from: give it with --preset NAME");
-      config.setAssignment(assignment, "--set");
-    }
+    const std::string base = config.getString("preset");
+    for (const auto& assignment : request.assignments) config.setAssignment(assignment, "--set");
+    // The preset is where the values came from, not a value: --set
+    // preset=X over another preset's values would mislabel the run.
+    if (config.getString("preset") != base)
+      throw UserError("config key 'preset' (--set) names the base the run starts from: give it with --preset NAME");
     if (request.steps) config.set("steps", *request.steps, "--steps");
     if (request.seed) config.set("seed", *request.seed, "--seed");
     return config;
@@ -116,23 +112,40 @@ Config resolveNewRunConfig(const TrainRequest& request) {
   return resolve(config.getString("objective"));
 }
 
-/// Drops the lines of the run's logs (metrics.jsonl, snapshots.jsonl,
-/// jacobian.jsonl) past the checkpoint's step (those steps are redone) and
-/// any line that is not a whole JSON object (a write cut short by a full
-/// disk or a kill), so each file stays a valid prefix of the run.
+/// A line of a run's log that is a whole JSON object, with its step if it
+/// has one.
+struct LogLine {
+  std::string text;
+  std::optional<int64_t> step;
+};
+
+/// The whole lines of a log (metrics.jsonl, snapshots.jsonl,
+/// jacobian.jsonl): a line that is not a JSON object (a write cut short by a
+/// full disk or a kill) is left out.
+std::vector<LogLine> readLogLines(const std::filesystem::path& path) {
+  std::vector<LogLine> lines;
+  std::istringstream in(readTextFile(path));
+  for (std::string line; std::getline(in, line);) {
+    if (line.empty()) continue;
+    auto j = nlohmann::json::parse(line, nullptr, /*allow_exceptions=*/false);
+    if (!j.is_object()) continue;
+    std::optional<int64_t> step;
+    if (j.contains("step") && j["step"].is_number_integer()) step = j["step"].get<int64_t>();
+    lines.push_back({std::move(line), step});
+  }
+  return lines;
+}
+
+/// Drops the lines of the run's logs past the checkpoint's step (those
+/// steps are redone) and the lines cut short, so each file stays a valid
+/// prefix of the run.
 void trimLogs(const RunFolder& run, int64_t step) {
   for (const auto& path : {run.metrics(), run.snapshots(), run.jacobian()}) {
     std::error_code ec;
     if (!std::filesystem::exists(path, ec)) continue;
-    std::istringstream in(readTextFile(path));
-    std::string line, kept;
-    while (std::getline(in, line)) {
-      if (line.empty()) continue;
-      auto j = nlohmann::json::parse(line, nullptr, /*allow_exceptions=*/false);
-      if (!j.is_object()) continue;
-      if (j.contains("step") && j["step"].is_number_integer() && j["step"].get<int64_t>() > step) continue;
-      kept += line + "\n";
-    }
+    std::string kept;
+    for (const auto& line : readLogLines(path))
+      if (!line.step || *line.step <= step) kept += line.text + "\n";
     writeFileAtomic(path, kept);
   }
 }
@@ -426,12 +439,8 @@ void refuseIfACheckpointWasDue(const RunFolder& run, const Config& config) {
   const int64_t every = settings.run.checkpoint_every;
   const int64_t firstDue = every > 0 ? std::min(every, settings.run.steps) : settings.run.steps;
   int64_t last = 0;
-  std::istringstream in(readTextFile(run.metrics()));
-  for (std::string line; std::getline(in, line);) {
-    auto j = nlohmann::json::parse(line, nullptr, /*allow_exceptions=*/false);
-    if (j.is_object() && j.contains("step") && j["step"].is_number_integer())
-      last = std::max(last, j["step"].get<int64_t>());
-  }
+  for (const auto& line : readLogLines(run.metrics()))
+    if (line.step) last = std::max(last, *line.step);
   if (last > firstDue)
     throw UserError(fmt::format(
         "run folder {} has no checkpoint.pt, yet its metrics.jsonl reaches step {}, past the first checkpoint "

@@ -153,17 +153,19 @@ ConfigValue ConfigSchema::parse(const std::string& name, const std::string& text
       value = trim(text);
       break;
     case ConfigType::IntList: {
+      // Every entry between commas, the last included: "128,,128" and
+      // "128," are slips of the keyboard, not lists of two and one. Empty
+      // text is the empty list, which validate refuses.
       std::vector<int64_t> list;
-      std::stringstream ss(text);
-      std::string item;
-      while (std::getline(ss, item, ',')) {
-        // "128,,128" is a slip of the keyboard, not a list of two.
-        if (trim(item).empty()) throw bad();
+      size_t start = 0;
+      while (!trim(text).empty()) {
+        const size_t comma = text.find(',', start);
         int64_t v;
-        if (!parseInt(item, v)) throw bad();
+        if (!parseInt(text.substr(start, comma - start), v)) throw bad();
         list.push_back(v);
+        if (comma == std::string::npos) break;
+        start = comma + 1;
       }
-      if (!trim(text).empty() && trim(text).back() == ',') throw bad();  // getline drops the last empty entry
       value = list;
       break;
     }
