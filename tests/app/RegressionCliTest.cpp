@@ -341,6 +341,38 @@ TEST(RegressionCliTest, MetricsReportTheDecayedRatesOfTheNextStep) {
   EXPECT_TRUE(floored);
 }
 
+TEST(RegressionCliTest, AResumeMayChangeTheRatesAndTheScheduleGoesOnFromThem) {
+  // The learning-rate keys may differ on resume (a rate dropped late in a
+  // run): edited in config.toml, the steps after the resume use the new base
+  // rates decayed by the steps already taken; the lines before keep theirs.
+  TempDir dir;
+  const auto run = dir / "run";
+  auto first = train(
+      "--preset ring8 --steps 50 --set log_every=10 --set sample_every=0 --set lr_d=1e-3 --set lr_g=2e-3 "
+      "--set lr_decay=1.01 --out " +
+      quoted(run));
+  ASSERT_EQ(first.exitCode, 0) << first.err;
+  auto config = gantry::test::readFile(run / "config.toml");
+  config = std::regex_replace(config, std::regex("\\nlr_d = [^\\n]*"), "\nlr_d = 0.0005");
+  config = std::regex_replace(config, std::regex("\\nlr_g = [^\\n]*"), "\nlr_g = 0.004");
+  gantry::test::writeFile(run / "config.toml", config);
+  auto resumed = train("--resume " + quoted(run) + " --steps 100");
+  ASSERT_EQ(resumed.exitCode, 0) << resumed.err;
+  auto lines = metricsOf(run);
+  ASSERT_EQ(stepsOf(lines), range(10, 100, 10));
+  for (const auto& line : lines) {
+    const auto t = line["step"].get<double>();
+    SCOPED_TRACE("step " + line["step"].dump());
+    // Step 50's line was written by the first run, before the edit.
+    const bool resumedLine = t > 50;
+    const double d = (resumedLine ? 5e-4 : 1e-3) / std::pow(1.01, t);
+    const double g = (resumedLine ? 4e-3 : 2e-3) / std::pow(1.01, t);
+    EXPECT_NEAR(line["lr_d"].get<double>() / d, 1.0, 1e-12);
+    EXPECT_NEAR(line["lr_g"].get<double>() / g, 1.0, 1e-12);
+  }
+  EXPECT_NE(gantry::test::readFile(run / "config.toml").find("lr_g = 0.004"), std::string::npos);
+}
+
 TEST(RegressionCliTest, MetricsValuesAreTheFiguresOfTheGame) {
   // objective = minimax, D's loss is -V/2: value = -2 d_loss on every line
   // (averages of the same steps); D(x), D(G(z)) are probabilities, and by

@@ -38,11 +38,19 @@ const Section<OptimizerSettings>& optimizerSection() {
       Section<S>("optimizer")
           .text("optimizer", &S::optimizer, "optimizer of both players (rmsprop: as in the WGAN paper)",
                 OptimizerSpec::kindNames())
+          // The rates are set from these keys and the step count before every
+          // update (OptimizerSpec::apply), never read back from a checkpoint,
+          // so a resume may change them: the schedule goes on from the new
+          // values at the step reached (a drop of the rate late in training).
           .number("lr_g", &S::lr_g, "generator learning rate", Range::atLeast(0))
+          .resumable()
           .number("lr_d", &S::lr_d, "discriminator learning rate", Range::atLeast(0))
+          .resumable()
           .number("lr_decay", &S::lr_decay, "divide the learning rates by this after every step (1 = constant)",
                   Range::atLeast(1))
+          .resumable()
           .number("lr_min", &S::lr_min, "floor of the decayed learning rates", Range::atLeast(0))
+          .resumable()
           .number("momentum", &S::momentum, "sgd: momentum (at epoch momentum_start)", Range::rightOpen(0, 1))
           .number("momentum_final", &S::momentum_final, "sgd: momentum reached at epoch momentum_end",
                   Range::rightOpen(0, 1))
