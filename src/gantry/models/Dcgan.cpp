@@ -3,6 +3,7 @@
 #include "gantry/core/Error.h"
 #include "gantry/models/Activation.h"
 #include "gantry/models/Conditioning.h"
+#include "gantry/models/SpectralNorm.h"
 
 #include <fmt/format.h>
 #include <torch/torch.h>
@@ -138,17 +139,28 @@ DcganDiscriminator::DcganDiscriminator(DcganOptions options) : options_(std::mov
   const auto& s = options_.shape;
   body_ = register_module("body", torch::nn::Sequential());
   auto leaky = [] { return torch::nn::LeakyReLU(torch::nn::LeakyReLUOptions().negative_slope(kLeakyReluSlope)); };
+  const bool spectral = options_.spectralNorm;
+  auto conv = [&](int64_t in, int64_t out, bool bias) {
+    if (spectral)
+      body_->push_back(SpectralNormalized(in, out, 4, 2, 1, bias));
+    else
+      body_->push_back(down(in, out, bias));
+  };
   int64_t channels = options_.width;
-  body_->push_back(down(s.channels, channels, /*bias=*/true));
+  conv(s.channels, channels, /*bias=*/true);
   body_->push_back(leaky());
   for (int64_t level = 1; level < s.upsamplings; ++level) {
-    body_->push_back(down(channels, channels * 2, !options_.batchNorm));
+    conv(channels, channels * 2, !options_.batchNorm);
     channels *= 2;
     if (options_.batchNorm) body_->push_back(torch::nn::BatchNorm2d(channels));
     body_->push_back(leaky());
   }
   const int64_t features = channels * s.base * s.base;
-  output_ = register_module("output", torch::nn::Linear(features + BatchFeatures::widthFor(options_.stabilisers), 1));
+  const int64_t inputs = features + BatchFeatures::widthFor(options_.stabilisers);
+  if (spectral)
+    output_ = torch::nn::AnyModule(register_module("output", SpectralNormalized(inputs, 1, 0, 1, 0, /*bias=*/true)));
+  else
+    output_ = torch::nn::AnyModule(register_module("output", torch::nn::Linear(inputs, 1)));
   initDcgan(*this);
   if (BatchFeatures::any(options_.stabilisers))
     batchFeatures_ = register_module("batch_features", std::make_shared<BatchFeatures>(options_.stabilisers, features));
@@ -158,7 +170,7 @@ DiscriminatorOutput DcganDiscriminator::forward(const torch::Tensor& x, const to
   DiscriminatorOutput out;
   out.features = body_->forward(x).flatten(1);
   auto input = batchFeatures_ ? torch::cat({out.features, batchFeatures_->forward(out.features)}, 1) : out.features;
-  out.logits = output_->forward(input).squeeze(1);
+  out.logits = output_.forward(input).squeeze(1);
   return out;
 }
 
@@ -189,9 +201,10 @@ const Section<DcganSettings>& dcganSection() {
                 "model = dcgan: G's output, sigmoid for pixels in [0, 1] (gantry's image datasets) or tanh",
                 {"sigmoid", "tanh"})
           .text("dcgan_d_norm", &DcganSettings::dcgan_d_norm,
-                "model = dcgan: batch norm in D's inner layers (the paper's), or none (gradient penalties are "
-                "defined per sample, which batch norm is not: Gulrajani et al. 2017, section 4)",
-                {"batch", "none"});
+                "model = dcgan: batch norm in D's inner layers (the paper's), none (gradient penalties are "
+                "defined per sample, which batch norm is not: Gulrajani et al. 2017, section 4), or spectral: every "
+                "layer of D divided by its largest singular value, one power iteration a pass (Miyato et al. 2018)",
+                {"batch", "none", "spectral"});
   return section;
 }
 
@@ -225,9 +238,9 @@ ModelFamilyEntry dcganFamily() {
   };
   entry.discriminator = [](const Config& config, const ModelContext& context) -> std::shared_ptr<Discriminator> {
     const auto s = dcganSection().read(config);
-    return conditionDiscriminator(
-        std::make_shared<DcganDiscriminator>(optionsFor(s, context, s.dcgan_d_width, s.dcgan_d_norm == "batch")),
-        context);
+    auto options = optionsFor(s, context, s.dcgan_d_width, s.dcgan_d_norm == "batch");
+    options.spectralNorm = s.dcgan_d_norm == "spectral";
+    return conditionDiscriminator(std::make_shared<DcganDiscriminator>(options), context);
   };
   return entry;
 }

@@ -6,6 +6,7 @@
 #include "gantry/models/ModelFamily.h"
 #include "gantry/models/Stabilisers.h"
 
+#include <torch/nn/modules/container/any.h>
 #include <torch/nn/modules/container/sequential.h>
 #include <torch/nn/modules/linear.h>
 
@@ -26,6 +27,10 @@ namespace gantry::models {
 ///        → [Conv(4, stride 2, pad 1) doubling the channels → BN → LeakyReLU(0.2)] × (k − 1)
 ///        → flatten (D's features) → Linear → one logit
 ///
+/// D's normalisation may instead be none, or spectral: no batch norm, every
+/// convolution and the last linear layer divided by its largest singular
+/// value (Miyato et al. 2018, whose "standard CNN" D is this one's kind).
+///
 /// Weights N(0, 0.02²), batch-norm scales N(1, 0.02²), as in the paper. The
 /// projection is a linear layer, as in the paper's Figure 1 (LibTorch's C++
 /// example uses a transposed convolution from 1×1, the same map).
@@ -45,6 +50,9 @@ struct DcganOptions {
   int64_t latentDim = 100;
   int64_t width = 64;  // w: the channels next to the image
   bool batchNorm = true;
+  /// D only: every convolution and its last layer spectrally normalised
+  /// (gantry/models/SpectralNorm.h), in place of batch norm.
+  bool spectralNorm = false;
   std::string output = "sigmoid";  // G's output: sigmoid (pixels in [0, 1]) or tanh ([-1, 1])
   /// D: batch features appended to its flattened maps before its last
   /// layer (gantry/models/Stabilisers.h).
@@ -85,7 +93,9 @@ class DcganDiscriminator : public Discriminator {
  private:
   DcganOptions options_;
   torch::nn::Sequential body_{nullptr};
-  torch::nn::Linear output_{nullptr};
+  /// The last layer, registered as "output": a plain linear layer, or its
+  /// spectrally normalised form.
+  torch::nn::AnyModule output_;
   std::shared_ptr<BatchFeatures> batchFeatures_;
 };
 
