@@ -154,8 +154,9 @@ TEST(ConfigTest, RangesNameBothEndsAndWhetherTheyAreIncluded) {
 }
 
 TEST(ConfigTest, WhichKeysMayChangeOnResumeIsPartOfTheSchema) {
-  for (const char* key : {"steps", "device", "log_every", "checkpoint_every", "data_dir", "eval_every"})
+  for (const char* key :
+       {"steps", "device", "log_every", "checkpoint_every", "data_dir", "eval_every", "lr_g", "lr_d", "lr_decay"})
     EXPECT_TRUE(gantry::app::isRunInvariantKey(key)) << key;
-  for (const char* key : {"seed", "lr_g", "g_hidden", "objective", "update", "batch_size", "precision"})
+  for (const char* key : {"seed", "optimizer", "g_hidden", "objective", "update", "batch_size", "precision"})
     EXPECT_FALSE(gantry::app::isRunInvariantKey(key)) << key;
 }

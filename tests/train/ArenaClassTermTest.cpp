@@ -71,6 +71,36 @@ TEST(ArenaClassTermTest, WithoutTheFakeTermDsClassTermReadsRealDataAlone) {
   EXPECT_NEAR(arena.generatorLoss(fake, nullptr).item<double>(), expectedG.item<double>(), 1e-5);
 }
 
+TEST(ArenaClassTermTest, WithoutTheRealTermTheDatasLabelsAreNeverRead) {
+  // InfoGAN's categorical code: D's class term on the generated batch alone,
+  // so the real batch's labels, whatever they are, change nothing.
+  auto trainer = trainerOf({"conditional=acgan", "class_loss_d_real=false"});
+  for (int i = 0; i < 20; ++i) trainer->step();
+  auto& arena = trainer->arena();
+  auto real = arena.realBatch();
+  auto fake = arena.generate(arena.noise(), /*withGraph=*/false);
+  auto pass = arena.discriminate(real, fake);
+  auto& d = arena.discriminator();
+  auto r = d.forward(real.samples, real.labels), f = d.forward(fake.samples, fake.labels);
+  auto expectedD = arena.objective().discriminatorLoss(r.logits, f.logits) + crossEntropy(f.classLogits, fake.labels);
+  EXPECT_NEAR(pass.loss.item<double>(), expectedD.item<double>(), 1e-5);
+  EXPECT_NEAR(pass.classLoss.item<double>(), crossEntropy(f.classLogits, fake.labels).item<double>(), 1e-5);
+  // The real term, had it been there, is not small: its absence is seen.
+  EXPECT_GT(crossEntropy(r.classLogits, real.labels).item<double>(), 1e-3);
+  auto relabelled = real;
+  relabelled.labels = (real.labels + 1).remainder(8);
+  EXPECT_EQ(arena.discriminate(relabelled, fake).loss.item<double>(), pass.loss.item<double>());
+}
+
+TEST(ArenaClassTermTest, AClassHeadWithNeitherTermIsRefused) {
+  try {
+    trainerOf({"conditional=acgan", "class_loss_d_real=false", "class_loss_d_fake=false"});
+    ADD_FAILURE() << "a class head trained on nothing was accepted";
+  } catch (const std::exception& e) {
+    EXPECT_NE(std::string(e.what()).find("class_loss_d_real"), std::string::npos) << e.what();
+  }
+}
+
 TEST(ArenaClassTermTest, TheStepRecordsTheClassHeadsFigures) {
   auto trainer = trainerOf({"conditional=acgan"});
   auto figures = trainer->step();

@@ -23,8 +23,16 @@ namespace gantry::objectives {
 /// D can learn whatever G draws for a class as that class, and the two can
 /// settle on one image per class that is not the class (measured on MNIST:
 /// docs/presets.md, acgan-mnist).
+///
+/// Without D's real term (discriminatorOnReal = false) the labels of the
+/// data are never read and the classes are a categorical code that G and
+/// D's head agree on: InfoGAN's mutual-information term with a uniform
+/// categorical code (Chen et al. 2016, "InfoGAN", eq. 5; λ = 1 for discrete
+/// codes), its lower bound L_I = E[log Q(c | G(z, c))] + H(c) maximised by
+/// both players, H(c) constant.
 struct ClassLoss {
   double weight = 1.0;  // λ
+  bool discriminatorOnReal = true;
   bool discriminatorOnFake = true;
 
   /// λ · mean cross-entropy of `classLogits` [N, C] against `labels` [N].

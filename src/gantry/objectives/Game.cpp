@@ -34,6 +34,10 @@ const Section<GameSettings>& gameSection() {
                 "conditional = acgan: weight of the class head's cross-entropy in both players' losses (real and "
                 "generated batches for D, generated for G; Odena et al. 2017: 1)",
                 Range::atLeast(0))
+        .flag("class_loss_d_real", &GameSettings::class_loss_d_real,
+              "conditional = acgan: D's class term covers real data (the paper's); false: generated batches "
+              "alone, the data's labels unread, the classes a code G and D agree on (InfoGAN's categorical "
+              "code, Chen et al. 2016)")
         .flag("class_loss_d_fake", &GameSettings::class_loss_d_fake,
               "conditional = acgan: D's class term covers the generated batch too (the paper's); false: real "
               "data alone, so that D's class head stays a classifier of real data (docs/presets.md, acgan-mnist)")
@@ -66,7 +70,12 @@ Game buildGame(const GameSettings& settings) {
   game.instanceNoise.std = settings.instance_noise;
   game.instanceNoise.anneal_steps = settings.instance_noise_anneal;
   game.classLoss.weight = settings.class_loss_weight;
+  game.classLoss.discriminatorOnReal = settings.class_loss_d_real;
   game.classLoss.discriminatorOnFake = settings.class_loss_d_fake;
+  if (!settings.class_loss_d_real && !settings.class_loss_d_fake)
+    throw UserError(
+        "config keys 'class_loss_d_real' and 'class_loss_d_fake' are both false, which leaves D's class head "
+        "untrained; set one of them to true");
   game.featureMatching.enabled = settings.feature_matching;
   return game;
 }

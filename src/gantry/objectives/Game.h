@@ -24,6 +24,7 @@ struct GameSettings {
   double instance_noise = 0.0;
   int64_t instance_noise_anneal = 0;
   double class_loss_weight = 1.0;
+  bool class_loss_d_real = true;
   bool class_loss_d_fake = true;
   bool feature_matching = false;
 };

@@ -140,10 +140,14 @@ DiscriminatorPass Arena::discriminateInputs(const data::Batch& real, const data:
   pass.fakeOutput.logits = widened(pass.fakeOutput.logits);
   pass.loss = game_.objective->discriminatorLoss(pass.realOutput.logits, pass.fakeOutput.logits);
   if (pass.realOutput.classLogits.defined()) {
-    // D's class head: every sample classified as its class (generated ones too, unless told otherwise).
-    pass.classLoss = game_.classLoss(pass.realOutput.classLogits, real.labels);
-    if (game_.classLoss.discriminatorOnFake)
-      pass.classLoss = pass.classLoss + game_.classLoss(pass.fakeOutput.classLogits, fake.labels);
+    // D's class head: every sample classified as its class, real and
+    // generated ones, unless told otherwise (at least one of the two).
+    const auto& terms = game_.classLoss;
+    if (terms.discriminatorOnReal) pass.classLoss = terms(pass.realOutput.classLogits, real.labels);
+    if (terms.discriminatorOnFake) {
+      auto fakeTerm = terms(pass.fakeOutput.classLogits, fake.labels);
+      pass.classLoss = pass.classLoss.defined() ? pass.classLoss + fakeTerm : fakeTerm;
+    }
     pass.loss = pass.loss + pass.classLoss;
   }
   for (const auto& [penalty, weight] : game_.penalties) {
