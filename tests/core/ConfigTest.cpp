@@ -120,6 +120,19 @@ TEST(ConfigTest, ThePaperPresetIsTheShortOneWithGaussianNoiseAndTheReleasedLengt
     if (!schedule.count(key)) EXPECT_EQ(paper.get(key), value) << key;
 }
 
+TEST(ConfigTest, TheInfoganPresetIsDcganMnistWithACodeAndNoLabels) {
+  Config info(gantry::app::trainingSchema()), dcgan(gantry::app::trainingSchema());
+  gantry::app::applyPreset(info, "infogan-mnist");
+  gantry::app::applyPreset(dcgan, "dcgan-mnist");
+  EXPECT_EQ(info.getString("conditional"), "acgan");
+  EXPECT_FALSE(info.getBool("class_loss_d_real"));  // the data's labels never read
+  EXPECT_TRUE(info.getBool("class_loss_d_fake"));
+  EXPECT_EQ(info.getInt("class_embedding"), 10);
+  const std::set<std::string> code = {"preset", "conditional", "class_embedding", "class_loss_d_real", "steps"};
+  for (const auto& [key, value] : dcgan.values())
+    if (!code.count(key)) EXPECT_EQ(info.get(key), value) << key;
+}
+
 TEST(ConfigTest, KeysHaveSectionsAndMayBeNamedWithOrWithoutThem) {
   Config config(gantry::app::trainingSchema());
   config.setAssignment("optimizer.lr_g=0.5", "--set");

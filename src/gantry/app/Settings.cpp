@@ -271,6 +271,19 @@ std::vector<Preset> buildPresets() {
            dcgan,
            {{"dataset", "mnist"}, {"conditional", "acgan"}, {"class_embedding", "10"}, {"class_loss_d_fake", "false"}}),
        {}},
+      {"infogan-mnist",
+       "InfoGAN (Chen et al. 2016) on MNIST: dcgan-mnist's networks and a 10-way categorical code that D's head "
+       "recovers; no label read",
+       // AC-GAN's machinery without the real term: the classes are a code G
+       // and D's head agree on, drawn uniformly. Unlike dcgan-mnist, G's
+       // latent space falls apart into ten regions, so fewer samples lie
+       // between digits (docs/presets.md has the FDs).
+       with(dcgan, {{"dataset", "mnist"},
+                    {"conditional", "acgan"},
+                    {"class_embedding", "10"},
+                    {"class_loss_d_real", "false"},
+                    {"steps", "12500"}}),
+       {}},
       {"projection-fashion",
        "conditional Fashion-MNIST: dcgan-mnist's networks with a projection discriminator (Miyato & Koyama 2018)",
        with(dcgan, {{"dataset", "fashion"}, {"conditional", "projection"}, {"class_embedding", "10"}}),
