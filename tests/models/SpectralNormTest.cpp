@@ -1,6 +1,6 @@
 // Spectral normalisation (gantry/models/SpectralNorm.h): the power
 // iteration finds the largest singular value, the layer applies W / σ, the
-// gradient holds u and v constant (Miyato et al. 2018, eq. 12), evaluation
+// gradient holds u and v constant (Miyato et al. 2018), evaluation
 // mode leaves the iteration's state alone, and DCGAN's D uses it on every
 // layer when asked.
 #include "gantry/models/SpectralNorm.h"

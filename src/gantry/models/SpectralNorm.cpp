@@ -38,7 +38,7 @@ torch::Tensor SpectralNormalizedImpl::normalizedWeight() {
     v.copy_(unit(torch::mv(matrix.t(), u)));
     u.copy_(unit(torch::mv(matrix, v)));
   }
-  // σ = uᵀWv with u, v constants: its gradient is u vᵀ (the paper's eq. 12).
+  // σ = uᵀWv with u, v constants: its gradient with respect to W is u vᵀ.
   // Copies, as a later pass's iteration changes u and v in place while this
   // pass's graph still holds them (D judges real and generated batches in
   // two passes before one backward).

@@ -11,8 +11,9 @@ namespace gantry::models {
 /// Spectral normalisation (Miyato, Kataoka, Koyama & Yoshida 2018, "Spectral
 /// Normalization for Generative Adversarial Networks", ICLR): a layer uses
 /// W / σ(W), where σ(W) is W's largest singular value (W reshaped to
-/// [outputs, everything else]), so each layer is 1-Lipschitz and D's
-/// Lipschitz constant is bounded by the activations' (1 for ReLU, LeakyReLU).
+/// [outputs, everything else]): a linear layer becomes 1-Lipschitz; for a
+/// convolution this bounds the reshaped kernel, as the paper does, not the
+/// convolution's operator norm exactly.
 /// σ is estimated by power iteration with a persistent vector u (the paper's
 /// Algorithm 1): every forward pass in training mode does one iteration,
 ///

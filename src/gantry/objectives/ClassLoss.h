@@ -27,9 +27,9 @@ namespace gantry::objectives {
 /// Without D's real term (discriminatorOnReal = false) the labels of the
 /// data are never read and the classes are a categorical code that G and
 /// D's head agree on: InfoGAN's mutual-information term with a uniform
-/// categorical code (Chen et al. 2016, "InfoGAN", eq. 5; λ = 1 for discrete
-/// codes), its lower bound L_I = E[log Q(c | G(z, c))] + H(c) maximised by
-/// both players, H(c) constant.
+/// categorical code (Chen et al. 2016, "InfoGAN"; λ = 1 for discrete codes):
+/// its variational lower bound L_I = E[log Q(c | G(z, c))] + H(c), Q being
+/// D's class head, maximised by both players, H(c) constant.
 struct ClassLoss {
   double weight = 1.0;  // λ
   bool discriminatorOnReal = true;
