@@ -55,41 +55,49 @@ TEST(ArenaClassTermTest, BothPlayersLossesCarryTheWeightedClassTerm) {
   }
 }
 
+/// 20 steps of ring8 with `assignments`, then D's pass on a real and a
+/// generated batch, and D's outputs on them recomputed.
+struct ClassTermPass {
+  explicit ClassTermPass(const std::vector<std::string>& assignments) : trainer(trainerOf(assignments)) {
+    for (int i = 0; i < 20; ++i) trainer->step();
+    auto& arena = trainer->arena();
+    real = arena.realBatch();
+    fake = arena.generate(arena.noise(), /*withGraph=*/false);
+    pass = arena.discriminate(real, fake);
+    r = arena.discriminator().forward(real.samples, real.labels);
+    f = arena.discriminator().forward(fake.samples, fake.labels);
+  }
+  std::unique_ptr<gantry::train::Trainer> trainer;
+  gantry::data::Batch real, fake;
+  gantry::train::DiscriminatorPass pass;
+  gantry::models::DiscriminatorOutput r, f;
+};
+
 TEST(ArenaClassTermTest, WithoutTheFakeTermDsClassTermReadsRealDataAlone) {
-  auto trainer = trainerOf({"conditional=acgan", "class_loss_d_fake=false"});
-  for (int i = 0; i < 20; ++i) trainer->step();
-  auto& arena = trainer->arena();
-  auto real = arena.realBatch();
-  auto fake = arena.generate(arena.noise(), /*withGraph=*/false);
-  auto pass = arena.discriminate(real, fake);
-  auto& d = arena.discriminator();
-  auto r = d.forward(real.samples, real.labels), f = d.forward(fake.samples, fake.labels);
-  auto expectedD = arena.objective().discriminatorLoss(r.logits, f.logits) + crossEntropy(r.classLogits, real.labels);
-  EXPECT_NEAR(pass.loss.item<double>(), expectedD.item<double>(), 1e-5);
+  ClassTermPass t({"conditional=acgan", "class_loss_d_fake=false"});
+  auto& arena = t.trainer->arena();
+  auto expectedD =
+      arena.objective().discriminatorLoss(t.r.logits, t.f.logits) + crossEntropy(t.r.classLogits, t.real.labels);
+  EXPECT_NEAR(t.pass.loss.item<double>(), expectedD.item<double>(), 1e-5);
   // G's term is unchanged: its own samples' classes.
-  auto expectedG = arena.objective().generatorLoss({}, f.logits) + crossEntropy(f.classLogits, fake.labels);
-  EXPECT_NEAR(arena.generatorLoss(fake, nullptr).item<double>(), expectedG.item<double>(), 1e-5);
+  auto expectedG = arena.objective().generatorLoss({}, t.f.logits) + crossEntropy(t.f.classLogits, t.fake.labels);
+  EXPECT_NEAR(arena.generatorLoss(t.fake, nullptr).item<double>(), expectedG.item<double>(), 1e-5);
 }
 
 TEST(ArenaClassTermTest, WithoutTheRealTermTheDatasLabelsAreNeverRead) {
   // InfoGAN's categorical code: D's class term on the generated batch alone,
   // so the real batch's labels, whatever they are, change nothing.
-  auto trainer = trainerOf({"conditional=acgan", "class_loss_d_real=false"});
-  for (int i = 0; i < 20; ++i) trainer->step();
-  auto& arena = trainer->arena();
-  auto real = arena.realBatch();
-  auto fake = arena.generate(arena.noise(), /*withGraph=*/false);
-  auto pass = arena.discriminate(real, fake);
-  auto& d = arena.discriminator();
-  auto r = d.forward(real.samples, real.labels), f = d.forward(fake.samples, fake.labels);
-  auto expectedD = arena.objective().discriminatorLoss(r.logits, f.logits) + crossEntropy(f.classLogits, fake.labels);
-  EXPECT_NEAR(pass.loss.item<double>(), expectedD.item<double>(), 1e-5);
-  EXPECT_NEAR(pass.classLoss.item<double>(), crossEntropy(f.classLogits, fake.labels).item<double>(), 1e-5);
+  ClassTermPass t({"conditional=acgan", "class_loss_d_real=false"});
+  auto& arena = t.trainer->arena();
+  const auto fakeTerm = crossEntropy(t.f.classLogits, t.fake.labels);
+  auto expectedD = arena.objective().discriminatorLoss(t.r.logits, t.f.logits) + fakeTerm;
+  EXPECT_NEAR(t.pass.loss.item<double>(), expectedD.item<double>(), 1e-5);
+  EXPECT_NEAR(t.pass.classLoss.item<double>(), fakeTerm.item<double>(), 1e-5);
   // The real term, had it been there, is not small: its absence is seen.
-  EXPECT_GT(crossEntropy(r.classLogits, real.labels).item<double>(), 1e-3);
-  auto relabelled = real;
-  relabelled.labels = (real.labels + 1).remainder(8);
-  EXPECT_EQ(arena.discriminate(relabelled, fake).loss.item<double>(), pass.loss.item<double>());
+  EXPECT_GT(crossEntropy(t.r.classLogits, t.real.labels).item<double>(), 1e-3);
+  auto relabelled = t.real;
+  relabelled.labels = (t.real.labels + 1).remainder(8);
+  EXPECT_EQ(arena.discriminate(relabelled, t.fake).loss.item<double>(), t.pass.loss.item<double>());
 }
 
 TEST(ArenaClassTermTest, AClassHeadWithNeitherTermIsRefused) {
