@@ -157,14 +157,15 @@ ConfigValue ConfigSchema::parse(const std::string& name, const std::string& text
       // "128," are slips of the keyboard, not lists of two and one. Empty
       // text is the empty list, which validate refuses.
       std::vector<int64_t> list;
-      size_t start = 0;
-      while (!trim(text).empty()) {
-        const size_t comma = text.find(',', start);
-        int64_t v;
-        if (!parseInt(text.substr(start, comma - start), v)) throw bad();
-        list.push_back(v);
-        if (comma == std::string::npos) break;
-        start = comma + 1;
+      if (!trim(text).empty()) {
+        for (size_t start = 0;;) {
+          const size_t comma = text.find(',', start);
+          int64_t v;
+          if (!parseInt(text.substr(start, comma - start), v)) throw bad();
+          list.push_back(v);
+          if (comma == std::string::npos) break;
+          start = comma + 1;
+        }
       }
       value = list;
       break;
