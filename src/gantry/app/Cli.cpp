@@ -2,6 +2,7 @@
 
 #include "gantry/app/Commands.h"
 #include "gantry/app/EvalSetup.h"
+#include "gantry/app/Launch.h"
 #include "gantry/app/Study.h"
 #include "gantry/core/Error.h"
 #include "gantry/io/TerminalImage.h"
@@ -19,6 +20,22 @@
 namespace gantry::app {
 
 namespace {
+
+/// The arguments after the program's name, without `option` and its value
+/// (given as "--option V" or "--option=V").
+std::vector<std::string> withoutOption(int argc, char** argv, const std::string& option) {
+  std::vector<std::string> kept;
+  for (int i = 1; i < argc; ++i) {
+    const std::string a = argv[i];
+    if (a == option) {
+      ++i;
+      continue;
+    }
+    if (a.rfind(option + "=", 0) == 0) continue;
+    kept.push_back(a);
+  }
+  return kept;
+}
 
 /// Integers beyond 64 bits are refused, not clamped (CLI11 converts them to
 /// the largest value).
@@ -84,6 +101,14 @@ int runCli(int argc, char** argv) {
   auto* seedOption = train->add_option("--seed", seed, "random seed")->check(kInt64);
   train->add_option("--set", trainRequest.assignments, "override a config key: --set key=value (repeatable)");
   train->add_flag("--quiet", trainRequest.quiet, "no progress output");
+  int nproc = 1;
+  train->add_option("--nproc", nproc, "train one GAN on N processes of this machine (docs/distributed.md)")
+      ->check(CLI::Range(1, 1024));
+  train->add_option("--rank", trainRequest.rank, "this process's rank in a multi-machine job (with --world-size)")
+      ->check(CLI::Range(0, 1 << 16));
+  train->add_option("--world-size", trainRequest.worldSize, "processes in the job, on all machines")
+      ->check(CLI::Range(1, 1 << 16));
+  train->add_option("--master", trainRequest.master, "HOST:PORT where rank 0 serves the job's rendezvous");
 
   SampleRequest sampleRequest;
   std::string runDir, sampleOut;
@@ -331,6 +356,11 @@ int runCli(int argc, char** argv) {
       trainRequest.resume = resume;
       if (stepsOption->count() > 0) trainRequest.steps = steps;
       if (seedOption->count() > 0) trainRequest.seed = seed;
+      if (nproc > 1) {
+        if (trainRequest.worldSize > 0 || trainRequest.rank >= 0 || !trainRequest.master.empty())
+          throw UserError("--nproc starts all ranks on this machine: give it without --rank, --world-size, --master");
+        return launchRanks(withoutOption(argc, argv, "--nproc"), nproc);
+      }
       return app::train(trainRequest);
     }
     if (sample->parsed()) {

@@ -16,6 +16,7 @@
 #include "gantry/io/Npy.h"
 #include "gantry/io/Png.h"
 #include "gantry/train/Checkpoint.h"
+#include "gantry/train/DataParallel.h"
 #include "gantry/train/Divergence.h"
 #include "gantry/train/RunCallbacks.h"
 #include "gantry/train/SampleRenderer.h"
@@ -231,6 +232,12 @@ std::shared_ptr<eval::Evaluator> trainingEvaluator(const Config& config) {
   return buildEvaluator(names, config, options).evaluator;
 }
 
+/// " --nproc W" for a run of W processes (how it resumes), else nothing.
+std::string worldSizeOption(train::Trainer& trainer) {
+  const auto* parallel = trainer.arena().options().parallel.get();
+  return parallel ? fmt::format(" --nproc {}", parallel->worldSize()) : "";
+}
+
 int runTraining(const RunFolder& run, const Config& config, train::Trainer& trainer, bool quiet,
                 std::shared_ptr<eval::Evaluator> evaluator) {
   const auto settings = readSettings(config);
@@ -305,11 +312,11 @@ int runTraining(const RunFolder& run, const Config& config, train::Trainer& trai
     const int signal = gSignal.load();
     std::cerr << fmt::format(
         "gantry: interrupted ({}) at step {}; checkpoint saved; continue with: gantry train "
-        "--resume {} --steps {}\n",
+        "--resume {} --steps {}{}\n",
         signal == SIGTERM  ? "SIGTERM"
         : signal == SIGHUP ? "SIGHUP"
                            : "SIGINT",
-        trainer.steps(), run.root.string(), total);
+        trainer.steps(), run.root.string(), total, worldSizeOption(trainer));
     // The shell's convention: 128 + the signal's number.
     return 128 + (signal > 0 ? signal : SIGINT);
   }
@@ -387,7 +394,47 @@ bool holdsNothingYet(const RunFolder& run) {
   return !ec;
 }
 
-int trainNew(const TrainRequest& request) {
+/// Rank 0 of a data-parallel job hands the others the run's config and its
+/// trainer's state (fresh or restored), so that every rank starts from the
+/// same point without reading the run folder.
+void startFollowers(train::DataParallel& parallel, const Config& config, train::Trainer& trainer) {
+  if (readSettings(config).run.on_divergence != "stop")
+    throw UserError(
+        "config key 'on_divergence' = rollback restarts one process alone; with --nproc or --world-size set "
+        "it to stop");
+  torch::serialize::OutputArchive archive;
+  trainer.save(archive);
+  std::ostringstream state;
+  archive.save_to(state);
+  parallel.publish("config", config.toToml());
+  parallel.publish("state", state.str());
+  parallel.publish("start", "ok");
+}
+
+/// Ranks above 0: the run rank 0 started, trained on their shards, with no
+/// output of their own (rank 0 writes the run folder). When rank 0 refuses
+/// to start, it says why; a quiet rank (the launcher's, on rank 0's
+/// terminal) then only exits with the same status.
+int trainFollower(const std::shared_ptr<train::DataParallel>& parallel, bool quiet) {
+  const auto start = parallel->receive("start");
+  if (start != "ok") {
+    if (!quiet) std::cerr << "gantry: error: rank 0 did not start the run: " << start << "\n";
+    return 2;
+  }
+  Config config(trainingSchema());
+  config.mergeTomlString(parallel->receive("config"), "rank 0's config");
+  auto trainer = buildTrainer(config, parallel);
+  const auto state = parallel->receive("state");
+  torch::serialize::InputArchive archive;
+  archive.load_from(state.data(), state.size());
+  trainer->load(archive);
+  StopSignals stopSignals;
+  trainer->setStopFlag(&gInterrupted);
+  trainer->run(readSettings(config).run.steps, {});
+  return trainer->stopped() ? 128 + (gSignal.load() > 0 ? gSignal.load() : SIGINT) : 0;
+}
+
+int trainNew(const TrainRequest& request, const std::shared_ptr<train::DataParallel>& parallel) {
   if (request.out.empty()) throw UserError("gantry train needs --out RUN_DIR (or --resume RUN_DIR)");
   auto config = resolveNewRunConfig(request);
   const auto settings = readSettings(config);
@@ -400,7 +447,7 @@ int trainNew(const TrainRequest& request) {
   refuseExistingRun(run);
   // Everything that can fail on bad input (config, data) fails here, before
   // the run folder is created.
-  auto trainer = buildTrainer(config);
+  auto trainer = buildTrainer(config, parallel);
   checkMemory(settings, *trainer);
   auto evaluator = trainingEvaluator(config);
   const bool made = !lock;
@@ -414,6 +461,7 @@ int trainNew(const TrainRequest& request) {
   writeFileAtomic(run.config(), config.toToml());
   lock->keepFile();
   try {
+    if (parallel) startFollowers(*parallel, config, *trainer);
     return trainUnderPolicy(run, config, std::move(trainer), request.quiet, evaluator);
   } catch (...) {
     // A size the memory estimate let through fails in the first steps: that
@@ -448,7 +496,7 @@ void refuseIfACheckpointWasDue(const RunFolder& run, const Config& config) {
         run.root.string(), last, firstDue));
 }
 
-int trainResume(const TrainRequest& request) {
+int trainResume(const TrainRequest& request, const std::shared_ptr<train::DataParallel>& parallel) {
   if (!request.preset.empty() || !request.configFile.empty() || !request.assignments.empty() || request.seed ||
       !request.out.empty())
     throw UserError(
@@ -475,12 +523,13 @@ int trainResume(const TrainRequest& request) {
                            run.root.string()));
   }
   if (request.steps) config.set("steps", *request.steps, "--steps");
-  auto trainer = buildTrainer(config);
+  auto trainer = buildTrainer(config, parallel);
   if (checkpoint) checkpoint->restore(*trainer);
   if (trainer->steps() >= config.getInt("steps"))
     throw UserError(fmt::format("run {} is already at step {}; pass --steps greater than that to train on",
                                 run.root.string(), trainer->steps()));
   auto evaluator = trainingEvaluator(config);
+  if (parallel) startFollowers(*parallel, config, *trainer);
   trimLogs(run, trainer->steps());
   writeFileAtomic(run.config(), config.toToml());
   return trainUnderPolicy(run, config, std::move(trainer), request.quiet, evaluator);
@@ -488,7 +537,30 @@ int trainResume(const TrainRequest& request) {
 
 }  // namespace
 
-int train(const TrainRequest& request) { return request.resume.empty() ? trainNew(request) : trainResume(request); }
+int train(const TrainRequest& request) {
+  const auto place = train::processPlace(request.rank, request.worldSize, request.master);
+  if (place.worldSize == 1) return request.resume.empty() ? trainNew(request, nullptr) : trainResume(request, nullptr);
+  auto parallel = std::make_shared<train::DataParallel>(place);
+  try {
+    if (parallel->rank() > 0) return trainFollower(parallel, request.quiet);
+    try {
+      return request.resume.empty() ? trainNew(request, parallel) : trainResume(request, parallel);
+    } catch (const UserError& e) {
+      parallel->publish("start", firstLine(e.what()));  // the others are waiting for it
+      throw;
+    }
+  } catch (const UserError&) {
+    throw;
+  } catch (const std::exception& e) {
+    // A collective that failed: another rank died, or the network between them.
+    const std::string what =
+        dynamic_cast<const c10::Error*>(&e) ? static_cast<const c10::Error&>(e).what_without_backtrace() : e.what();
+    throw UserError(
+        fmt::format("rank {} of {} stopped: {}; the run folder keeps the last checkpoint written "
+                    "(resume with the same number of processes)",
+                    place.rank, place.worldSize, firstLine(what)));
+  }
+}
 
 int sample(const SampleRequest& request) {
   if (request.codes.empty() && request.count < 1) throw UserError("-n must be at least 1");
@@ -558,6 +630,7 @@ void printList(const std::string& kind, bool markdown) { std::cout << registryTa
 
 void printInfo(const std::string& preset, const std::vector<std::string>& assignments) {
   bool overlap = false;
+  ParameterCounts parameters;
   if (!preset.empty()) {
     Config config(trainingSchema());
     applyPreset(config, preset);
@@ -565,6 +638,7 @@ void printInfo(const std::string& preset, const std::vector<std::string>& assign
     const auto plan = threadPlan(readSettings(config), workloadOf(config));
     applyThreads(plan);
     overlap = plan.overlap;
+    parameters = parameterCounts(config);
   } else if (!assignments.empty()) {
     throw UserError("gantry info: --set needs --preset");
   }
@@ -582,7 +656,13 @@ void printInfo(const std::string& preset, const std::vector<std::string>& assign
   }
   for (const auto& path : blas) std::cout << "BLAS: " << path << "\n";
   if (int threads = blasThreads()) std::cout << "OpenBLAS threads: " << threads << "\n";
-  if (!preset.empty()) std::cout << "overlapped products: " << (overlap ? "on" : "off") << "\n";
+  if (!preset.empty()) {
+    std::cout << "overlapped products: " << (overlap ? "on" : "off") << "\n";
+    // What each step of a data-parallel run all-reduces (docs/distributed.md).
+    std::cout << fmt::format("parameters: G {}, D {} ({:.3g} MB of float32 gradients for one update of each)\n",
+                             parameters.generator, parameters.discriminator,
+                             4e-6 * static_cast<double>(parameters.generator + parameters.discriminator));
+  }
   std::cout << at::get_parallel_info();
 }
 

@@ -17,6 +17,11 @@ struct TrainRequest {
   std::optional<int64_t> seed;
   std::vector<std::string> assignments;  // --set key=value
   bool quiet = false;
+  // One GAN on many processes (docs/distributed.md): this process's place,
+  // given (worldSize > 0) or read from torchrun's variables.
+  int rank = -1;
+  int worldSize = 0;
+  std::string master;  // HOST:PORT
 };
 
 /// Trains a new run, or resumes one. Returns the process exit code (130 when

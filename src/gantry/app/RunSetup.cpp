@@ -156,18 +156,39 @@ Workload workload(const models::Generator& g, const models::Discriminator& d, in
 
 }  // namespace
 
-Workload workloadOf(const Config& config, int64_t classes) {
+namespace {
+
+/// The config's two players, built without moving the caller's random
+/// stream (building draws their initial weights).
+std::pair<std::shared_ptr<models::Generator>, std::shared_ptr<models::Discriminator>> playersOf(const Config& config,
+                                                                                                int64_t classes) {
   const auto settings = readSettings(config);
   const auto context = modelContext(settings, classes > 0 ? classes : data::classCount(settings.data));
   const auto& family = models::familyFor(settings.model, context);
-  // Building the models draws their initial weights: keep the caller's
-  // random stream as it was.
   const auto state = at::detail::getDefaultCPUGenerator().get_state();
   auto g = family.generator(config, context);
   auto d = models::buildDiscriminator(family, config, context);
   auto generator = at::detail::getDefaultCPUGenerator();
   generator.set_state(state);
-  return workload(*g, *d, samplesPerStep(settings));
+  return {std::move(g), std::move(d)};
+}
+
+int64_t parameterCount(const torch::nn::Module& module) {
+  int64_t count = 0;
+  for (const auto& p : module.parameters()) count += p.numel();
+  return count;
+}
+
+}  // namespace
+
+Workload workloadOf(const Config& config, int64_t classes) {
+  auto [g, d] = playersOf(config, classes);
+  return workload(*g, *d, samplesPerStep(readSettings(config)));
+}
+
+ParameterCounts parameterCounts(const Config& config) {
+  auto [g, d] = playersOf(config, 0);
+  return {parameterCount(*g), parameterCount(*d)};
 }
 
 std::shared_ptr<models::Generator> buildGenerator(const Config& config, int64_t classes) {
@@ -250,8 +271,13 @@ torch::Tensor readLatentCodes(const std::filesystem::path& path, int64_t latentD
   return codes;
 }
 
-std::unique_ptr<train::Trainer> buildTrainer(const Config& config) {
+std::unique_ptr<train::Trainer> buildTrainer(const Config& config, std::shared_ptr<train::DataParallel> parallel) {
   const auto settings = readSettings(config);
+  if (parallel && settings.data.batch_size % parallel->worldSize() != 0)
+    throw UserError(
+        fmt::format("config key 'batch_size' = {} does not split into {} equal shards, one per "
+                    "process; choose a multiple of {}",
+                    settings.data.batch_size, parallel->worldSize(), parallel->worldSize()));
   const auto device = deviceOf(settings);
   const auto seed = static_cast<uint64_t>(settings.run.seed);
   // LibTorch's threads first: a reduction over the data (its mean, for an
@@ -279,6 +305,7 @@ std::unique_ptr<train::Trainer> buildTrainer(const Config& config) {
   options.device = device;
   options.execution.overlap = plan.overlap;
   options.execution.twiceDifferentiable = rule->needs().secondDerivatives;
+  options.parallel = std::move(parallel);
   auto arena = std::make_unique<train::Arena>(generator, discriminator, objectives::buildGame(settings.game),
                                               std::move(source), latentPrior(settings), options);
   auto trainer = std::make_unique<train::Trainer>(std::move(arena), std::move(rule));

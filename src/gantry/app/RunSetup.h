@@ -65,6 +65,13 @@ void checkMemory(const RunSettings& settings, train::Trainer& trainer);
 /// threads), conditioned on `classes` (0: the dataset's).
 Workload workloadOf(const Config& config, int64_t classes = 0);
 
+/// The parameters of the config's players (what a data-parallel step
+/// averages over the ranks).
+struct ParameterCounts {
+  int64_t generator = 0, discriminator = 0;
+};
+ParameterCounts parameterCounts(const Config& config);
+
 /// Real samples (and codes) a step draws for each batch: batch_size, times
 /// pack for PacGAN, whose D judges batch_size packs.
 int64_t samplesPerStep(const RunSettings& settings);
@@ -120,7 +127,10 @@ torch::Tensor generateFrom(models::Generator& generator, const Config& config, c
 torch::Tensor readLatentCodes(const std::filesystem::path& path, int64_t latentDim);
 
 /// Seeds the CPU generator, loads the data, builds and initialises both
-/// players, the game and the update rule, and sets the threads.
-std::unique_ptr<train::Trainer> buildTrainer(const Config& config);
+/// players, the game and the update rule, and sets the threads. With
+/// `parallel`, this process trains its shard of each batch
+/// (gantry/train/DataParallel.h); batch_size must split evenly.
+std::unique_ptr<train::Trainer> buildTrainer(const Config& config,
+                                             std::shared_ptr<train::DataParallel> parallel = nullptr);
 
 }  // namespace gantry::app

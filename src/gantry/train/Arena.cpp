@@ -38,8 +38,8 @@ Arena::Arena(std::shared_ptr<models::Generator> generator, std::shared_ptr<model
   discriminator_->train();
   generator_->setExecution(options_.execution);
   discriminator_->setExecution(options_.execution);
-  g_ = std::make_unique<Player>(*generator_, options_.g_optimizer);
-  d_ = std::make_unique<Player>(*discriminator_, options_.d_optimizer);
+  g_ = std::make_unique<Player>(*generator_, options_.g_optimizer, options_.parallel.get());
+  d_ = std::make_unique<Player>(*discriminator_, options_.d_optimizer, options_.parallel.get());
   if (game_.featureMatching.enabled && discriminator_->featureWidth() == 0)
     throw UserError(
         "config key 'feature_matching' needs D's features, which this model family's discriminator does not "
@@ -63,16 +63,25 @@ Player& Arena::player(Side side) {
   return *g_;
 }
 
+torch::Tensor Arena::shard(const torch::Tensor& rows) const {
+  if (!options_.parallel) return rows;
+  // The whole batch is drawn on every rank, so that the random stream, the
+  // data's position and so the checkpoints are the same everywhere.
+  const int64_t n = rows.size(0) / options_.parallel->worldSize();
+  return rows.narrow(0, options_.parallel->rank() * n, n);
+}
+
 data::Batch Arena::realBatch() {
-  lastReal_ = data_->next();
+  auto batch = data_->next();
+  lastReal_ = {shard(batch.samples), shard(batch.labels)};
   return lastReal_;
 }
 
 Noise Arena::noise() {
   Noise noise;
-  noise.z = prior_.sample(data_->batchSize(), torch::TensorOptions(options_.device));
+  noise.z = shard(prior_.sample(data_->batchSize(), torch::TensorOptions(options_.device)));
   if (const int64_t classes = generator_->classes(); classes > 0)
-    noise.labels = torch::randint(0, classes, {data_->batchSize()}, torch::kLong).to(options_.device);
+    noise.labels = shard(torch::randint(0, classes, {data_->batchSize()}, torch::kLong).to(options_.device));
   return noise;
 }
 

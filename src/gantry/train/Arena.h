@@ -6,6 +6,7 @@
 #include "gantry/models/Generator.h"
 #include "gantry/models/LatentPrior.h"
 #include "gantry/objectives/Game.h"
+#include "gantry/train/DataParallel.h"
 #include "gantry/train/Player.h"
 #include "gantry/train/Precision.h"
 
@@ -31,6 +32,11 @@ struct ArenaOptions {
   /// own side work (D's update beside G's forward pass) may use the helper
   /// thread: a core must be free for it.
   models::Execution execution;
+  /// One GAN on many processes (gantry/train/DataParallel.h): every draw
+  /// of real samples and noise is the global batch's, of which this rank
+  /// trains on its shard, and the players' gradients are averaged over the
+  /// ranks before each optimizer step. Null: a single process.
+  std::shared_ptr<DataParallel> parallel;
 };
 
 /// The noise of one generated batch: codes z, and the classes G is asked
@@ -87,9 +93,10 @@ class Arena {
   int64_t completedEpochs() const { return data_->position() / data_->batchesPerEpoch(); }
 
   // --- draws (the default CPU generator, in call order)
+  /// The next real batch (with data parallelism: this rank's shard of it).
   data::Batch realBatch();
   /// z from the prior and, for a conditional generator, labels uniform over
-  /// its classes.
+  /// its classes (with data parallelism: this rank's shard of them).
   Noise noise();
 
   // --- passes
@@ -164,6 +171,9 @@ class Arena {
   void besidePendingUpdate(const std::function<void()>& work);
   /// Whether D's paired pass gives the plain passes' gradients to the bit.
   bool pairedPassIsExact() const;
+  /// This rank's rows of a draw of the global batch (all rows for a single
+  /// process): rank r of W takes rows [r·n/W, (r+1)·n/W).
+  torch::Tensor shard(const torch::Tensor& rows) const;
   /// G's loss from D's outputs on a generated batch (and on a real one, for
   /// objectives that read it): the objective's, plus the class term on the
   /// generated batch when D has a class head (AC-GAN); with feature

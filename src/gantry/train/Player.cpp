@@ -4,7 +4,8 @@
 
 namespace gantry::train {
 
-Player::Player(torch::nn::Module& module, OptimizerSpec spec) : module_(module), spec_(std::move(spec)) {
+Player::Player(torch::nn::Module& module, OptimizerSpec spec, DataParallel* parallel)
+    : module_(module), spec_(std::move(spec)), parallel_(parallel) {
   if (FlatParameters::pays(module_)) flat_ = std::make_unique<FlatParameters>(module_);
   tensors_ = flat_ ? std::vector<torch::Tensor>{flat_->values()} : module_.parameters();
   optimizer_ = spec_.make(tensors_);
@@ -49,6 +50,7 @@ void Player::schedule(int64_t steps, int64_t completedEpochs) {
 void Player::applySchedule() { spec_.apply(*optimizer_, scheduledSteps_, scheduledEpochs_); }
 
 void Player::step() {
+  if (parallel_) parallel_->averageGradients(tensors_);
   applySchedule();
   optimizer_->step();
 }

@@ -1,5 +1,6 @@
 #pragma once
 
+#include "gantry/train/DataParallel.h"
 #include "gantry/train/FlatParameters.h"
 #include "gantry/train/OptimizerSpec.h"
 
@@ -22,8 +23,9 @@ namespace gantry::train {
 /// parameters() is what autograd differentiates (the module's).
 class Player {
  public:
-  /// The module must be on its device already.
-  Player(torch::nn::Module& module, OptimizerSpec spec);
+  /// The module must be on its device already. With `parallel`, each
+  /// step() first averages the gradients over the ranks.
+  Player(torch::nn::Module& module, OptimizerSpec spec, DataParallel* parallel = nullptr);
 
   torch::nn::Module& module() { return module_; }
   torch::optim::Optimizer& optimizer() { return *optimizer_; }
@@ -52,7 +54,8 @@ class Player {
   /// it too; a rule that takes an update of its own reads them after this).
   void applySchedule();
   double scheduledLearningRate() const { return spec_.learningRate(scheduledSteps_); }
-  /// One optimizer step with the scheduled rate and momentum.
+  /// One optimizer step with the scheduled rate and momentum (with data
+  /// parallelism, on the gradients averaged over the ranks).
   void step();
 
   /// Copies of tensors(), and back (no graph).
@@ -70,6 +73,7 @@ class Player {
   std::unique_ptr<FlatParameters> flat_;
   std::vector<torch::Tensor> tensors_;
   std::unique_ptr<torch::optim::Optimizer> optimizer_;
+  DataParallel* parallel_ = nullptr;
   int64_t scheduledSteps_ = 0;
   int64_t scheduledEpochs_ = 0;
 };

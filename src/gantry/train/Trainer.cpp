@@ -17,6 +17,11 @@ Trainer::Trainer(std::unique_ptr<Arena> arena, std::unique_ptr<UpdateRule> rule)
         "config key 'update' = {} evaluates D at parameters of its own, which this model family's discriminator "
         "does not support; choose another update rule or model",
         rule_->name()));
+  if (needs.differentiableUpdates && arena_->options().parallel)
+    throw UserError(
+        fmt::format("update = {} takes D's inner steps on one process's shard alone; train it in "
+                    "one process (without --nproc or --world-size)",
+                    rule_->name()));
 }
 
 Figures Trainer::step() {
@@ -29,7 +34,10 @@ Figures Trainer::step() {
 
 void Trainer::run(int64_t totalSteps, const std::vector<Callback*>& callbacks) {
   for (auto* c : callbacks) c->onStart(*this);
-  while (steps() < totalSteps && !stopped()) {
+  auto* parallel = arena_->options().parallel.get();
+  // Ranks stop after the same step: a signal may reach one of them only.
+  auto stopNow = [&] { return parallel ? parallel->any(stopped()) : stopped(); };
+  while (steps() < totalSteps && !(stopRequested_ = stopNow())) {
     auto figures = step();
     for (auto* c : callbacks) c->onStep(*this, figures);
   }
@@ -38,6 +46,8 @@ void Trainer::run(int64_t totalSteps, const std::vector<Callback*>& callbacks) {
 
 void Trainer::save(torch::serialize::OutputArchive& archive) const {
   arena_->save(archive);
+  if (const auto* parallel = arena_->options().parallel.get())
+    archive.write("world_size", torch::tensor(static_cast<int64_t>(parallel->worldSize())));
   torch::serialize::OutputArchive rule;
   rule_->save(rule);
   archive.write("update_rule", rule);
@@ -49,6 +59,17 @@ void Trainer::save(torch::serialize::OutputArchive& archive) const {
 }
 
 void Trainer::load(torch::serialize::InputArchive& archive) {
+  // A run's shards, batch statistics and per-shard draws follow its number
+  // of processes: it resumes with the same.
+  torch::Tensor saved;
+  const int64_t worldSize = archive.try_read("world_size", saved) ? saved.item<int64_t>() : 1;
+  const auto* parallel = arena_->options().parallel.get();
+  const int64_t now = parallel ? parallel->worldSize() : 1;
+  if (worldSize != now)
+    throw UserError(fmt::format("the checkpoint was trained by {} process{}, this start has {}; resume with {}",
+                                worldSize, worldSize == 1 ? "" : "es", now,
+                                worldSize == 1 ? std::string("no --nproc or --world-size")
+                                               : fmt::format("--nproc {} (or --world-size {})", worldSize, worldSize)));
   arena_->load(archive);
   torch::serialize::InputArchive rule;
   // Checkpoints of gantry 0.1 have no rule state (their rules kept none).

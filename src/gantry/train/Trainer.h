@@ -43,7 +43,9 @@ class Trainer {
   /// run() stops after the current step once *flag is true (e.g. on Ctrl-C),
   /// still calling onEnd, so the run folder gets its final checkpoint.
   void setStopFlag(const std::atomic<bool>* flag) { stopFlag_ = flag; }
-  bool stopped() const { return stopFlag_ && stopFlag_->load(); }
+  /// Whether the flag is set (or, after run(), whether a stop ended it:
+  /// with data parallelism, a stop of any rank's).
+  bool stopped() const { return stopRequested_ || (stopFlag_ && stopFlag_->load()); }
 
   /// Keeps an average of G's weights (g_ema), updated after every step and
   /// saved with the checkpoint; set before the first step or a load.
@@ -77,6 +79,7 @@ class Trainer {
   std::unique_ptr<UpdateRule> rule_;
   std::unique_ptr<WeightAverage> average_;
   const std::atomic<bool>* stopFlag_ = nullptr;
+  bool stopRequested_ = false;
 };
 
 }  // namespace gantry::train

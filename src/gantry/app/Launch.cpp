@@ -1,0 +1,146 @@
+#include "gantry/app/Launch.h"
+
+#include "gantry/core/Blas.h"
+#include "gantry/core/Error.h"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <atomic>
+#include <cerrno>
+#include <chrono>
+#include <csignal>
+#include <cstdlib>
+#include <cstring>
+#include <iostream>
+#include <optional>
+#include <thread>
+
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <spawn.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+extern char** environ;
+
+namespace gantry::app {
+
+namespace {
+
+std::atomic<int> gForward{0};
+
+void onSignal(int signal) { gForward = signal; }
+
+/// A port nobody listens on now: the kernel's pick for a socket bound to
+/// port 0 of the loopback.
+int freeLoopbackPort() {
+  const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+  if (fd < 0) throw UserError(fmt::format("--nproc: cannot open a socket ({})", std::strerror(errno)));
+  sockaddr_in address{};
+  address.sin_family = AF_INET;
+  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  address.sin_port = 0;
+  socklen_t length = sizeof(address);
+  const bool ok = ::bind(fd, reinterpret_cast<sockaddr*>(&address), sizeof(address)) == 0 &&
+                  ::getsockname(fd, reinterpret_cast<sockaddr*>(&address), &length) == 0;
+  ::close(fd);
+  if (!ok) throw UserError(fmt::format("--nproc: no free port on 127.0.0.1 ({})", std::strerror(errno)));
+  return ntohs(address.sin_port);
+}
+
+pid_t spawn(const std::vector<std::string>& arguments, const std::vector<std::string>& environment) {
+  std::vector<char*> argv, envp;
+  for (const auto& a : arguments) argv.push_back(const_cast<char*>(a.c_str()));
+  argv.push_back(nullptr);
+  for (const auto& e : environment) envp.push_back(const_cast<char*>(e.c_str()));
+  envp.push_back(nullptr);
+  pid_t pid = 0;
+  if (const int error = ::posix_spawn(&pid, "/proc/self/exe", nullptr, nullptr, argv.data(), envp.data()))
+    throw UserError(fmt::format("--nproc: cannot start a rank ({})", std::strerror(error)));
+  return pid;
+}
+
+/// The environment of the ranks: this one, with OMP_NUM_THREADS (which
+/// gantry's auto threads and LibTorch honour) set to the cores of one rank.
+std::vector<std::string> rankEnvironment(int nproc) {
+  std::vector<std::string> environment;
+  bool threadsSet = false;
+  for (char** e = environ; *e; ++e) {
+    environment.emplace_back(*e);
+    threadsSet = threadsSet || environment.back().rfind("OMP_NUM_THREADS=", 0) == 0;
+  }
+  if (!threadsSet)
+    environment.push_back(fmt::format("OMP_NUM_THREADS={}", std::max<int64_t>(1, availableCores() / nproc)));
+  return environment;
+}
+
+std::string describe(int status) {
+  if (WIFSIGNALED(status))
+    return fmt::format("was killed by signal {} ({})", WTERMSIG(status), strsignal(WTERMSIG(status)));
+  return fmt::format("exited with status {}", WEXITSTATUS(status));
+}
+
+}  // namespace
+
+int launchRanks(const std::vector<std::string>& arguments, int nproc) {
+  const std::string master = fmt::format("127.0.0.1:{}", freeLoopbackPort());
+  const auto environment = rankEnvironment(nproc);
+  gForward = 0;
+  std::vector<void (*)(int)> previous;
+  const int signals[] = {SIGINT, SIGTERM, SIGHUP};
+  for (int s : signals) previous.push_back(std::signal(s, onSignal));
+
+  std::vector<pid_t> pids;
+  for (int rank = 0; rank < nproc; ++rank) {
+    std::vector<std::string> argv = {"gantry"};
+    argv.insert(argv.end(), arguments.begin(), arguments.end());
+    for (const auto& a : {std::string("--rank"), std::to_string(rank), std::string("--world-size"),
+                          std::to_string(nproc), std::string("--master"), master})
+      argv.push_back(a);
+    if (rank > 0) argv.emplace_back("--quiet");  // one progress line, rank 0's
+    pids.push_back(spawn(argv, environment));
+  }
+
+  using Clock = std::chrono::steady_clock;
+  int result = 0;
+  size_t alive = pids.size();
+  std::optional<Clock::time_point> killAt;
+  auto stopOthers = [&] {
+    for (pid_t pid : pids)
+      if (pid > 0) ::kill(pid, SIGTERM);
+    killAt = Clock::now() + std::chrono::seconds(60);
+  };
+  while (alive > 0) {
+    if (const int signal = gForward.exchange(0))
+      for (pid_t pid : pids)
+        if (pid > 0) ::kill(pid, signal);
+    if (killAt && Clock::now() > *killAt)
+      for (pid_t pid : pids)
+        if (pid > 0) ::kill(pid, SIGKILL);
+    int status = 0;
+    const pid_t pid = ::waitpid(-1, &status, WNOHANG);
+    if (pid == 0 || (pid < 0 && errno == EINTR)) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(50));
+      continue;
+    }
+    if (pid < 0) break;
+    const auto at = std::find(pids.begin(), pids.end(), pid);
+    if (at == pids.end()) continue;
+    const auto rank = at - pids.begin();
+    *at = -1;
+    --alive;
+    const int code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+    if (code == 0 || result != 0) continue;
+    result = code;
+    // A rank that failed said why; one that was killed could not.
+    if (WIFSIGNALED(status))
+      std::cerr << fmt::format("gantry: rank {} of {} {}; stopping the others\n", rank, nproc, describe(status));
+    stopOthers();
+  }
+  for (size_t i = 0; i < previous.size(); ++i) std::signal(signals[i], previous[i]);
+  return result;
+}
+
+}  // namespace gantry::app
