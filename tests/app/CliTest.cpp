@@ -262,3 +262,16 @@ TEST(CliTest, EvalScoresSamplesFromAnySource) {
   expectOneLineError(runGantry("eval" + samples + " --dataset mnist --metrics modes" + out), "toy dataset");
   EXPECT_FALSE(std::filesystem::exists(dir / "f.json"));
 }
+
+TEST(CliTest, InfoNamesTheKernelsAndThePlayersSizes) {
+  // OpenBLAS takes its kernels from OPENBLAS_CORETYPE when set; info says
+  // which ran. ring8's players by hand: G 2 -> 128 -> 128 -> 128 -> 2 has
+  // (2+1)·128 + 2·(128+1)·128 + (128+1)·2 = 33,666 parameters; D, one output,
+  // (2+1)·128 + 2·(128+1)·128 + 129 = 33,537.
+  auto r = gantry::test::runCommand(std::string("OPENBLAS_CORETYPE=Haswell ") + GANTRY_BIN + " info --preset ring8");
+  ASSERT_EQ(r.exitCode, 0) << r.err;
+  EXPECT_NE(r.out.find("OpenBLAS kernels (float32 products): Haswell (OPENBLAS_CORETYPE=Haswell)"), std::string::npos)
+      << r.out;
+  EXPECT_NE(r.out.find("parameters: G 33666, D 33537"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("CPU vector extensions: "), std::string::npos) << r.out;
+}

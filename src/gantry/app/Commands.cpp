@@ -28,6 +28,7 @@
 #include <unistd.h>
 #include <nlohmann/json.hpp>
 
+#include <algorithm>
 #include <array>
 #include <atomic>
 #include <csignal>
@@ -175,6 +176,7 @@ void recordStart(const RunFolder& run, int64_t step) {
                          {"libtorch", TORCH_VERSION},
                          {"machine", fmt::format("{}, {} cores", cpuName(), availableCores())},
                          {"openblas_coretype", coretype ? nlohmann::json(coretype) : nlohmann::json()},
+                         {"openblas_kernels", blasKernels()},
                          {"host", host}};
   appendLine(run.facts(), line.dump());
 }
@@ -655,7 +657,23 @@ void printInfo(const std::string& preset, const std::vector<std::string>& assign
     blas.insert(ec ? line.substr(slash) : resolved.string());
   }
   for (const auto& path : blas) std::cout << "BLAS: " << path << "\n";
+  if (const auto kernels = blasKernels(); !kernels.empty()) {
+    const char* coretype = std::getenv("OPENBLAS_CORETYPE");
+    std::cout << fmt::format(
+        "OpenBLAS kernels (float32 products): {} ({})\n", kernels,
+        coretype && *coretype ? fmt::format("OPENBLAS_CORETYPE={}", coretype) : std::string("picked for this CPU"));
+  }
   if (int threads = blasThreads()) std::cout << "OpenBLAS threads: " << threads << "\n";
+  // oneDNN runs the convolutions and, with precision = bf16, the bfloat16
+  // products: natively where the CPU has bfloat16 dot products.
+  const auto extensions = cpuVectorExtensions();
+  const bool bf16 = std::count(extensions.begin(), extensions.end(), "avx512_bf16") +
+                        std::count(extensions.begin(), extensions.end(), "amx_bf16") >
+                    0;
+  std::cout << fmt::format(
+      "CPU vector extensions: {} (bfloat16 dot products: {})\n",
+      extensions.empty() ? std::string("none of avx2, avx512f") : fmt::format("{}", fmt::join(extensions, " ")),
+      bf16 ? "yes" : "no, precision = bf16 converts");
   if (!preset.empty()) {
     std::cout << "overlapped products: " << (overlap ? "on" : "off") << "\n";
     // What each step of a data-parallel run all-reduces (docs/distributed.md).

@@ -7,6 +7,9 @@
 #include <algorithm>
 #include <cstdlib>
 #include <fstream>
+#include <iterator>
+#include <set>
+#include <sstream>
 #include <thread>
 
 namespace gantry {
@@ -31,6 +34,25 @@ bool setBlasThreads(int threads) {
 int blasThreads() {
   auto get = openBlasEntry<int (*)()>("openblas_get_num_threads");
   return get ? get() : 0;
+}
+
+std::string blasKernels() {
+  auto get = openBlasEntry<char* (*)()>("openblas_get_corename");
+  return get ? std::string(get()) : std::string();
+}
+
+std::vector<std::string> cpuVectorExtensions() {
+  std::ifstream in("/proc/cpuinfo");
+  for (std::string line; std::getline(in, line);) {
+    if (line.rfind("flags", 0) != 0) continue;
+    std::istringstream flags(line.substr(line.find(':') + 1));
+    std::set<std::string> present{std::istream_iterator<std::string>(flags), std::istream_iterator<std::string>()};
+    std::vector<std::string> found;
+    for (const char* name : {"avx2", "fma", "avx512f", "avx512_bf16", "amx_bf16"})
+      if (present.count(name)) found.emplace_back(name);
+    return found;
+  }
+  return {};
 }
 
 int64_t physicalMemory() { return static_cast<int64_t>(sysconf(_SC_PHYS_PAGES)) * sysconf(_SC_PAGE_SIZE); }

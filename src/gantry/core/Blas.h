@@ -2,6 +2,7 @@
 
 #include <cstdint>
 #include <string>
+#include <vector>
 
 namespace gantry {
 
@@ -14,6 +15,15 @@ namespace gantry {
 bool setBlasThreads(int threads);
 /// OpenBLAS's thread count, or 0 when the loaded BLAS is not OpenBLAS.
 int blasThreads();
+
+/// The kernels OpenBLAS runs on this CPU: its core name ("Haswell",
+/// "SkylakeX", ...), which OPENBLAS_CORETYPE overrides; empty when the
+/// loaded BLAS is not OpenBLAS. Other kernels round differently.
+std::string blasKernels();
+
+/// The vector extensions of this CPU that decide which kernels run, of
+/// avx2, fma, avx512f, avx512_bf16, amx_bf16 (/proc/cpuinfo's flags).
+std::vector<std::string> cpuVectorExtensions();
 
 /// The cores this process may use, at least 1: the CPUs of its affinity mask
 /// (`taskset`, a container's cpuset), at most OMP_NUM_THREADS when that is

@@ -165,7 +165,7 @@ json facts(const toml::table& config, const std::vector<json>& training, const s
   // commit the run was trained with.
   if (!starts.empty()) {
     const auto& last = starts.back();
-    for (const char* key : {"gantry", "libtorch", "machine", "openblas_coretype", "host"})
+    for (const char* key : {"gantry", "libtorch", "machine", "openblas_coretype", "openblas_kernels", "host"})
       if (last.contains(key) && !last[key].is_null()) f[key] = last[key];
     std::vector<std::string> commits;
     for (const auto& start : starts)
