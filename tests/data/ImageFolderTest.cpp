@@ -135,6 +135,29 @@ TEST(ImageFolderTest, AnImageWithoutPixelsThrowsNamingIt) {
   EXPECT_NE(message.find(empty.string() + " has no pixels (0x2)"), std::string::npos) << message;
 }
 
+TEST(ImageFolderTest, ABmpCutShortThrowsNamingItWhereStbWouldFillZeros) {
+  // A BMP under a .png name (stb reads by content): whole, it loads with its
+  // colour; cut to 60% (its last rows missing), stb would hand back the
+  // missing rows as black, so it is refused, naming the file.
+  TempDir dir;
+  const fs::path whole = dir / "a" / "whole.png";
+  fs::create_directories(whole.parent_path());
+  const auto pixels = solid(8, 8, 200, 100, 50);
+  ASSERT_TRUE(stbi_write_bmp(whole.c_str(), 8, 8, 3, pixels.data()));
+  ImageFolderOptions options;
+  options.height = options.width = 8;
+  options.grayscale = false;
+  auto dataset = loadImageFolder(dir.path(), options);
+  EXPECT_NEAR(dataset.samples().min().item<float>(), 50.0f / 255.0f, 1e-6);
+
+  const std::string bytes = test::readFile(whole);
+  const fs::path cut = dir / "a" / "cut.png";
+  test::writeFile(cut, bytes.substr(0, bytes.size() * 6 / 10));
+  const std::string message = userErrorOf([&] { loadImageFolder(dir.path(), options); });
+  EXPECT_NE(message.find(cut.string() + " is cut short"), std::string::npos) << message;
+  EXPECT_EQ(message.find('\n'), std::string::npos) << message;
+}
+
 TEST(ImageFolderTest, AHeaderClaimingMorePixelsThanTheLimitThrowsBeforeDecoding) {
   // Found by scripts/fuzz (target image, a slow unit of 14 s): a 57-byte BMP
   // whose header claims 2 x 6,291,458 pixels, which stb would decode

@@ -9,7 +9,12 @@
 
 #include <algorithm>
 #include <cctype>
+#include <cstdint>
+#include <cstdlib>
 #include <cstring>
+#include <fstream>
+#include <iterator>
+#include <limits>
 #include <map>
 #include <memory>
 #include <set>
@@ -55,6 +60,39 @@ std::vector<fs::path> findImages(const fs::path& root) {
 struct StbImageDeleter {
   void operator()(unsigned char* pixels) const { stbi_image_free(pixels); }
 };
+
+/// The file's bytes; UserError naming it when it cannot be read.
+std::string readImageBytes(const fs::path& path) {
+  std::ifstream in(path, std::ios::binary);
+  std::string bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  if (!in.good() && !in.eof()) throw UserError("cannot read image " + path.string() + "; check its permissions");
+  return bytes;
+}
+
+uint32_t littleEndian(const std::string& bytes, size_t at, size_t width) {
+  uint32_t value = 0;
+  for (size_t i = 0; i < width; ++i)
+    value |= static_cast<uint32_t>(static_cast<unsigned char>(bytes[at + i])) << (8 * i);
+  return value;
+}
+
+/// Whether an uncompressed BMP (by content: stb reads by content, whatever
+/// the name) ends before its rows do: stb then fills the missing rows with
+/// zeros instead of failing, so a cut-short download would train as a
+/// picture half black.
+bool bmpCutShort(const std::string& bytes) {
+  if (bytes.size() < 34 || bytes[0] != 'B' || bytes[1] != 'M' || littleEndian(bytes, 14, 4) < 40) return false;
+  const uint32_t compression = littleEndian(bytes, 30, 4);
+  if (compression != 0 && compression != 3) return false;  // run-length coded: stb's own checks
+  const int64_t offset = littleEndian(bytes, 10, 4);
+  const int64_t width = std::abs(static_cast<int64_t>(static_cast<int32_t>(littleEndian(bytes, 18, 4))));
+  const int64_t height = std::abs(static_cast<int64_t>(static_cast<int32_t>(littleEndian(bytes, 22, 4))));
+  const int64_t bits = littleEndian(bytes, 28, 2);
+  const int64_t rowBytes = (bits * width + 31) / 32 * 4;
+  const int64_t size = static_cast<int64_t>(bytes.size());
+  if (rowBytes == 0 || height == 0) return false;  // no pixels: refused below
+  return offset > size || height > (size - offset) / rowBytes;
+}
 
 }  // namespace
 
@@ -102,15 +140,22 @@ TensorDataset loadImageFolder(const fs::path& root, const ImageFolderOptions& op
     int sourceWidth = 0;
     int sourceHeight = 0;
     int sourceChannels = 0;
-    if (stbi_info(path.c_str(), &sourceWidth, &sourceHeight, &sourceChannels) &&
+    // Read once: the header check and the decoding share the bytes.
+    const std::string bytes = readImageBytes(path);
+    const auto* data = reinterpret_cast<const stbi_uc*>(bytes.data());
+    const int length = static_cast<int>(std::min<size_t>(bytes.size(), std::numeric_limits<int>::max()));
+    if (stbi_info_from_memory(data, length, &sourceWidth, &sourceHeight, &sourceChannels) &&
         static_cast<int64_t>(sourceWidth) * sourceHeight > options.maxSourcePixels)
       throw UserError("image " + path.string() + " is " + std::to_string(sourceWidth) + "x" +
                       std::to_string(sourceHeight) + " pixels, more than the " +
                       std::to_string(options.maxSourcePixels) +
                       " gantry decodes per image; shrink it or remove it from the folder");
+    if (bmpCutShort(bytes))
+      throw UserError("image " + path.string() + " is cut short: its BMP header promises more rows than the file's " +
+                      std::to_string(bytes.size()) + " bytes hold; replace the file");
     // stb converts to the requested channel count itself (gray = its weighted sum of R, G, B).
     std::unique_ptr<unsigned char, StbImageDeleter> source(
-        stbi_load(path.c_str(), &sourceWidth, &sourceHeight, &sourceChannels, channels));
+        stbi_load_from_memory(data, length, &sourceWidth, &sourceHeight, &sourceChannels, channels));
     if (!source) {
       const char* reason = stbi_failure_reason();
       throw UserError("cannot read image " + path.string() + " (" + (reason ? reason : "unknown error") +
