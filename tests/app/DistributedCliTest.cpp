@@ -129,6 +129,11 @@ TEST(DistributedCliTest, ATwoRankRunResumesExactlyAndOnlyWithTwoRanks) {
   EXPECT_NE(four.exitCode, 0);
   EXPECT_NE(four.err.find("--nproc 2"), std::string::npos) << four.err;
 
+  // A tool that only reads the players takes a two-rank run's checkpoint.
+  auto jacobian = runGantry("jacobian --quiet --run " + quoted(dir / "resumed") + " --top 2 --method arnoldi --out " +
+                            quoted(dir / "jacobian.json"));
+  EXPECT_EQ(jacobian.exitCode, 0) << jacobian.err;
+
   auto resumed = runGantry("train --quiet --resume " + quoted(dir / "resumed") + " --steps 90 --nproc 2");
   ASSERT_EQ(resumed.exitCode, 0) << resumed.err;
   gantry::test::expectIdenticalTensors(parametersOf(dir / "resumed", "ring8", {}),

@@ -498,6 +498,18 @@ void refuseIfACheckpointWasDue(const RunFolder& run, const Config& config) {
         run.root.string(), last, firstDue));
 }
 
+/// A run resumes with the processes it was trained with: its shards, batch
+/// statistics and per-shard draws follow their number.
+void refuseOtherWorldSize(const train::Trainer& trainer, const train::DataParallel* parallel) {
+  const int64_t saved = trainer.loadedWorldSize();
+  const int64_t now = parallel ? parallel->worldSize() : 1;
+  if (saved != now)
+    throw UserError(fmt::format("the checkpoint was trained by {} process{}, this start has {}; resume with {}", saved,
+                                saved == 1 ? "" : "es", now,
+                                saved == 1 ? std::string("no --nproc or --world-size")
+                                           : fmt::format("--nproc {} (or --world-size {})", saved, saved)));
+}
+
 int trainResume(const TrainRequest& request, const std::shared_ptr<train::DataParallel>& parallel) {
   if (!request.preset.empty() || !request.configFile.empty() || !request.assignments.empty() || request.seed ||
       !request.out.empty())
@@ -527,6 +539,7 @@ int trainResume(const TrainRequest& request, const std::shared_ptr<train::DataPa
   if (request.steps) config.set("steps", *request.steps, "--steps");
   auto trainer = buildTrainer(config, parallel);
   if (checkpoint) checkpoint->restore(*trainer);
+  refuseOtherWorldSize(*trainer, parallel.get());
   if (trainer->steps() >= config.getInt("steps"))
     throw UserError(fmt::format("run {} is already at step {}; pass --steps greater than that to train on",
                                 run.root.string(), trainer->steps()));

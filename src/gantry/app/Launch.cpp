@@ -100,7 +100,13 @@ int launchRanks(const std::vector<std::string>& arguments, int nproc) {
                           std::to_string(nproc), std::string("--master"), master})
       argv.push_back(a);
     if (rank > 0) argv.emplace_back("--quiet");  // one progress line, rank 0's
-    pids.push_back(spawn(argv, environment));
+    try {
+      pids.push_back(spawn(argv, environment));
+    } catch (const UserError&) {
+      for (pid_t pid : pids) ::kill(pid, SIGKILL);  // they would wait for the missing rank
+      for (size_t i = 0; i < previous.size(); ++i) std::signal(signals[i], previous[i]);
+      throw;
+    }
   }
 
   using Clock = std::chrono::steady_clock;

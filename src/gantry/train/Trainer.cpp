@@ -59,17 +59,8 @@ void Trainer::save(torch::serialize::OutputArchive& archive) const {
 }
 
 void Trainer::load(torch::serialize::InputArchive& archive) {
-  // A run's shards, batch statistics and per-shard draws follow its number
-  // of processes: it resumes with the same.
-  torch::Tensor saved;
-  const int64_t worldSize = archive.try_read("world_size", saved) ? saved.item<int64_t>() : 1;
-  const auto* parallel = arena_->options().parallel.get();
-  const int64_t now = parallel ? parallel->worldSize() : 1;
-  if (worldSize != now)
-    throw UserError(fmt::format("the checkpoint was trained by {} process{}, this start has {}; resume with {}",
-                                worldSize, worldSize == 1 ? "" : "es", now,
-                                worldSize == 1 ? std::string("no --nproc or --world-size")
-                                               : fmt::format("--nproc {} (or --world-size {})", worldSize, worldSize)));
+  torch::Tensor worldSize;
+  loadedWorldSize_ = archive.try_read("world_size", worldSize) ? worldSize.item<int64_t>() : 1;
   arena_->load(archive);
   torch::serialize::InputArchive rule;
   // Checkpoints of gantry 0.1 have no rule state (their rules kept none).

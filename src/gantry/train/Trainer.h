@@ -73,6 +73,10 @@ class Trainer {
   /// rule's own state and the average of G's weights.
   void save(torch::serialize::OutputArchive& archive) const;
   void load(torch::serialize::InputArchive& archive);
+  /// The processes that trained the checkpoint loaded last (1 for a single
+  /// process, and before any load): a run resumes with as many, while a
+  /// tool that only reads the players takes any.
+  int64_t loadedWorldSize() const { return loadedWorldSize_; }
 
  private:
   std::unique_ptr<Arena> arena_;
@@ -80,6 +84,7 @@ class Trainer {
   std::unique_ptr<WeightAverage> average_;
   const std::atomic<bool>* stopFlag_ = nullptr;
   bool stopRequested_ = false;
+  int64_t loadedWorldSize_ = 1;
 };
 
 }  // namespace gantry::train
