@@ -1,5 +1,6 @@
 #include "gantry/data/ImageFolder.h"
 
+#include "gantry/core/AtomicFile.h"
 #include "gantry/core/Error.h"
 #include "gantry/data/Datasets.h"
 
@@ -12,8 +13,6 @@
 #include <cstdint>
 #include <cstdlib>
 #include <cstring>
-#include <fstream>
-#include <iterator>
 #include <limits>
 #include <map>
 #include <memory>
@@ -60,14 +59,6 @@ std::vector<fs::path> findImages(const fs::path& root) {
 struct StbImageDeleter {
   void operator()(unsigned char* pixels) const { stbi_image_free(pixels); }
 };
-
-/// The file's bytes; UserError naming it when it cannot be read.
-std::string readImageBytes(const fs::path& path) {
-  std::ifstream in(path, std::ios::binary);
-  std::string bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-  if (!in.good() && !in.eof()) throw UserError("cannot read image " + path.string() + "; check its permissions");
-  return bytes;
-}
 
 uint32_t littleEndian(const std::string& bytes, size_t at, size_t width) {
   uint32_t value = 0;
@@ -141,7 +132,7 @@ TensorDataset loadImageFolder(const fs::path& root, const ImageFolderOptions& op
     int sourceHeight = 0;
     int sourceChannels = 0;
     // Read once: the header check and the decoding share the bytes.
-    const std::string bytes = readImageBytes(path);
+    const std::string bytes = readTextFile(path);  // binary: any bytes
     const auto* data = reinterpret_cast<const stbi_uc*>(bytes.data());
     const int length = static_cast<int>(std::min<size_t>(bytes.size(), std::numeric_limits<int>::max()));
     if (stbi_info_from_memory(data, length, &sourceWidth, &sourceHeight, &sourceChannels) &&
