@@ -129,6 +129,56 @@ TEST(LatentCliTest, ArithmeticAddsTheMeanCodesOfGroupsChosenByQuantile) {
       "fewer than --members 5");
 }
 
+// In a conditional run each group may be drawn as its own class (label:C),
+// the result as C's: group A of `--a label:3,ink:0.9:1 --label 8` is the
+// group `--a ink:0.9:1 --label 3` chooses, from the same codes.
+TEST(LatentCliTest, ArithmeticDrawsEachGroupAsTheClassItNames) {
+  TempDir dir;
+  const auto run = dir / "cgan";
+  ASSERT_EQ(runGantry("train --preset cgan-mnist --seed 1 --quiet --steps 20 --set sample_every=0 --out " + quoted(run))
+                .exitCode,
+            0);
+  const std::string base = "latent arithmetic --run " + quoted(run) + " --pool 500 ";
+  auto mixed = runGantry(base + "--label 8 --a label:3,ink:0.9:1 --b label:3,ink:0:0.1 --c ink:0:0.1 --out " +
+                         quoted(dir / "mixed.png"));
+  ASSERT_EQ(mixed.exitCode, 0) << mixed.err;
+  auto three =
+      runGantry(base + "--label 3 --a ink:0.9:1 --b ink:0:0.1 --c ink:0:0.1 --out " + quoted(dir / "three.png"));
+  ASSERT_EQ(three.exitCode, 0) << three.err;
+  auto eight =
+      runGantry(base + "--label 8 --a ink:0.9:1 --b ink:0:0.1 --c ink:0:0.1 --out " + quoted(dir / "eight.png"));
+  ASSERT_EQ(eight.exitCode, 0) << eight.err;
+  auto m = readJson(dir / "mixed.json"), t = readJson(dir / "three.json"), e = readJson(dir / "eight.json");
+  EXPECT_EQ(m["groups"]["a"]["label"], 3);
+  EXPECT_EQ(m["groups"]["c"]["label"], 8);
+  for (const char* g : {"a", "b"})
+    EXPECT_DOUBLE_EQ(m["groups"][g]["members_ink"].get<double>(), t["groups"][g]["members_ink"].get<double>()) << g;
+  EXPECT_DOUBLE_EQ(m["groups"]["c"]["members_ink"].get<double>(), e["groups"]["c"]["members_ink"].get<double>());
+  // The codes are the same in every class's pool, so the result's code is
+  // the all-three run's A − B plus the all-eight run's C; drawn as an 8.
+  auto codes = gantry::io::readNpy(dir / "mixed.npy"), threes = gantry::io::readNpy(dir / "three.npy"),
+       eights = gantry::io::readNpy(dir / "eight.npy");
+  EXPECT_TRUE(torch::allclose(codes[3], threes[0] - threes[1] + eights[2], 1e-6, 1e-6));
+  // With every group naming its class, --label may be left out.
+  EXPECT_EQ(runGantry(base + "--a label:3,ink:0.9:1 --b label:3,ink:0:0.1 --c label:8,ink:0:0.1 --out " +
+                      quoted(dir / "named.png"))
+                .exitCode,
+            0);
+  auto named = readJson(dir / "named.json");
+  for (const char* g : {"a", "b", "c"}) {
+    EXPECT_EQ(named["groups"][g]["label"], m["groups"][g]["label"]) << g;
+    EXPECT_DOUBLE_EQ(named["groups"][g]["members_ink"].get<double>(), m["groups"][g]["members_ink"].get<double>());
+  }
+  expectOneLineError(runGantry(base + "--a label:3,ink:0.9:1 --b ink:0:0.1 --c label:8 --out " + quoted(dir / "x.png")),
+                     "give --label C, or label:C in group 'ink:0:0.1'");
+  expectOneLineError(
+      runGantry(base + "--label 8 --a label:12 --b ink:0:0.1 --c ink:0:1 --out " + quoted(dir / "x.png")),
+      "label:12 is not a class");
+  expectOneLineError(runGantry("latent arithmetic --run " + quoted(trainedRun()) +
+                               " --a label:3 --b ink:0:1 --c label:3 --out " + quoted(dir / "x.png")),
+                     "is not conditional");
+}
+
 TEST(LatentCliTest, BadRequestsGetOneLine) {
   TempDir dir;
   const auto run = trainedRun();
@@ -147,6 +197,13 @@ TEST(LatentCliTest, BadRequestsGetOneLine) {
   expectOneLineError(runGantry("latent invert --run " + r + " --images " + quoted(dir / "none.npy") + " --out " +
                                quoted(dir / "x.png")),
                      "none.npy");
+  // An output beside --out that is an input: refused, the input kept.
+  gantry::io::writeNpy(dir / "targets.npy", torch::zeros({2, 784}));
+  expectOneLineError(runGantry("latent invert --run " + r + " --images " + quoted(dir / "targets.npy") + " --out " +
+                               quoted(dir / "targets.png")),
+                     "over an input");
+  EXPECT_EQ(gantry::io::readNpy(dir / "targets.npy").sizes(), (std::vector<int64_t>{2, 784}));
+  EXPECT_FALSE(std::filesystem::exists(dir / "targets.png"));
   gantry::io::writeNpy(dir / "codes.npy", torch::zeros({4, 7}));
   expectOneLineError(
       runGantry("sample --run " + r + " --z " + quoted(dir / "codes.npy") + " --out " + quoted(dir / "x.npy")),

@@ -120,7 +120,7 @@ TEST(ConfigTest, ThePaperPresetIsTheShortOneWithGaussianNoiseAndTheReleasedLengt
     if (!schedule.count(key)) EXPECT_EQ(paper.get(key), value) << key;
 }
 
-TEST(ConfigTest, TheInfoganPresetIsDcganMnistWithACodeAndNoLabels) {
+TEST(ConfigTest, TheInfoganPresetIsDcganMnistWithACodeNoLabelsAndThePapersRate) {
   Config info(gantry::app::trainingSchema()), dcgan(gantry::app::trainingSchema());
   gantry::app::applyPreset(info, "infogan-mnist");
   gantry::app::applyPreset(dcgan, "dcgan-mnist");
@@ -128,7 +128,13 @@ TEST(ConfigTest, TheInfoganPresetIsDcganMnistWithACodeAndNoLabels) {
   EXPECT_FALSE(info.getBool("class_loss_d_real"));  // the data's labels never read
   EXPECT_TRUE(info.getBool("class_loss_d_fake"));
   EXPECT_EQ(info.getInt("class_embedding"), 10);
-  const std::set<std::string> code = {"preset", "conditional", "class_embedding", "class_loss_d_real", "steps"};
+  // The paper's rate, where dcgan-mnist has eight times it (the FDs of both
+  // are in docs/presets.md).
+  EXPECT_DOUBLE_EQ(info.getFloat("lr_g"), 2e-4);
+  EXPECT_DOUBLE_EQ(info.getFloat("lr_d"), 2e-4);
+  EXPECT_DOUBLE_EQ(dcgan.getFloat("lr_g"), 1.6e-3);
+  const std::set<std::string> code = {"preset", "conditional", "class_embedding", "class_loss_d_real", "steps",
+                                      "lr_g",   "lr_d"};
   for (const auto& [key, value] : dcgan.values())
     if (!code.count(key)) EXPECT_EQ(info.get(key), value) << key;
 }

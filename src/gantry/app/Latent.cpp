@@ -20,6 +20,7 @@
 
 #include <algorithm>
 #include <iostream>
+#include <map>
 #include <sstream>
 
 namespace gantry::app {
@@ -42,7 +43,26 @@ struct LatentRun {
   bool images() const { return generator->outputShape().size() == 3; }
 };
 
+/// OUT with another extension: the files written beside the picture.
+std::filesystem::path beside(const std::filesystem::path& out, const std::string& extension) {
+  auto path = out;
+  return path.replace_extension(extension);
+}
+
+/// The picture and the files beside it must not be an input: `--images
+/// x.npy --out x.png` would write the codes found over the targets.
+void refuseOverwritingInputs(const LatentRequest& request) {
+  std::vector<std::filesystem::path> inputs = request.images;
+  if (!request.codes.empty()) inputs.push_back(request.codes);
+  for (const auto& output : {request.out, beside(request.out, ".npy"), beside(request.out, ".json")})
+    for (const auto& input : inputs)
+      if (std::filesystem::weakly_canonical(output) == std::filesystem::weakly_canonical(input))
+        throw UserError(fmt::format("--out {} would write {} over an input of this command; choose another --out",
+                                    request.out.string(), output.string()));
+}
+
 LatentRun openRun(const LatentRequest& request) {
+  refuseOverwritingInputs(request);
   auto [config, generator] = loadTrainedGenerator(RunFolder{request.run});
   LatentRun run{config, generator, request.label};
   const int64_t classes = generator->classes();
@@ -50,7 +70,7 @@ LatentRun openRun(const LatentRequest& request) {
     throw UserError(fmt::format("run {} is conditional: give --label C (a class in 0..{}) for the codes",
                                 request.run.string(), classes - 1));
   if (classes == 0 && request.label)
-    throw UserError(fmt::format("--label: run {} is not conditional (conditional = none); leave --label out",
+    throw UserError(fmt::format("--label (or label:C): run {} is not conditional (conditional = none); leave it out",
                                 request.run.string()));
   if (request.label && (*request.label < 0 || *request.label >= classes))
     throw UserError(fmt::format("--label must be a class in 0..{}, got {}", classes - 1, *request.label));
@@ -61,12 +81,6 @@ LatentRun openRun(const LatentRequest& request) {
                     request.run.string()));
   createParentFolder(request.out);  // the request is sound so far: where the files go
   return run;
-}
-
-/// OUT with another extension: the files written beside the picture.
-std::filesystem::path beside(const std::filesystem::path& out, const std::string& extension) {
-  auto path = out;
-  return path.replace_extension(extension);
 }
 
 /// "S:I" → the code of sample I of `gantry sample --seed S -n pool`.
@@ -114,36 +128,61 @@ int interpolate(const LatentRequest& request) {
 
 /// One group of arithmetic: the filters of a spec ("class:7,ink:0.9:1")
 /// applied in turn to the pool, each quantile range taken among the samples
-/// that passed the filters before it.
+/// that passed the filters before it. In a conditional run, `label:C`
+/// draws the group's pool as class C.
 struct Group {
   std::string spec;
-  torch::Tensor members;  // indices into the pool
-  int64_t matched = 0;    // samples of the pool that passed its filters
+  std::optional<int64_t> label;  // conditional runs: the class its codes are drawn as
+  torch::Tensor members;         // indices into its pool
+  int64_t matched = 0;           // samples of the pool that passed its filters
 };
 
-Group selectGroup(const std::string& spec, const torch::Tensor& samples,
-                  const std::function<torch::Tensor()>& predictedClasses) {
+/// The filters of a spec, split at commas and colons.
+std::vector<std::vector<std::string>> filtersOf(const std::string& spec) {
   if (spec.empty()) throw UserError("gantry latent arithmetic needs --a, --b and --c (e.g. --a class:7,ink:0.9:1)");
-  auto members = torch::arange(samples.size(0), torch::kLong);
-  std::istringstream filters(spec);
-  std::string filter;
-  while (std::getline(filters, filter, ',')) {
+  std::vector<std::vector<std::string>> filters;
+  std::istringstream in(spec);
+  for (std::string filter; std::getline(in, filter, ',');) {
     std::vector<std::string> parts;
     std::istringstream fields(filter);
     for (std::string part; std::getline(fields, part, ':');) parts.push_back(part);
-    auto bad = [&] {
-      return UserError(
-          fmt::format("group '{}': '{}' is not class:C or STAT:LO:HI with STAT ink or slant and "
-                      "quantiles 0 <= LO < HI <= 1 (e.g. ink:0.9:1, the tenth with the most ink)",
-                      spec, filter));
-    };
-    if (parts.size() == 2 && parts[0] == "class") {
-      int64_t c = -1;
-      try {
-        c = std::stoll(parts[1]);
-      } catch (const std::exception&) {
-        throw bad();
-      }
+    filters.push_back(parts);
+  }
+  return filters;
+}
+
+UserError badFilter(const std::string& spec, const std::vector<std::string>& parts) {
+  return UserError(
+      fmt::format("group '{}': '{}' is not class:C, label:C or STAT:LO:HI with STAT ink or slant and "
+                  "quantiles 0 <= LO < HI <= 1 (e.g. ink:0.9:1, the tenth with the most ink)",
+                  spec, fmt::join(parts, ":")));
+}
+
+int64_t classOf(const std::string& spec, const std::vector<std::string>& parts) {
+  try {
+    size_t used = 0;
+    const int64_t c = std::stoll(parts[1], &used);
+    if (used == parts[1].size()) return c;
+  } catch (const std::exception&) {
+  }
+  throw badFilter(spec, parts);
+}
+
+/// The class a group's codes are drawn as: its `label:C`, else --label.
+std::optional<int64_t> labelOf(const std::string& spec, const std::optional<int64_t>& fallback) {
+  for (const auto& parts : filtersOf(spec))
+    if (parts.size() == 2 && parts[0] == "label") return classOf(spec, parts);
+  return fallback;
+}
+
+Group selectGroup(const std::string& spec, const torch::Tensor& samples,
+                  const std::function<torch::Tensor()>& predictedClasses) {
+  auto members = torch::arange(samples.size(0), torch::kLong);
+  for (const auto& parts : filtersOf(spec)) {
+    if (parts.size() == 2 && parts[0] == "label") {
+      continue;  // chose the pool
+    } else if (parts.size() == 2 && parts[0] == "class") {
+      const int64_t c = classOf(spec, parts);
       auto classes = predictedClasses().index_select(0, members);
       members = members.index({classes == c});
     } else if (parts.size() == 3 && (parts[0] == "ink" || parts[0] == "slant")) {
@@ -152,44 +191,91 @@ Group selectGroup(const std::string& spec, const torch::Tensor& samples,
         lo = std::stod(parts[1]);
         hi = std::stod(parts[2]);
       } catch (const std::exception&) {
-        throw bad();
+        throw badFilter(spec, parts);
       }
-      if (!(lo >= 0 && lo < hi && hi <= 1)) throw bad();
+      if (!(lo >= 0 && lo < hi && hi <= 1)) throw badFilter(spec, parts);
       auto values = eval::imageStatistic(parts[0], samples.index_select(0, members));
       auto order = values.argsort();
       const auto n = static_cast<double>(members.size(0));
       const auto from = static_cast<int64_t>(std::floor(lo * n)), to = static_cast<int64_t>(std::ceil(hi * n));
       members = std::get<0>(members.index_select(0, order.slice(0, from, to)).sort());
     } else {
-      throw bad();
+      throw badFilter(spec, parts);
     }
   }
   if (members.size(0) == 0)
     throw UserError(
         fmt::format("group '{}' is empty among the pool's samples: widen it or draw a larger --pool", spec));
-  return {spec, members, members.size(0)};
+  return {spec, std::nullopt, members, members.size(0)};
 }
 
+/// The samples a group is chosen from: `pool` codes of --seed drawn as one
+/// class (conditional runs) and their images, and the classifier's classes
+/// of them once a class filter asks.
+struct Pool {
+  torch::Tensor z, samples, classes;
+};
+
 int arithmetic(const LatentRequest& request) {
-  auto run = openRun(request);
+  const std::string* specs[] = {&request.groupA, &request.groupB, &request.groupC};
+  std::vector<std::optional<int64_t>> labels;
+  for (const auto* spec : specs) labels.push_back(labelOf(*spec, request.label));
+  // The result is drawn as C's class: that is --label when every group
+  // names its own.
+  LatentRequest checked = request;
+  checked.label = labels[2];
+  auto run = openRun(checked);
+  for (size_t g = 0; g < 3; ++g) {
+    if (labels[g] && (*labels[g] < 0 || *labels[g] >= run.generator->classes()))
+      throw UserError(fmt::format("group '{}': label:{} is not a class of run {} ({})", *specs[g], *labels[g],
+                                  request.run.string(),
+                                  run.generator->classes() > 0 ? fmt::format("0..{}", run.generator->classes() - 1)
+                                                               : std::string("not conditional: leave label: out")));
+    if (run.generator->classes() > 0 && !labels[g])
+      throw UserError(fmt::format("run {} is conditional: give --label C, or label:C in group '{}'",
+                                  request.run.string(), *specs[g]));
+  }
   const int64_t pool = request.pool.value_or(10000);
   if (pool < 1) throw UserError("--pool must be at least 1");
   if (request.members < 1) throw UserError("--members must be at least 1");
-  auto draw = drawLatents(*run.generator, run.config, pool, static_cast<uint64_t>(request.seed), run.labels(pool));
-  auto samples = run.generate(draw.z);
-  torch::Tensor classes;
-  auto predictedClasses = [&] {
-    if (!classes.defined()) {
+  const bool conditional = run.generator->classes() > 0;
+  auto labelsFor = [&](const std::optional<int64_t>& label, int64_t n) {
+    return conditional ? torch::full({n}, *label, torch::kLong) : torch::Tensor();
+  };
+  auto generate = [&](const torch::Tensor& z, const std::optional<int64_t>& label) {
+    return generateFrom(*run.generator, run.config, z, labelsFor(label, z.size(0)));
+  };
+  std::shared_ptr<const eval::FeatureExtractor> classifier;
+  auto classify = [&](const torch::Tensor& images) {
+    if (!classifier) {
       EvaluatorOptions options;
       options.classifier = request.classifier;
-      auto extractor = classifierOf(run.config.getString("dataset"), options, torch::kCPU);
-      classes = extractor->extract(samples).probabilities.argmax(1);
+      classifier = classifierOf(run.config.getString("dataset"), options, torch::kCPU);
     }
-    return classes;
+    return classifier->extract(images).probabilities.argmax(1);
+  };
+  // One pool per class the groups are drawn as (one in all for an
+  // unconditional run), the same codes of --seed in each.
+  std::map<int64_t, Pool> pools;
+  auto poolOf = [&](const std::optional<int64_t>& label) -> Pool& {
+    auto [it, fresh] = pools.try_emplace(label.value_or(-1));
+    if (fresh) {
+      it->second.z =
+          drawLatents(*run.generator, run.config, pool, static_cast<uint64_t>(request.seed), labelsFor(label, pool)).z;
+      it->second.samples = generate(it->second.z, label);
+    }
+    return it->second;
   };
   std::vector<Group> groups;
-  for (const auto* spec : {&request.groupA, &request.groupB, &request.groupC})
-    groups.push_back(selectGroup(*spec, samples, predictedClasses));
+  for (size_t g = 0; g < 3; ++g) {
+    Pool& from = poolOf(labels[g]);
+    auto predictedClasses = [&] {
+      if (!from.classes.defined()) from.classes = classify(from.samples);
+      return from.classes;
+    };
+    groups.push_back(selectGroup(*specs[g], from.samples, predictedClasses));
+    groups.back().label = labels[g];
+  }
   // Each group's mean over its first K members, as Radford et al. (2016,
   // section 6.3) average "three exemplars": the mean of many codes shrinks
   // towards 0, far inside the prior's shell.
@@ -202,12 +288,12 @@ int arithmetic(const LatentRequest& request) {
                       "draw a larger --pool",
                       g.spec, g.members.size(0), k));
     g.members = g.members.slice(0, 0, k);
-    means.push_back(draw.z.index_select(0, g.members).mean(0));
+    means.push_back(poolOf(g.label).z.index_select(0, g.members).mean(0));
   }
   auto result = means[0] - means[1] + means[2];
   // The grid: a row per group (its K members, then the mean's image), and
   // the result's image followed by 7 codes around it (uniform noise of
-  // ±0.25 added, as in the paper's Figure 7).
+  // ±0.25 added, as in the paper's Figure 7), drawn as C's class.
   const int64_t columns = std::max<int64_t>(k + 1, 8);
   auto rng = at::make_generator<at::CPUGeneratorImpl>(static_cast<uint64_t>(request.seed) + 1);
   std::vector<torch::Tensor> rows;
@@ -217,22 +303,24 @@ int arithmetic(const LatentRequest& request) {
     return torch::ones(shape);
   };
   for (size_t g = 0; g < groups.size(); ++g) {
-    auto codes = torch::cat({draw.z.index_select(0, groups[g].members), means[g].unsqueeze(0)});
-    rows.push_back(torch::cat({run.generate(codes), blank(columns - k - 1)}));
+    auto codes = torch::cat({poolOf(groups[g].label).z.index_select(0, groups[g].members), means[g].unsqueeze(0)});
+    rows.push_back(torch::cat({generate(codes, groups[g].label), blank(columns - k - 1)}));
   }
   auto around = result.unsqueeze(0) + torch::rand({columns - 1, run.latentDim()}, rng).mul(0.5).sub(0.25);
-  rows.push_back(run.generate(torch::cat({result.unsqueeze(0), around})));
+  rows.push_back(generate(torch::cat({result.unsqueeze(0), around}), labels[2]));
   io::writePng(request.out, io::makeGrid(torch::cat(rows), columns));
   io::writeNpy(beside(request.out, ".npy"), torch::stack({means[0], means[1], means[2], result}));
   nlohmann::json report = {{"pool", pool}, {"seed", request.seed}, {"members", k}};
   const char* names[] = {"a", "b", "c"};
   for (size_t g = 0; g < groups.size(); ++g) {
     // What the members are, beside what their mean code draws.
-    auto members = samples.index_select(0, groups[g].members);
-    report["groups"][names[g]] = {{"spec", groups[g].spec},
-                                  {"matched", groups[g].matched},
-                                  {"members_ink", eval::inkOf(members).mean().item<double>()},
-                                  {"members_slant", eval::slantOf(members).mean().item<double>()}};
+    auto members = poolOf(groups[g].label).samples.index_select(0, groups[g].members);
+    auto& entry = report["groups"][names[g]];
+    entry = {{"spec", groups[g].spec},
+             {"matched", groups[g].matched},
+             {"members_ink", eval::inkOf(members).mean().item<double>()},
+             {"members_slant", eval::slantOf(members).mean().item<double>()}};
+    if (conditional) entry["label"] = *groups[g].label;
   }
   // The statistics of the four images (already in the grid: each group row's
   // mean after its members, the result first in the last row), to check that
@@ -244,6 +332,20 @@ int arithmetic(const LatentRequest& request) {
                          {"b", values[1].item<double>()},
                          {"c", values[2].item<double>()},
                          {"result", values[3].item<double>()}};
+  }
+  // With a classifier at hand (a class filter chose a group, or --classifier
+  // was given), the classes of the four images and of the codes around the
+  // result, with their ink: did the result land in C's class, with A − B's
+  // change?
+  if (classifier || !request.classifier.empty()) {
+    auto predicted = classify(images);
+    const char* image[] = {"a", "b", "c", "result"};
+    for (int i = 0; i < 4; ++i) report["class"][image[i]] = predicted[i].item<int64_t>();
+    auto nearby = rows[3].slice(0, 1);
+    auto nearbyClasses = classify(nearby);
+    report["around"] = {{"classes", std::vector<int64_t>(nearbyClasses.data_ptr<int64_t>(),
+                                                         nearbyClasses.data_ptr<int64_t>() + nearbyClasses.numel())},
+                        {"ink", eval::inkOf(nearby).mean().item<double>()}};
   }
   writeFileAtomic(beside(request.out, ".json"), report.dump(2) + "\n");
   std::cout << fmt::format(
