@@ -132,9 +132,8 @@ int interpolate(const LatentRequest& request) {
 /// draws the group's pool as class C.
 struct Group {
   std::string spec;
-  std::optional<int64_t> label;  // conditional runs: the class its codes are drawn as
-  torch::Tensor members;         // indices into its pool
-  int64_t matched = 0;           // samples of the pool that passed its filters
+  torch::Tensor members;  // indices into its pool
+  int64_t matched = 0;    // samples of the pool that passed its filters
 };
 
 /// The filters of a spec, split at commas and colons.
@@ -206,7 +205,7 @@ Group selectGroup(const std::string& spec, const torch::Tensor& samples,
   if (members.size(0) == 0)
     throw UserError(
         fmt::format("group '{}' is empty among the pool's samples: widen it or draw a larger --pool", spec));
-  return {spec, std::nullopt, members, members.size(0)};
+  return {spec, members, members.size(0)};
 }
 
 /// The samples a group is chosen from: `pool` codes of --seed drawn as one
@@ -274,21 +273,21 @@ int arithmetic(const LatentRequest& request) {
       return from.classes;
     };
     groups.push_back(selectGroup(*specs[g], from.samples, predictedClasses));
-    groups.back().label = labels[g];
   }
   // Each group's mean over its first K members, as Radford et al. (2016,
   // section 6.3) average "three exemplars": the mean of many codes shrinks
   // towards 0, far inside the prior's shell.
   const int64_t k = request.members;
   std::vector<torch::Tensor> means;
-  for (auto& g : groups) {
+  for (size_t i = 0; i < groups.size(); ++i) {
+    auto& g = groups[i];
     if (g.members.size(0) < k)
       throw UserError(
           fmt::format("group '{}' has {} samples among the pool's, fewer than --members {}: widen it or "
                       "draw a larger --pool",
                       g.spec, g.members.size(0), k));
     g.members = g.members.slice(0, 0, k);
-    means.push_back(poolOf(g.label).z.index_select(0, g.members).mean(0));
+    means.push_back(poolOf(labels[i]).z.index_select(0, g.members).mean(0));
   }
   auto result = means[0] - means[1] + means[2];
   // The grid: a row per group (its K members, then the mean's image), and
@@ -303,8 +302,8 @@ int arithmetic(const LatentRequest& request) {
     return torch::ones(shape);
   };
   for (size_t g = 0; g < groups.size(); ++g) {
-    auto codes = torch::cat({poolOf(groups[g].label).z.index_select(0, groups[g].members), means[g].unsqueeze(0)});
-    rows.push_back(torch::cat({generate(codes, groups[g].label), blank(columns - k - 1)}));
+    auto codes = torch::cat({poolOf(labels[g]).z.index_select(0, groups[g].members), means[g].unsqueeze(0)});
+    rows.push_back(torch::cat({generate(codes, labels[g]), blank(columns - k - 1)}));
   }
   auto around = result.unsqueeze(0) + torch::rand({columns - 1, run.latentDim()}, rng).mul(0.5).sub(0.25);
   rows.push_back(generate(torch::cat({result.unsqueeze(0), around}), labels[2]));
@@ -314,13 +313,13 @@ int arithmetic(const LatentRequest& request) {
   const char* names[] = {"a", "b", "c"};
   for (size_t g = 0; g < groups.size(); ++g) {
     // What the members are, beside what their mean code draws.
-    auto members = poolOf(groups[g].label).samples.index_select(0, groups[g].members);
+    auto members = poolOf(labels[g]).samples.index_select(0, groups[g].members);
     auto& entry = report["groups"][names[g]];
     entry = {{"spec", groups[g].spec},
              {"matched", groups[g].matched},
              {"members_ink", eval::inkOf(members).mean().item<double>()},
              {"members_slant", eval::slantOf(members).mean().item<double>()}};
-    if (conditional) entry["label"] = *groups[g].label;
+    if (conditional) entry["label"] = *labels[g];
   }
   // The statistics of the four images (already in the grid: each group row's
   // mean after its members, the result first in the last row), to check that
@@ -338,13 +337,12 @@ int arithmetic(const LatentRequest& request) {
   // result, with their ink: did the result land in C's class, with A − B's
   // change?
   if (classifier || !request.classifier.empty()) {
-    auto predicted = classify(images);
+    auto nearby = rows[3].slice(0, 1);
+    auto predicted = classify(torch::cat({images, nearby})).contiguous();  // one pass: the four, then the 7
     const char* image[] = {"a", "b", "c", "result"};
     for (int i = 0; i < 4; ++i) report["class"][image[i]] = predicted[i].item<int64_t>();
-    auto nearby = rows[3].slice(0, 1);
-    auto nearbyClasses = classify(nearby);
-    report["around"] = {{"classes", std::vector<int64_t>(nearbyClasses.data_ptr<int64_t>(),
-                                                         nearbyClasses.data_ptr<int64_t>() + nearbyClasses.numel())},
+    report["around"] = {{"classes", std::vector<int64_t>(predicted.data_ptr<int64_t>() + 4,
+                                                         predicted.data_ptr<int64_t>() + predicted.numel())},
                         {"ink", eval::inkOf(nearby).mean().item<double>()}};
   }
   writeFileAtomic(beside(request.out, ".json"), report.dump(2) + "\n");
