@@ -3,12 +3,14 @@
 #include <gtest/gtest.h>
 #include <torch/torch.h>
 
+#include <algorithm>
 #include <cmath>
 
 #include "TestSupport.h"
 
 using gantry::eval::parzenLogDensity;
 using gantry::eval::parzenLogLikelihood;
+using gantry::eval::parzenRefinedSigmas;
 using gantry::eval::parzenSigmaGrid;
 
 namespace {
@@ -42,6 +44,48 @@ TEST(ParzenWindowTest, GridIsLogspaceFromATenthToOne) {
   EXPECT_NEAR(grid.front(), 0.1, 1e-15);
   EXPECT_NEAR(grid.back(), 1.0, 1e-15);
   for (size_t i = 1; i < grid.size(); ++i) EXPECT_NEAR(grid[i] / grid[i - 1], std::pow(10.0, 1.0 / 9.0), 1e-12);
+}
+
+TEST(ParzenWindowTest, RefinedSigmasRunTenTimesFinerBetweenTheChoicesNeighbours) {
+  auto paper = parzenSigmaGrid();
+  auto refined = parzenRefinedSigmas(paper, 4, 10);
+  ASSERT_EQ(refined.size(), 21u);
+  EXPECT_NEAR(refined.front(), paper[3], 1e-12);
+  EXPECT_NEAR(refined[10], paper[4], 1e-12);
+  EXPECT_NEAR(refined.back(), paper[5], 1e-12);
+  for (size_t i = 1; i < refined.size(); ++i)
+    EXPECT_NEAR(refined[i] / refined[i - 1], std::pow(10.0, 1.0 / 90.0), 1e-12);
+  // At the ends of the grid only one neighbour.
+  EXPECT_EQ(parzenRefinedSigmas(paper, 0, 10).size(), 11u);
+  EXPECT_NEAR(parzenRefinedSigmas(paper, 9, 10).back(), 1.0, 1e-12);
+}
+
+TEST(ParzenWindowTest, RefinedGridFindsAnOptimumThePapersGridStepsOver) {
+  // One centre at 0 and validation points at distance r in d = 50: the mean
+  // log-likelihood −r²/(2σ²) − d log σ − (d/2) log 2π peaks at σ* = r/√d.
+  // Put σ* at the geometric middle of the paper's 0.1 and 0.129: the paper's
+  // grid then loses, at σ = σ*·e^(±u), u = ln 10 / 18, exactly
+  // (d/2)(e^(∓2u) − 1) ± d·u, and the grid ten times finer finds σ*.
+  const int64_t d = 50;
+  const double best = std::pow(10.0, -1.0 + 5.0 / 90.0), r = best * std::sqrt(double(d)), u = std::log(10.0) / 18;
+  auto centre = torch::zeros({1, d}, torch::kFloat64);
+  auto validation = torch::zeros({d, d}, torch::kFloat64);
+  for (int64_t i = 0; i < d; ++i) validation[i][i] = r;
+  gantry::eval::ParzenMetric metric(validation, validation);
+  metric.update(centre);
+  auto json = metric.compute();
+  const double peak = -d / 2.0 - d * std::log(best) - d / 2.0 * std::log(2 * M_PI);
+  EXPECT_NEAR(json["fine_grid"]["sigma"].get<double>(), best, 1e-12);
+  EXPECT_NEAR(json["fine_grid"]["log_likelihood"].get<double>(), peak, 1e-9);
+  EXPECT_EQ(json["fine_grid"]["sigmas"], 21);  // from 0.1 to 0.167, around the paper's 0.129
+  const double lossBelow = d / 2.0 * (std::exp(2 * u) - 1) - d * u,
+               lossAbove = d / 2.0 * (std::exp(-2 * u) - 1) + d * u;
+  // The paper's grid takes the upper neighbour (the curve is steeper below σ*).
+  EXPECT_GT(lossBelow, lossAbove);
+  EXPECT_EQ(json["sigma"].get<double>(), parzenSigmaGrid()[1]);
+  EXPECT_NEAR(peak - json["log_likelihood"].get<double>(), lossAbove, 1e-9);
+  // ≈ d·u² to second order: 0.82 nats here, 12.8 on 784 pixels.
+  EXPECT_NEAR(lossAbove, d * u * u, 0.1 * d * u * u);
 }
 
 TEST(ParzenWindowTest, MatrixEstimatorMatchesTheDirectSumOnAKnownMixture) {
@@ -107,6 +151,15 @@ TEST(ParzenWindowTest, MetricScoresItsCentresLikeTheFunction) {
   EXPECT_EQ(json["samples"], 300);
   EXPECT_EQ(json["validation_images"], 40);
   EXPECT_EQ(json["test_images"], 60);
+  // The refined choice is the best of the finer values around the paper's.
+  size_t chosen = 0;
+  while (direct.sigmas[chosen] != direct.sigma) ++chosen;
+  auto fine = parzenLogLikelihood(samples, validation, test, parzenRefinedSigmas(direct.sigmas, chosen, 10));
+  EXPECT_NEAR(json["fine_grid"]["log_likelihood"].get<double>(), fine.logLikelihood, 1e-9);
+  EXPECT_NEAR(json["fine_grid"]["standard_error"].get<double>(), fine.standardError, 1e-9);
+  EXPECT_EQ(json["fine_grid"]["sigma"].get<double>(), fine.sigma);
+  EXPECT_GE(*std::max_element(fine.validationLogLikelihood.begin(), fine.validationLogLikelihood.end()),
+            direct.validationLogLikelihood[chosen] - 1e-9);
   // Samples from the mixture itself score far above samples from elsewhere.
   gantry::eval::ParzenMetric wrong(validation, test);
   wrong.update(samples + 3.0);
