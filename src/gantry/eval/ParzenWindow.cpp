@@ -27,40 +27,66 @@ std::vector<double> parzenSigmaGrid() {
   return sigmas;
 }
 
-torch::Tensor parzenLogDensity(const torch::Tensor& points, const torch::Tensor& centres,
-                               const std::vector<double>& sigmas, int64_t chunk) {
-  auto x = flattened(points), mu = flattened(centres);
-  if (x.size(1) != mu.size(1) || mu.size(0) < 1 || sigmas.empty())
-    throw std::invalid_argument("parzenLogDensity: points and centres of one dimension, and a sigma, expected");
-  const double d = static_cast<double>(mu.size(1));
-  const double logCentres = std::log(static_cast<double>(mu.size(0)));
-  auto centreNorms = mu.pow(2).sum(1).unsqueeze(0);  // [1, M]
-  std::vector<torch::Tensor> blocks;
-  for (int64_t begin = 0; begin < x.size(0); begin += chunk) {
-    auto xs = x.slice(0, begin, begin + chunk);
-    auto squared = (xs.pow(2).sum(1, true) + centreNorms - 2.0 * xs.matmul(mu.t())).clamp_min(0);  // [c, M]
+namespace {
+
+/// The window around the centres, and the squared distances of points to
+/// them kept per block of points, so that several searches for σ over the
+/// same points pay for the distances once.
+class Window {
+ public:
+  Window(const torch::Tensor& centres, const std::vector<double>& sigmas, int64_t dimension) : mu_(flattened(centres)) {
+    if (dimension != mu_.size(1) || mu_.size(0) < 1 || sigmas.empty())
+      throw std::invalid_argument("parzenLogDensity: points and centres of one dimension, and a sigma, expected");
+    norms_ = mu_.pow(2).sum(1).unsqueeze(0);  // [1, M]
+  }
+
+  /// ‖x − μ‖² as ‖x‖² + ‖μ‖² − 2x·μ, in float64, per block of `chunk` rows: [c, M] each.
+  std::vector<torch::Tensor> distances(const torch::Tensor& rows, int64_t chunk = 1000) const {
+    std::vector<torch::Tensor> blocks;
+    for (int64_t begin = 0; begin < rows.size(0); begin += chunk) blocks.push_back(distancesOf(rows, begin, chunk));
+    return blocks;
+  }
+
+  torch::Tensor distancesOf(const torch::Tensor& rows, int64_t begin, int64_t chunk) const {
+    auto xs = rows.slice(0, begin, begin + chunk);
+    return (xs.pow(2).sum(1, true) + norms_ - 2.0 * xs.matmul(mu_.t())).clamp_min(0);
+  }
+
+  /// log p(x) of one block's points per σ, [c, S], with a stable log-sum-exp.
+  torch::Tensor logDensity(const torch::Tensor& squared, const std::vector<double>& sigmas) const {
+    const double d = static_cast<double>(mu_.size(1)), logCentres = std::log(static_cast<double>(mu_.size(0)));
     std::vector<torch::Tensor> perSigma;
     for (double sigma : sigmas) {
       auto logMeanExp = torch::logsumexp(squared * (-0.5 / (sigma * sigma)), 1) - logCentres;
       perSigma.push_back(logMeanExp - d * std::log(sigma * std::sqrt(2.0 * M_PI)));
     }
-    blocks.push_back(torch::stack(perSigma, 1));
+    return torch::stack(perSigma, 1);
   }
-  return torch::cat(blocks);
-}
 
-namespace {
+  torch::Tensor logDensity(const std::vector<torch::Tensor>& blocks, const std::vector<double>& sigmas) const {
+    std::vector<torch::Tensor> densities;
+    for (const auto& squared : blocks) densities.push_back(logDensity(squared, sigmas));
+    return torch::cat(densities);
+  }
 
-/// Mean log-likelihood of the validation images per σ, and σ the first
-/// maximum (numpy.argmax).
-std::pair<std::vector<double>, size_t> chooseSigma(const torch::Tensor& centres, const torch::Tensor& validation,
-                                                   const std::vector<double>& sigmas) {
-  auto means = parzenLogDensity(validation, centres, sigmas).mean(0);
-  std::vector<double> values(means.data_ptr<double>(), means.data_ptr<double>() + means.numel());
+ private:
+  torch::Tensor mu_, norms_;
+};
+
+/// The grid, the validation images' mean log-likelihood per σ and σ the
+/// first maximum (numpy.argmax), from their distances to the centres; the
+/// index of σ in the grid beside.
+std::pair<ParzenResult, size_t> chooseSigma(const Window& window, const std::vector<torch::Tensor>& validation,
+                                            const std::vector<double>& sigmas) {
+  ParzenResult result;
+  result.sigmas = sigmas;
+  auto means = window.logDensity(validation, sigmas).mean(0);
+  result.validationLogLikelihood.assign(means.data_ptr<double>(), means.data_ptr<double>() + means.numel());
   size_t best = 0;
-  for (size_t s = 1; s < values.size(); ++s)
-    if (values[s] > values[best]) best = s;
-  return {values, best};
+  for (size_t s = 1; s < sigmas.size(); ++s)
+    if (result.validationLogLikelihood[s] > result.validationLogLikelihood[best]) best = s;
+  result.sigma = sigmas[best];
+  return {result, best};
 }
 
 /// Mean and standard error (population std / √N, as numpy's) of one column.
@@ -72,13 +98,23 @@ std::pair<double, double> meanAndError(const torch::Tensor& column) {
 
 }  // namespace
 
+torch::Tensor parzenLogDensity(const torch::Tensor& points, const torch::Tensor& centres,
+                               const std::vector<double>& sigmas, int64_t chunk) {
+  auto x = flattened(points);
+  const Window window(centres, sigmas, x.size(1));
+  // Block by block: the distances of all test points to all centres at once
+  // would be 800 MB.
+  std::vector<torch::Tensor> blocks;
+  for (int64_t begin = 0; begin < x.size(0); begin += chunk)
+    blocks.push_back(window.logDensity(window.distancesOf(x, begin, chunk), sigmas));
+  return torch::cat(blocks);
+}
+
 ParzenResult parzenLogLikelihood(const torch::Tensor& centres, const torch::Tensor& validation,
                                  const torch::Tensor& test, const std::vector<double>& sigmas) {
-  ParzenResult result;
-  result.sigmas = sigmas;
-  size_t best = 0;
-  std::tie(result.validationLogLikelihood, best) = chooseSigma(centres, validation, sigmas);
-  result.sigma = sigmas[best];
+  auto rows = flattened(validation);
+  const Window window(centres, sigmas, rows.size(1));
+  auto result = chooseSigma(window, window.distances(rows), sigmas).first;
   std::tie(result.logLikelihood, result.standardError) =
       meanAndError(parzenLogDensity(test, centres, {result.sigma}).select(1, 0));
   return result;
@@ -119,16 +155,14 @@ nlohmann::json ParzenMetric::compute() const {
   auto centres = torch::cat(centres_);
   // The paper's protocol first, then σ again on the finer grid between the
   // paper's neighbours of its choice (the validation curve has one peak:
-  // searching the whole finer grid tripled the time), and the test set
-  // scored under both in one pass over its distances.
-  ParzenResult r;
-  r.sigmas = sigmas_;
-  size_t best = 0;
-  std::tie(r.validationLogLikelihood, best) = chooseSigma(centres, validation_, sigmas_);
-  r.sigma = sigmas_[best];
+  // searching the whole finer grid tripled the time), both from one set of
+  // validation distances, and the test set scored under both in one pass
+  // over its distances.
+  const Window window(centres, sigmas_, validation_.size(1));
+  const auto validation = window.distances(validation_);
+  auto [r, best] = chooseSigma(window, validation, sigmas_);
   auto refined = parzenRefinedSigmas(sigmas_, best, refineSteps_);
-  auto [refinedMeans, refinedBest] = chooseSigma(centres, validation_, refined);
-  const double fineSigma = refined[refinedBest];
+  const double fineSigma = chooseSigma(window, validation, refined).first.sigma;
   auto testDensities = parzenLogDensity(test_, centres, {r.sigma, fineSigma});
   std::tie(r.logLikelihood, r.standardError) = meanAndError(testDensities.select(1, 0));
   auto [fineLogLikelihood, fineError] = meanAndError(testDensities.select(1, 1));
