@@ -3,12 +3,12 @@
 #include "gantry/app/Commands.h"
 #include "gantry/core/AtomicFile.h"
 #include "gantry/core/Error.h"
+#include "gantry/report/Report.h"
 
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
 #include <algorithm>
-#include <chrono>
 #include <cmath>
 #include <fstream>
 #include <iostream>
@@ -75,22 +75,30 @@ std::string published(const std::string& dataset, const std::string& method) {
 struct RunResult {
   std::string dataset, method;
   int64_t seed = 0;
-  double modes = 0, highQuality = 0, reverseKl = 0, seconds = 0;
+  double modes = 0, highQuality = 0, reverseKl = 0;
+  double trainSeconds = 0;  // the run's own wall time over its starts, as its report gives it
   std::filesystem::path run;
 };
 
 nlohmann::json toJson(const RunResult& r) {
-  return {
-      {"dataset", r.dataset},          {"method", r.method},        {"seed", r.seed},       {"modes", r.modes},
-      {"high_quality", r.highQuality}, {"reverse_kl", r.reverseKl}, {"seconds", r.seconds}, {"run", r.run.string()}};
+  return {{"dataset", r.dataset},
+          {"method", r.method},
+          {"seed", r.seed},
+          {"modes", r.modes},
+          {"high_quality", r.highQuality},
+          {"reverse_kl", r.reverseKl},
+          {"train_s", r.trainSeconds},
+          {"run", r.run.string()}};
 }
 
 /// Trains (or resumes, or reads back) one run and evaluates it.
 RunResult runOne(const StudyRequest& request, const std::string& dataset, const Method& method, int64_t seed) {
-  RunResult result{dataset, method.name, seed};
+  RunResult result;
+  result.dataset = dataset;
+  result.method = method.name;
+  result.seed = seed;
   result.run = request.out / "runs" / dataset / method.name / fmt::format("seed-{}", seed);
   const auto evaluation = result.run / "modes.json";
-  const auto started = std::chrono::steady_clock::now();
   std::error_code ec;
   if (!std::filesystem::exists(evaluation, ec)) {
     TrainRequest train;
@@ -122,7 +130,9 @@ RunResult runOne(const StudyRequest& request, const std::string& dataset, const 
   result.modes = modes.at("modes_captured").get<double>();
   result.highQuality = 100 * modes.at("high_quality_fraction").get<double>();
   result.reverseKl = modes.at("kl_from_uniform").get<double>();
-  result.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+  // Its own time, not this invocation's: a study is resumed across starts,
+  // and a run read back costs nothing now.
+  result.trainSeconds = report::runData(result.run, "run").at("facts").value("wall_s", 0.0);
   return result;
 }
 
@@ -147,17 +157,21 @@ std::string cell(const Summary& s, int decimals) {
 }
 
 /// The markdown page: one table per dataset, the typical run's samples.
-std::string page(const StudyRequest& request, const std::vector<RunResult>& results, double hours,
+std::string page(const StudyRequest& request, const std::vector<RunResult>& results,
                  const std::vector<std::string>& methodNames) {
+  double hours = 0;
+  for (const auto& r : results) hours += r.trainSeconds / 3600;
   std::string md = "# Mode collapse: the stabilisers side by side\n\n";
   md += fmt::format(
-      "Written by `gantry study mode-collapse --out {} --seeds {}{}{}` ({:.2f} hours of training and evaluation "
-      "on this machine, counting only the runs this invocation had to train). Each method is the `DATASET-pacgan` "
+      "Written by `gantry study mode-collapse --out {} --seeds {}{}{}{}` ({:.2f} hours of training, the {} runs' own "
+      "wall times summed (`train_s` in results.jsonl); runs side by side overlap). Each method is the `DATASET-pacgan` "
       "preset (PacGAN's 2-d networks and settings) with the settings in the table; 2,500 samples per run "
       "(`gantry eval --metrics modes`); mean ± standard error over seeds 1–{}.\n",
       request.out.string(), request.seeds, request.steps ? fmt::format(" --steps {}", *request.steps) : "",
+      request.datasets == StudyRequest{}.datasets ? ""
+                                                  : fmt::format(" --datasets {}", fmt::join(request.datasets, ",")),
       methodNames.size() == methods().size() ? "" : fmt::format(" --methods {}", fmt::join(methodNames, ",")), hours,
-      request.seeds);
+      results.size(), request.seeds);
   for (const auto& dataset : request.datasets) {
     md += fmt::format(
         "\n## {}\n\n| method | settings | modes | % high quality | reverse KL | published |\n"
@@ -224,7 +238,6 @@ int study(const StudyRequest& request) {
     if (dataset != "ring8" && dataset != "grid25")
       throw UserError(fmt::format("gantry study: --datasets takes ring8 and grid25, not '{}'", dataset));
   std::vector<RunResult> results;
-  const auto started = std::chrono::steady_clock::now();
   std::string lines;
   for (const auto& dataset : request.datasets)
     for (const auto& name : names)
@@ -237,9 +250,8 @@ int study(const StudyRequest& request) {
                                    seed, r.modes, r.highQuality, r.reverseKl)
                     << std::flush;
       }
-  const double hours = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count() / 3600;
   writeFileAtomic(request.out / "results.jsonl", lines);
-  writeFileAtomic(request.out / "mode-collapse.md", page(request, results, hours, names));
+  writeFileAtomic(request.out / "mode-collapse.md", page(request, results, names));
   if (!request.quiet) std::cout << "wrote " << (request.out / "mode-collapse.md").string() << "\n";
   return 0;
 }
