@@ -29,9 +29,10 @@ std::vector<double> parzenSigmaGrid() {
 
 namespace {
 
-/// The window around the centres, and the squared distances of points to
-/// them kept per block of points, so that several searches for σ over the
-/// same points pay for the distances once.
+/// The window around the centres: the squared distances of points to them,
+/// per block of points, and the log-densities of a block for any σ, apart,
+/// so that several searches for σ over the same points can share one set
+/// of distances.
 class Window {
  public:
   Window(const torch::Tensor& centres, const std::vector<double>& sigmas, int64_t dimension) : mu_(flattened(centres)) {
