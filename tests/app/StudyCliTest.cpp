@@ -74,3 +74,45 @@ TEST(StudyCliTest, AnUnknownMethodOrDatasetIsOneLineBeforeAnyRun) {
   expectOneLineError(runGantry("study collapse --out " + quoted(dir / "c")), "choose mode-collapse");
   for (const char* name : {"a", "b", "c"}) EXPECT_FALSE(std::filesystem::exists(dir / name)) << name;
 }
+
+TEST(StudyCliTest, JobsShareTheRunsAmongWorkersAndEachRunIsTheOneAProcessAloneTrains) {
+  TempDir dir;
+  gantry::test::ScopedEnv oneThread("OMP_NUM_THREADS", "1");  // the workers' threads, for the run alone too
+  const std::string study = "study mode-collapse --seeds 2 --steps 20 --methods gan,pacgan2 --datasets ring8 --out ";
+  auto shared = runGantry(study + quoted(dir / "jobs") + " --jobs 2");
+  ASSERT_EQ(shared.exitCode, 0) << shared.err;
+  auto alone = runGantry(study + quoted(dir / "alone") + " --quiet");
+  ASSERT_EQ(alone.exitCode, 0) << alone.err;
+  // One line per run, said by the worker that trained it, and the page.
+  for (const char* run : {"ring8 gan seed 1:", "ring8 gan seed 2:", "ring8 pacgan2 seed 1:", "ring8 pacgan2 seed 2:"}) {
+    const auto first = shared.out.find(run);
+    EXPECT_NE(first, std::string::npos) << run << "\n" << shared.out;
+    EXPECT_EQ(shared.out.find(run, first + 1), std::string::npos) << run << "\n" << shared.out;
+  }
+  EXPECT_NE(shared.out.find("mode-collapse.md"), std::string::npos);
+  // The same runs, figure for figure, in the same order.
+  std::ifstream a(dir / "jobs" / "results.jsonl"), b(dir / "alone" / "results.jsonl");
+  std::string lineA, lineB;
+  int lines = 0;
+  while (std::getline(a, lineA)) {
+    ASSERT_TRUE(std::getline(b, lineB));
+    auto x = nlohmann::json::parse(lineA), y = nlohmann::json::parse(lineB);
+    for (const char* key : {"dataset", "method", "seed", "modes", "high_quality", "reverse_kl"})
+      EXPECT_EQ(x.at(key), y.at(key)) << key << ": " << lineA << " / " << lineB;
+    ++lines;
+  }
+  EXPECT_EQ(lines, 4);
+
+  // A worker's share: runs 1 and 3 of the table's order (the second seed of
+  // each method) of the two, and no page.
+  auto worker = runGantry(study + quoted(dir / "one") + " --shard 1/2 --quiet");
+  ASSERT_EQ(worker.exitCode, 0) << worker.err;
+  for (const char* method : {"gan", "pacgan2"}) {
+    EXPECT_FALSE(std::filesystem::exists(dir / "one" / "runs" / "ring8" / method / "seed-1")) << method;
+    EXPECT_TRUE(std::filesystem::exists(dir / "one" / "runs" / "ring8" / method / "seed-2" / "modes.json")) << method;
+  }
+  EXPECT_FALSE(std::filesystem::exists(dir / "one" / "mode-collapse.md"));
+
+  expectOneLineError(runGantry(study + quoted(dir / "bad") + " --jobs 0"), "--jobs must be at least 1");
+  expectOneLineError(runGantry(study + quoted(dir / "bad") + " --shard 2/2"), "--shard takes K/N");
+}

@@ -14,6 +14,8 @@
 
 #include <charconv>
 #include <iostream>
+#include <sstream>
+#include <utility>
 
 #include <unistd.h>
 
@@ -35,6 +37,16 @@ std::vector<std::string> withoutOption(int argc, char** argv, const std::string&
     kept.push_back(a);
   }
   return kept;
+}
+
+/// "K/N" of a study worker: its index and the number of workers.
+std::pair<int, int> parseShard(const std::string& text) {
+  int k = -1, n = 0;
+  char slash = 0;
+  std::istringstream in(text);
+  if (!(in >> k >> slash >> n) || slash != '/' || !in.eof() || n < 1 || k < 0 || k >= n)
+    throw UserError(fmt::format("--shard takes K/N with 0 <= K < N, not '{}'", text));
+  return {k, n};
 }
 
 /// Integers beyond 64 bits are refused, not clamped (CLI11 converts them to
@@ -314,6 +326,9 @@ int runCli(int argc, char** argv) {
                            "comma-separated, default all: " + fmt::format("{}", fmt::join(studyMethods(), ",")));
   studyCommand->add_option("--datasets", studyDatasets, "ring8, grid25 or both (comma-separated)");
   studyCommand->add_flag("--quiet", studyRequest.quiet, "no line per run");
+  studyCommand->add_option("--jobs", studyRequest.jobs, "runs trained at once, one process each (the cores shared)");
+  std::string studyShard;  // K/N: one worker's share, given by --jobs to its workers
+  studyCommand->add_option("--shard", studyShard)->group("");
   auto* presetsCommand = app.add_subcommand("presets", "list the training presets");
   bool markdown = false;
   auto* keysCommand = app.add_subcommand("keys", "list the config keys by section, with their types and defaults");
@@ -379,6 +394,7 @@ int runCli(int argc, char** argv) {
       }
       studyRequest.methods = parseMetricList(studyMethodList);
       studyRequest.datasets = parseMetricList(studyDatasets);
+      if (!studyShard.empty()) studyRequest.shard = parseShard(studyShard);
       return app::study(studyRequest);
     }
     if (latentCommand->parsed()) {

@@ -12,6 +12,7 @@
 #include <csignal>
 #include <cstdlib>
 #include <cstring>
+#include <functional>
 #include <iostream>
 #include <optional>
 #include <thread>
@@ -50,7 +51,8 @@ int freeLoopbackPort() {
   return ntohs(address.sin_port);
 }
 
-pid_t spawn(const std::vector<std::string>& arguments, const std::vector<std::string>& environment) {
+pid_t spawn(const std::vector<std::string>& arguments, const std::vector<std::string>& environment,
+            const std::string& name) {
   std::vector<char*> argv, envp;
   for (const auto& a : arguments) argv.push_back(const_cast<char*>(a.c_str()));
   argv.push_back(nullptr);
@@ -58,22 +60,8 @@ pid_t spawn(const std::vector<std::string>& arguments, const std::vector<std::st
   envp.push_back(nullptr);
   pid_t pid = 0;
   if (const int error = ::posix_spawn(&pid, "/proc/self/exe", nullptr, nullptr, argv.data(), envp.data()))
-    throw UserError(fmt::format("--nproc: cannot start a rank ({})", std::strerror(error)));
+    throw UserError(fmt::format("cannot start {} ({})", name, std::strerror(error)));
   return pid;
-}
-
-/// The environment of the ranks: this one, with OMP_NUM_THREADS (which
-/// gantry's auto threads and LibTorch honour) set to the cores of one rank.
-std::vector<std::string> rankEnvironment(int nproc) {
-  std::vector<std::string> environment;
-  bool threadsSet = false;
-  for (char** e = environ; *e; ++e) {
-    environment.emplace_back(*e);
-    threadsSet = threadsSet || environment.back().rfind("OMP_NUM_THREADS=", 0) == 0;
-  }
-  if (!threadsSet)
-    environment.push_back(fmt::format("OMP_NUM_THREADS={}", std::max<int64_t>(1, availableCores() / nproc)));
-  return environment;
 }
 
 std::string describe(int status) {
@@ -84,27 +72,34 @@ std::string describe(int status) {
 
 }  // namespace
 
-int launchRanks(const std::vector<std::string>& arguments, int nproc) {
-  const std::string master = fmt::format("127.0.0.1:{}", freeLoopbackPort());
-  const auto environment = rankEnvironment(nproc);
+std::vector<std::string> shareEnvironment(int processes) {
+  std::vector<std::string> environment;
+  bool threadsSet = false;
+  for (char** e = environ; *e; ++e) {
+    environment.emplace_back(*e);
+    threadsSet = threadsSet || environment.back().rfind("OMP_NUM_THREADS=", 0) == 0;
+  }
+  if (!threadsSet)
+    environment.push_back(fmt::format("OMP_NUM_THREADS={}", std::max<int64_t>(1, availableCores() / processes)));
+  return environment;
+}
+
+int superviseProcesses(const std::vector<std::vector<std::string>>& arguments,
+                       const std::vector<std::string>& environment, const std::function<std::string(size_t)>& name) {
   gForward = 0;
   std::vector<void (*)(int)> previous;
   const int signals[] = {SIGINT, SIGTERM, SIGHUP};
   for (int s : signals) previous.push_back(std::signal(s, onSignal));
 
   std::vector<pid_t> pids;
-  for (int rank = 0; rank < nproc; ++rank) {
+  for (size_t i = 0; i < arguments.size(); ++i) {
     std::vector<std::string> argv = {"gantry"};
-    argv.insert(argv.end(), arguments.begin(), arguments.end());
-    for (const auto& a : {std::string("--rank"), std::to_string(rank), std::string("--world-size"),
-                          std::to_string(nproc), std::string("--master"), master})
-      argv.push_back(a);
-    if (rank > 0) argv.emplace_back("--quiet");  // one progress line, rank 0's
+    argv.insert(argv.end(), arguments[i].begin(), arguments[i].end());
     try {
-      pids.push_back(spawn(argv, environment));
+      pids.push_back(spawn(argv, environment, name(i)));
     } catch (const UserError&) {
-      for (pid_t pid : pids) ::kill(pid, SIGKILL);  // they would wait for the missing rank
-      for (size_t i = 0; i < previous.size(); ++i) std::signal(signals[i], previous[i]);
+      for (pid_t pid : pids) ::kill(pid, SIGKILL);  // ranks would wait for the missing one
+      for (size_t k = 0; k < previous.size(); ++k) std::signal(signals[k], previous[k]);
       throw;
     }
   }
@@ -134,19 +129,34 @@ int launchRanks(const std::vector<std::string>& arguments, int nproc) {
     if (pid < 0) break;
     const auto at = std::find(pids.begin(), pids.end(), pid);
     if (at == pids.end()) continue;
-    const auto rank = at - pids.begin();
+    const auto index = static_cast<size_t>(at - pids.begin());
     *at = -1;
     --alive;
     const int code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
     if (code == 0 || result != 0) continue;
     result = code;
-    // A rank that failed said why; one that was killed could not.
+    // A process that failed said why; one that was killed could not.
     if (WIFSIGNALED(status))
-      std::cerr << fmt::format("gantry: rank {} of {} {}; stopping the others\n", rank, nproc, describe(status));
+      std::cerr << fmt::format("gantry: {} {}; stopping the others\n", name(index), describe(status));
     stopOthers();
   }
   for (size_t i = 0; i < previous.size(); ++i) std::signal(signals[i], previous[i]);
   return result;
+}
+
+int launchRanks(const std::vector<std::string>& arguments, int nproc) {
+  const std::string master = fmt::format("127.0.0.1:{}", freeLoopbackPort());
+  std::vector<std::vector<std::string>> ranks;
+  for (int rank = 0; rank < nproc; ++rank) {
+    auto argv = arguments;
+    for (const auto& a : {std::string("--rank"), std::to_string(rank), std::string("--world-size"),
+                          std::to_string(nproc), std::string("--master"), master})
+      argv.push_back(a);
+    if (rank > 0) argv.emplace_back("--quiet");  // one progress line, rank 0's
+    ranks.push_back(std::move(argv));
+  }
+  return superviseProcesses(ranks, shareEnvironment(nproc),
+                            [nproc](size_t rank) { return fmt::format("rank {} of {}", rank, nproc); });
 }
 
 }  // namespace gantry::app

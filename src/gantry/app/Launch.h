@@ -1,5 +1,7 @@
 #pragma once
 
+#include <cstddef>
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -14,5 +16,18 @@ namespace gantry::app {
 /// receives go on to the ranks. `arguments` are those after the program's
 /// name, without --nproc.
 int launchRanks(const std::vector<std::string>& arguments, int nproc);
+
+/// Runs this program once per list of `arguments` (those after the
+/// program's name), all at once, with `environment`. Waits for all; when one
+/// fails or is killed, stops the others (SIGTERM, then SIGKILL after 60 s)
+/// and returns its status (0 when all succeed). Signals this process
+/// receives go on to them. `name(i)` names process i in what is said of it.
+int superviseProcesses(const std::vector<std::vector<std::string>>& arguments,
+                       const std::vector<std::string>& environment, const std::function<std::string(size_t)>& name);
+
+/// This process's environment for `processes` processes sharing the
+/// machine: OMP_NUM_THREADS (which gantry's auto threads and LibTorch
+/// honour) set to the cores of one, unless it is set already.
+std::vector<std::string> shareEnvironment(int processes);
 
 }  // namespace gantry::app

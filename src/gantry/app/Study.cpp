@@ -1,6 +1,7 @@
 #include "gantry/app/Study.h"
 
 #include "gantry/app/Commands.h"
+#include "gantry/app/Launch.h"
 #include "gantry/core/AtomicFile.h"
 #include "gantry/core/Error.h"
 #include "gantry/report/Report.h"
@@ -219,6 +220,19 @@ std::string page(const StudyRequest& request, const std::vector<RunResult>& resu
   return md;
 }
 
+/// The arguments of worker k of `request.jobs`: the same study, its shard.
+std::vector<std::string> workerArguments(const StudyRequest& request, const std::vector<std::string>& names, int k) {
+  std::vector<std::string> arguments = {"study",      request.study,
+                                        "--out",      request.out.string(),
+                                        "--seeds",    std::to_string(request.seeds),
+                                        "--methods",  fmt::format("{}", fmt::join(names, ",")),
+                                        "--datasets", fmt::format("{}", fmt::join(request.datasets, ",")),
+                                        "--shard",    fmt::format("{}/{}", k, request.jobs)};
+  if (request.steps) arguments.insert(arguments.end(), {"--steps", std::to_string(*request.steps)});
+  if (request.quiet) arguments.emplace_back("--quiet");
+  return arguments;
+}
+
 }  // namespace
 
 std::vector<std::string> studyMethods() {
@@ -232,24 +246,39 @@ int study(const StudyRequest& request) {
     throw UserError(fmt::format("gantry study: unknown study '{}'; choose mode-collapse", request.study));
   if (request.out.empty()) throw UserError("gantry study needs --out DIR");
   if (request.seeds < 1) throw UserError("--seeds must be at least 1");
+  if (request.jobs < 1) throw UserError("--jobs must be at least 1");
   const auto names = request.methods.empty() ? studyMethods() : request.methods;
   for (const auto& name : names) methodNamed(name);  // all known before anything runs
   for (const auto& dataset : request.datasets)
     if (dataset != "ring8" && dataset != "grid25")
       throw UserError(fmt::format("gantry study: --datasets takes ring8 and grid25, not '{}'", dataset));
+  // Workers first, each on its share of the runs; this process then reads
+  // them all back for the page.
+  const bool workers = request.jobs > 1 && !request.shard;
+  if (workers) {
+    std::vector<std::vector<std::string>> arguments;
+    for (int k = 0; k < request.jobs; ++k) arguments.push_back(workerArguments(request, names, k));
+    if (const int code = superviseProcesses(arguments, shareEnvironment(request.jobs), [&](size_t k) {
+          return fmt::format("study worker {} of {}", k + 1, request.jobs);
+        }))
+      return code;
+  }
   std::vector<RunResult> results;
   std::string lines;
+  size_t index = 0;
   for (const auto& dataset : request.datasets)
     for (const auto& name : names)
-      for (int64_t seed = 1; seed <= request.seeds; ++seed) {
+      for (int64_t seed = 1; seed <= request.seeds; ++seed, ++index) {
+        if (request.shard && static_cast<int>(index % request.shard->second) != request.shard->first) continue;
         results.push_back(runOne(request, dataset, methodNamed(name), seed));
         const auto& r = results.back();
         lines += toJson(r).dump() + "\n";
-        if (!request.quiet)
+        if (!request.quiet && !workers)  // the workers said each of theirs
           std::cout << fmt::format("{} {} seed {}: {} modes, {:.1f}% high quality, reverse KL {:.3f}\n", dataset, name,
                                    seed, r.modes, r.highQuality, r.reverseKl)
                     << std::flush;
       }
+  if (request.shard) return 0;
   writeFileAtomic(request.out / "results.jsonl", lines);
   writeFileAtomic(request.out / "mode-collapse.md", page(request, results, names));
   if (!request.quiet) std::cout << "wrote " << (request.out / "mode-collapse.md").string() << "\n";

@@ -4,6 +4,7 @@
 #include <filesystem>
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 namespace gantry::app {
@@ -21,11 +22,16 @@ struct StudyRequest {
   std::vector<std::string> methods;  // empty: all
   std::vector<std::string> datasets = {"ring8", "grid25"};
   bool quiet = false;
+  int jobs = 1;  // runs trained at once, each by a process of its own
+  /// A worker of `jobs`: this process trains the runs k, k + N, k + 2N, ...
+  /// of the table's order and writes no page (k = first, N = second).
+  std::optional<std::pair<int, int>> shard;
 };
 
 /// Runs what is missing (a finished run is read back; an interrupted one
-/// resumes), then writes OUT/results.jsonl, OUT/mode-collapse.md and the
-/// pictures it shows. Returns the exit code.
+/// resumes), with `jobs` worker processes when more than one, then writes
+/// OUT/results.jsonl, OUT/mode-collapse.md and the pictures it shows.
+/// Returns the exit code.
 int study(const StudyRequest& request);
 
 /// The method names `--methods` takes, in the table's order.
