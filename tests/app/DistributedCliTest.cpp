@@ -4,15 +4,13 @@
 
 #include "TestSupport.h"
 
+#include "gantry/app/Launch.h"
 #include "gantry/models/Discriminator.h"
 #include "gantry/models/Generator.h"
 #include "gantry/train/Trainer.h"
 
 #include <torch/torch.h>
 
-#include <arpa/inet.h>
-#include <netinet/in.h>
-#include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
 #include <csignal>
@@ -58,18 +56,6 @@ std::string setsArgs(const std::vector<std::string>& sets) {
   std::string args;
   for (const auto& s : sets) args += " --set " + s;
   return args;
-}
-
-int freePort() {
-  const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in address{};
-  address.sin_family = AF_INET;
-  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  socklen_t length = sizeof(address);
-  ::bind(fd, reinterpret_cast<sockaddr*>(&address), sizeof(address));
-  ::getsockname(fd, reinterpret_cast<sockaddr*>(&address), &length);
-  ::close(fd);
-  return ntohs(address.sin_port);
 }
 
 /// `steps` steps of `preset` with a global batch of `batch` in one process
@@ -145,7 +131,7 @@ TEST(DistributedCliTest, ARankThatDiesStopsTheOtherWithinAMinuteWithOneLine) {
   using gantry::test::waitFor;
   for (int victim : {1, 0}) {
     TempDir dir;
-    const std::string master = "127.0.0.1:" + std::to_string(freePort());
+    const std::string master = "127.0.0.1:" + std::to_string(gantry::app::freeLoopbackPort());
     pid_t ranks[2];
     for (int rank = 0; rank < 2; ++rank)
       ranks[rank] = spawnGantry({"train", "--preset", "ring8", "--steps", "1000000", "--set", "log_every=10", "--set",

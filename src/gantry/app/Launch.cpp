@@ -34,23 +34,6 @@ std::atomic<int> gForward{0};
 
 void onSignal(int signal) { gForward = signal; }
 
-/// A port nobody listens on now: the kernel's pick for a socket bound to
-/// port 0 of the loopback.
-int freeLoopbackPort() {
-  const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-  if (fd < 0) throw UserError(fmt::format("--nproc: cannot open a socket ({})", std::strerror(errno)));
-  sockaddr_in address{};
-  address.sin_family = AF_INET;
-  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  address.sin_port = 0;
-  socklen_t length = sizeof(address);
-  const bool ok = ::bind(fd, reinterpret_cast<sockaddr*>(&address), sizeof(address)) == 0 &&
-                  ::getsockname(fd, reinterpret_cast<sockaddr*>(&address), &length) == 0;
-  ::close(fd);
-  if (!ok) throw UserError(fmt::format("--nproc: no free port on 127.0.0.1 ({})", std::strerror(errno)));
-  return ntohs(address.sin_port);
-}
-
 pid_t spawn(const std::vector<std::string>& arguments, const std::vector<std::string>& environment,
             const std::string& name) {
   std::vector<char*> argv, envp;
@@ -71,6 +54,21 @@ std::string describe(int status) {
 }
 
 }  // namespace
+
+int freeLoopbackPort() {
+  const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+  if (fd < 0) throw UserError(fmt::format("--nproc: cannot open a socket ({})", std::strerror(errno)));
+  sockaddr_in address{};
+  address.sin_family = AF_INET;
+  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  address.sin_port = 0;
+  socklen_t length = sizeof(address);
+  const bool ok = ::bind(fd, reinterpret_cast<sockaddr*>(&address), sizeof(address)) == 0 &&
+                  ::getsockname(fd, reinterpret_cast<sockaddr*>(&address), &length) == 0;
+  ::close(fd);
+  if (!ok) throw UserError(fmt::format("--nproc: no free port on 127.0.0.1 ({})", std::strerror(errno)));
+  return ntohs(address.sin_port);
+}
 
 std::vector<std::string> shareEnvironment(int processes) {
   std::vector<std::string> environment;

@@ -25,6 +25,10 @@ int launchRanks(const std::vector<std::string>& arguments, int nproc);
 int superviseProcesses(const std::vector<std::vector<std::string>>& arguments,
                        const std::vector<std::string>& environment, const std::function<std::string(size_t)>& name);
 
+/// A port nobody listens on now: the kernel's pick for a socket bound to
+/// port 0 of the loopback. Throws UserError when there is none.
+int freeLoopbackPort();
+
 /// This process's environment for `processes` processes sharing the
 /// machine: OMP_NUM_THREADS (which gantry's auto threads and LibTorch
 /// honour) set to the cores of one, unless it is set already.
