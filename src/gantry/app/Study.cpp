@@ -131,9 +131,6 @@ RunResult runOne(const StudyRequest& request, const std::string& dataset, const 
   result.modes = modes.at("modes_captured").get<double>();
   result.highQuality = 100 * modes.at("high_quality_fraction").get<double>();
   result.reverseKl = modes.at("kl_from_uniform").get<double>();
-  // Its own time, not this invocation's: a study is resumed across starts,
-  // and a run read back costs nothing now.
-  result.trainSeconds = report::runData(result.run, "run").at("facts").value("wall_s", 0.0);
   return result;
 }
 
@@ -270,13 +267,17 @@ int study(const StudyRequest& request) {
     for (const auto& name : names)
       for (int64_t seed = 1; seed <= request.seeds; ++seed, ++index) {
         if (request.shard && static_cast<int>(index % request.shard->second) != request.shard->first) continue;
-        results.push_back(runOne(request, dataset, methodNamed(name), seed));
-        const auto& r = results.back();
-        lines += toJson(r).dump() + "\n";
+        auto r = runOne(request, dataset, methodNamed(name), seed);
         if (!request.quiet && !workers)  // the workers said each of theirs
           std::cout << fmt::format("{} {} seed {}: {} modes, {:.1f}% high quality, reverse KL {:.3f}\n", dataset, name,
                                    seed, r.modes, r.highQuality, r.reverseKl)
                     << std::flush;
+        if (request.shard) continue;  // the page is the parent's, from all the runs
+        // The run's own time, not this invocation's: a study is resumed
+        // across starts, and a run read back costs nothing now.
+        r.trainSeconds = report::runData(r.run, "run").at("facts").value("wall_s", 0.0);
+        lines += toJson(r).dump() + "\n";
+        results.push_back(std::move(r));
       }
   if (request.shard) return 0;
   writeFileAtomic(request.out / "results.jsonl", lines);
