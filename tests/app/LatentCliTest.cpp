@@ -35,6 +35,20 @@ std::filesystem::path trainedRun(int steps = 20) {
   return runs[steps] = path;
 }
 
+/// A cgan-mnist run of 20 steps, made once per test process: what the
+/// conditional requests need is a G that takes classes.
+std::filesystem::path trainedConditionalRun() {
+  static TempDir dir;
+  static const auto path = [] {
+    auto run = dir / "cgan";
+    auto train =
+        runGantry("train --preset cgan-mnist --seed 1 --quiet --steps 20 --set sample_every=0 --out " + quoted(run));
+    EXPECT_EQ(train.exitCode, 0) << train.err;
+    return run;
+  }();
+  return path;
+}
+
 nlohmann::json readJson(const std::filesystem::path& path) {
   std::ifstream in(path);
   return nlohmann::json::parse(in);
@@ -134,10 +148,8 @@ TEST(LatentCliTest, ArithmeticAddsTheMeanCodesOfGroupsChosenByQuantile) {
 // group `--a ink:0.9:1 --label 3` chooses, from the same codes.
 TEST(LatentCliTest, ArithmeticDrawsEachGroupAsTheClassItNames) {
   TempDir dir;
-  const auto run = dir / "cgan";
-  ASSERT_EQ(runGantry("train --preset cgan-mnist --seed 1 --quiet --steps 20 --set sample_every=0 --out " + quoted(run))
-                .exitCode,
-            0);
+  const auto run = trainedConditionalRun();
+  ASSERT_TRUE(std::filesystem::exists(run / "checkpoint.pt"));
   const std::string base = "latent arithmetic --run " + quoted(run) + " --pool 500 ";
   auto mixed = runGantry(base + "--label 8 --a label:3,ink:0.9:1 --b label:3,ink:0:0.1 --c ink:0:0.1 --out " +
                          quoted(dir / "mixed.png"));
@@ -177,6 +189,60 @@ TEST(LatentCliTest, ArithmeticDrawsEachGroupAsTheClassItNames) {
   expectOneLineError(runGantry("latent arithmetic --run " + quoted(trainedRun()) +
                                " --a label:3 --b ink:0:1 --c label:3 --out " + quoted(dir / "x.png")),
                      "is not conditional");
+}
+
+// A conditional run's images are inverted each as its own class (--labels):
+// the codes found give, drawn as those classes, the errors reported.
+TEST(LatentCliTest, InversionTakesEachImagesClass) {
+  TempDir dir;
+  const auto run = trainedConditionalRun();
+  ASSERT_TRUE(std::filesystem::exists(run / "checkpoint.pt"));
+  const auto r = quoted(run);
+  // Targets: G's image of one code as a 3, of another as an 8.
+  torch::manual_seed(5);
+  gantry::io::writeNpy(dir / "z.npy", torch::randn({2, 100}));
+  for (const char* c : {"3", "8"})
+    ASSERT_EQ(runGantry("sample --run " + r + " --z " + quoted(dir / "z.npy") + " --label " + c + " --out " +
+                        quoted(dir / (std::string("as") + c + ".npy")))
+                  .exitCode,
+              0);
+  auto targets = torch::stack({gantry::io::readNpy(dir / "as3.npy")[0], gantry::io::readNpy(dir / "as8.npy")[1]});
+  gantry::io::writeNpy(dir / "targets.npy", targets);
+  auto labels = torch::tensor({3, 8}, torch::kLong);
+  gantry::io::writeNpy(dir / "labels.npy", labels);
+  const std::string base = "latent invert --run " + r + " --images " + quoted(dir / "targets.npy") +
+                           " --starts 2 --iterations 200 --prior-weight 0 ";
+  auto invert = runGantry(base + "--labels 3,8 --out " + quoted(dir / "inv.png"));
+  ASSERT_EQ(invert.exitCode, 0) << invert.err;
+  auto report = readJson(dir / "inv.json");
+  EXPECT_EQ(report["labels"], nlohmann::json({3, 8}));
+  // Each code drawn as its image's class reproduces that image's error.
+  for (int i = 0; i < 2; ++i) {
+    const std::string c = std::to_string(labels[i].item<int64_t>());
+    ASSERT_EQ(runGantry("sample --run " + r + " --z " + quoted(dir / "inv.npy") + " --label " + c + " --out " +
+                        quoted(dir / ("re" + c + ".npy")))
+                  .exitCode,
+              0);
+    auto rebuilt = gantry::io::readNpy(dir / ("re" + c + ".npy"))[i];
+    const double mse = (rebuilt - targets[i]).pow(2).mean().item<double>();
+    EXPECT_NEAR(mse, report["mse"][i].get<double>(), 1e-6) << "image " << i;
+    EXPECT_LT(report["mse"][i].get<double>(), report["mse_at_start"][i].get<double>());
+  }
+  // The same classes from a .npy: the same search, the same codes.
+  ASSERT_EQ(runGantry(base + "--labels " + quoted(dir / "labels.npy") + " --out " + quoted(dir / "inv2.png")).exitCode,
+            0);
+  EXPECT_TRUE(torch::equal(gantry::io::readNpy(dir / "inv.npy"), gantry::io::readNpy(dir / "inv2.npy")));
+  const auto out = " --out " + quoted(dir / "x.png");
+  expectOneLineError(runGantry(base + "--labels 3" + out), "gives 1 class for 2 images");
+  expectOneLineError(runGantry(base + "--labels 3,10" + out), "image 1 has class 10");
+  expectOneLineError(runGantry(base + "--labels 3,x" + out), "'x' is not a class");
+  expectOneLineError(runGantry(base + "--labels 3,8 --label 3" + out), "not both");
+  expectOneLineError(runGantry(base + out), "or --labels with each image's class");
+  gantry::io::writeNpy(dir / "float.npy", torch::zeros({2}));
+  expectOneLineError(runGantry(base + "--labels " + quoted(dir / "float.npy") + out), "classes are integers");
+  expectOneLineError(runGantry("latent invert --run " + quoted(trainedRun()) + " --images " +
+                               quoted(dir / "targets.npy") + " --labels 3,8" + out),
+                     "--labels (or label:C): run");
 }
 
 TEST(LatentCliTest, BadRequestsGetOneLine) {

@@ -184,6 +184,8 @@ int runCli(int argc, char** argv) {
   common(invertCommand);
   invertCommand->add_option("--images", latentImages, "target images: .npy arrays or .png files (repeatable)")
       ->required();
+  invertCommand->add_option("--labels", latentRequest.labels,
+                            "conditional runs: each image's class, in order: 3,2,1 or a .npy of integers");
   invertCommand->add_option("--starts", latentRequest.starts, "random starts per image, the best kept (default 4)")
       ->check(kInt64);
   invertCommand->add_option("--iterations", latentRequest.iterations, "RMSprop steps (default 5000)")->check(kInt64);

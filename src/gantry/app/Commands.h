@@ -70,6 +70,9 @@ struct LatentRequest {
   std::filesystem::path classifier;  // for class filters (empty: the dataset's default)
   // invert: target images (.npy of several, or .png files of one each)
   std::vector<std::filesystem::path> images;
+  // invert, conditional runs: each target's class, in the order of the
+  // targets: "3,2,1" or a .npy of integers (instead of one --label for all)
+  std::string labels;
   int64_t starts = 4;
   int64_t iterations = 5000;
   double learningRate = 0.01;

@@ -66,12 +66,16 @@ LatentRun openRun(const LatentRequest& request) {
   auto [config, generator] = loadTrainedGenerator(RunFolder{request.run});
   LatentRun run{config, generator, request.label};
   const int64_t classes = generator->classes();
-  if (classes > 0 && !request.label)
-    throw UserError(fmt::format("run {} is conditional: give --label C (a class in 0..{}) for the codes",
-                                request.run.string(), classes - 1));
-  if (classes == 0 && request.label)
-    throw UserError(fmt::format("--label (or label:C): run {} is not conditional (conditional = none); leave it out",
-                                request.run.string()));
+  const bool perImage = !request.labels.empty();  // invert's --labels
+  if (perImage && request.label)
+    throw UserError("give --label C (one class for every image) or --labels (one per image), not both");
+  if (classes > 0 && !request.label && !perImage)
+    throw UserError(fmt::format("run {} is conditional: give --label C (a class in 0..{}) for the codes{}",
+                                request.run.string(), classes - 1,
+                                request.action == "invert" ? ", or --labels with each image's class" : ""));
+  if (classes == 0 && (request.label || perImage))
+    throw UserError(fmt::format("--label{} (or label:C): run {} is not conditional (conditional = none); leave it out",
+                                perImage ? "s" : "", request.run.string()));
   if (request.label && (*request.label < 0 || *request.label >= classes))
     throw UserError(fmt::format("--label must be a class in 0..{}, got {}", classes - 1, *request.label));
   if (!run.images())
@@ -377,6 +381,47 @@ torch::Tensor readTargets(const LatentRun& run, const std::vector<std::filesyste
   return torch::cat(parts);
 }
 
+/// The class of each of `count` targets: --labels, one per image in their
+/// order ("3,2,1" or a .npy of integers), else --label for all of them
+/// (undefined for an unconditional G).
+torch::Tensor targetLabels(const LatentRun& run, const LatentRequest& request, int64_t count) {
+  if (request.labels.empty()) return run.labels(count);
+  torch::Tensor labels;
+  if (std::filesystem::path(request.labels).extension() == ".npy") {
+    labels = io::readNpy(request.labels);
+    if (labels.scalar_type() != torch::kInt64 && labels.scalar_type() != torch::kUInt8)
+      throw UserError(fmt::format("--labels {} holds {} values; classes are integers (NumPy int64 or uint8)",
+                                  request.labels, c10::toString(labels.scalar_type())));
+    if (labels.dim() != 1)
+      throw UserError(fmt::format("--labels {} has shape [{}]; give one class per image, a 1-d array", request.labels,
+                                  fmt::join(labels.sizes(), ", ")));
+    labels = labels.to(torch::kLong);
+  } else {
+    std::vector<int64_t> values;
+    std::istringstream in(request.labels);
+    for (std::string part; std::getline(in, part, ',');) {
+      size_t used = 0;
+      try {
+        values.push_back(std::stoll(part, &used));
+      } catch (const std::exception&) {
+        used = 0;
+      }
+      if (part.empty() || used != part.size())
+        throw UserError(
+            fmt::format("--labels: '{}' is not a class; give classes such as 3,2,1 or a .npy of them", part));
+    }
+    labels = torch::tensor(values, torch::kLong);
+  }
+  if (labels.size(0) != count)
+    throw UserError(fmt::format("--labels gives {} class{} for {} images; give one per image, in the order of --images",
+                                labels.size(0), labels.size(0) == 1 ? "" : "es", count));
+  const int64_t classes = run.generator->classes();
+  for (int64_t i = 0; i < count; ++i)
+    if (const int64_t c = labels[i].item<int64_t>(); c < 0 || c >= classes)
+      throw UserError(fmt::format("--labels: image {} has class {}; this run's classes are 0..{}", i, c, classes - 1));
+  return labels;
+}
+
 int invert(const LatentRequest& request) {
   if (request.images.empty()) throw UserError("gantry latent invert needs --images FILE.npy or FILE.png (repeatable)");
   if (request.starts < 1) throw UserError("--starts must be at least 1");
@@ -393,7 +438,9 @@ int invert(const LatentRequest& request) {
   options.seed = static_cast<uint64_t>(request.seed);
   const auto prior = latentPrior(readSettings(run.config));
   const auto device = deviceOf(readSettings(run.config));
-  auto found = eval::invertGenerator(*run.generator, prior, targets.to(device), run.labels(targets.size(0)), options);
+  auto labels = targetLabels(run, request, targets.size(0));
+  if (labels.defined()) labels = labels.to(device);
+  auto found = eval::invertGenerator(*run.generator, prior, targets.to(device), labels, options);
   // Targets in the top row, reconstructions below, up to 10 per row pair.
   const int64_t columns = std::min<int64_t>(10, targets.size(0));
   std::vector<torch::Tensor> rows;
@@ -412,6 +459,10 @@ int invert(const LatentRequest& request) {
                            {"mse_at_start", before},     {"mean_mse", found.errors.mean().item<double>()},
                            {"starts", request.starts},   {"iterations", request.iterations},
                            {"lr", request.learningRate}, {"prior_weight", request.priorWeight}};
+  if (labels.defined()) {
+    auto classes = labels.cpu().contiguous();
+    report["labels"] = std::vector<int64_t>(classes.data_ptr<int64_t>(), classes.data_ptr<int64_t>() + classes.numel());
+  }
   writeFileAtomic(beside(request.out, ".json"), report.dump(2) + "\n");
   std::cout << fmt::format(
       "{} images: mean squared error per pixel {:.4g} (best start before the search: {:.4g}); "
