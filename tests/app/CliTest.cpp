@@ -263,6 +263,48 @@ TEST(CliTest, EvalScoresSamplesFromAnySource) {
   EXPECT_FALSE(std::filesystem::exists(dir / "f.json"));
 }
 
+// OpenBLAS falls back to old kernels on a CPU it does not know (0.3.21 runs
+// its SSE3 Prescott kernels on Sapphire Rapids, at less than half the speed
+// of its AVX2 ones: docs/performance.md). info and training then say how to start
+// with the CPU's own; kernels chosen on purpose get no such note.
+TEST(CliTest, KernelsOlderThanTheCpuGetANote) {
+  const std::string note = "does not know this CPU";
+  const std::string bin = GANTRY_BIN;
+  auto chosen = gantry::test::runCommand("OPENBLAS_CORETYPE=Prescott " + bin + " info");
+  ASSERT_EQ(chosen.exitCode, 0) << chosen.err;
+  EXPECT_NE(chosen.out.find("Prescott (OPENBLAS_CORETYPE=Prescott)"), std::string::npos) << chosen.out;
+  EXPECT_EQ(chosen.out.find(note), std::string::npos) << chosen.out;
+  auto picked = gantry::test::runCommand("env -u OPENBLAS_CORETYPE " + bin + " info");
+  ASSERT_EQ(picked.exitCode, 0) << picked.err;
+  const std::string line = "OpenBLAS kernels (float32 products): ";
+  const auto at = picked.out.find(line);
+  ASSERT_NE(at, std::string::npos) << picked.out;
+  const auto begin = at + line.size();
+  const std::string kernels = picked.out.substr(begin, picked.out.find(' ', begin) - begin);
+  bool modern = false;
+  for (const char* name : {"Haswell", "Zen", "SkylakeX", "Cooperlake", "SapphireRapids"})
+    modern = modern || kernels == name;
+  const bool avx2 = picked.out.find("CPU vector extensions: avx2 fma") != std::string::npos;
+  std::cout << "[ figures  ] OpenBLAS picked " << kernels << (avx2 ? " on an AVX2 CPU\n" : "\n");
+  const bool fallback = !modern && avx2;
+  EXPECT_EQ(picked.out.find(note) != std::string::npos, fallback) << picked.out;
+  if (!fallback) return;
+  // A training says so at its start, and keeps quiet under --quiet.
+  gantry::test::TempDir dir;
+  auto train =
+      gantry::test::runCommand("env -u OPENBLAS_CORETYPE " + bin +
+                               " train --preset ring8 --steps 5 --set sample_every=0 --out " + quoted(dir / "loud"));
+  ASSERT_EQ(train.exitCode, 0) << train.err;
+  EXPECT_NE(train.err.find("gantry: note: OpenBLAS " + note), std::string::npos) << train.err;
+  const bool avx512 = picked.out.find("avx512f") != std::string::npos;  // info lists the foundation only
+  EXPECT_NE(train.err.find("OPENBLAS_CORETYPE="), std::string::npos) << train.err;
+  if (!avx512) EXPECT_NE(train.err.find("OPENBLAS_CORETYPE=Haswell"), std::string::npos) << train.err;
+  auto quiet = gantry::test::runCommand("env -u OPENBLAS_CORETYPE " + bin +
+                                        " train --preset ring8 --steps 5 --quiet --out " + quoted(dir / "quiet"));
+  ASSERT_EQ(quiet.exitCode, 0) << quiet.err;
+  EXPECT_EQ(quiet.err, "");
+}
+
 TEST(CliTest, InfoNamesTheKernelsAndThePlayersSizes) {
   // OpenBLAS takes its kernels from OPENBLAS_CORETYPE when set; info says
   // which ran. ring8's players by hand: G 2 -> 128 -> 128 -> 128 -> 2 has

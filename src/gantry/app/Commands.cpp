@@ -164,6 +164,16 @@ void appendLine(const std::filesystem::path& path, const std::string& line) {
 /// Real and generated samples of each report snapshot.
 constexpr int64_t kSnapshotSamples = 1000;
 
+/// What to do when OpenBLAS runs kernels older than the CPU (it did not
+/// know the processor): its fallback's products run at a fraction of the
+/// speed (docs/performance.md has the measurement).
+std::string slowKernelsNote(const std::string& faster) {
+  return fmt::format(
+      "OpenBLAS does not know this CPU and runs its {} kernels, older than the CPU: matrix products run at a "
+      "fraction of their speed; start gantry with OPENBLAS_CORETYPE={} set (docs/performance.md)",
+      blasKernels(), faster);
+}
+
 /// Appends this start's build and machine to facts.jsonl (the report's
 /// facts: which commits and machines a run was trained with).
 void recordStart(const RunFolder& run, int64_t step) {
@@ -303,6 +313,7 @@ int runTraining(const RunFolder& run, const Config& config, train::Trainer& trai
   ReportWriter reportWriter(run.root, settings.run.checkpoint_every);
   callbacks.push_back(&reportWriter);
   if (!quiet) callbacks.push_back(&progress);
+  if (const auto faster = fasterBlasCoretype(); !quiet && !faster.empty()) printNotes(slowKernelsNote(faster));
 
   {
     StopSignals stopSignals;
@@ -675,6 +686,7 @@ void printInfo(const std::string& preset, const std::vector<std::string>& assign
     std::cout << fmt::format(
         "OpenBLAS kernels (float32 products): {} ({})\n", kernels,
         coretype && *coretype ? fmt::format("OPENBLAS_CORETYPE={}", coretype) : std::string("picked for this CPU"));
+    if (const auto faster = fasterBlasCoretype(); !faster.empty()) std::cout << slowKernelsNote(faster) << "\n";
   }
   if (int threads = blasThreads()) std::cout << "OpenBLAS threads: " << threads << "\n";
   // oneDNN runs the convolutions and, with precision = bf16, the bfloat16

@@ -5,6 +5,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <cctype>
 #include <cstdlib>
 #include <fstream>
 #include <iterator>
@@ -20,6 +21,17 @@ template <typename Function>
 Function openBlasEntry(const char* name) {
   // Looked up in the process rather than linked: libblas.so.3 may be any BLAS.
   return reinterpret_cast<Function>(dlsym(RTLD_DEFAULT, name));
+}
+
+/// The flags of /proc/cpuinfo's first processor (empty where there is none).
+std::set<std::string> cpuFlags() {
+  std::ifstream in("/proc/cpuinfo");
+  for (std::string line; std::getline(in, line);) {
+    if (line.rfind("flags", 0) != 0) continue;
+    std::istringstream flags(line.substr(line.find(':') + 1));
+    return {std::istream_iterator<std::string>(flags), std::istream_iterator<std::string>()};
+  }
+  return {};
 }
 
 }  // namespace
@@ -41,18 +53,30 @@ std::string blasKernels() {
   return get ? std::string(get()) : std::string();
 }
 
+std::string fasterBlasCoretype() {
+  const char* coretype = std::getenv("OPENBLAS_CORETYPE");
+  if (coretype && *coretype) return "";  // a choice made on purpose
+  std::string kernels = blasKernels();
+  std::transform(kernels.begin(), kernels.end(), kernels.begin(), [](unsigned char c) { return std::tolower(c); });
+  if (kernels.empty()) return "";
+  // OpenBLAS's core names whose sgemm uses AVX2 with FMA or wider.
+  for (const char* modern : {"haswell", "zen", "skylakex", "cooperlake", "sapphirerapids"})
+    if (kernels == modern) return "";
+  const auto flags = cpuFlags();
+  if (!flags.count("avx2") || !flags.count("fma")) return "";
+  // SkylakeX's kernels need AVX-512's foundation and its byte/word,
+  // double/quad and vector-length parts; on such CPUs they beat Haswell's.
+  for (const char* part : {"avx512f", "avx512bw", "avx512dq", "avx512vl"})
+    if (!flags.count(part)) return "Haswell";
+  return "SkylakeX";
+}
+
 std::vector<std::string> cpuVectorExtensions() {
-  std::ifstream in("/proc/cpuinfo");
-  for (std::string line; std::getline(in, line);) {
-    if (line.rfind("flags", 0) != 0) continue;
-    std::istringstream flags(line.substr(line.find(':') + 1));
-    std::set<std::string> present{std::istream_iterator<std::string>(flags), std::istream_iterator<std::string>()};
-    std::vector<std::string> found;
-    for (const char* name : {"avx2", "fma", "avx512f", "avx512_bf16", "amx_bf16"})
-      if (present.count(name)) found.emplace_back(name);
-    return found;
-  }
-  return {};
+  const auto flags = cpuFlags();
+  std::vector<std::string> found;
+  for (const char* name : {"avx2", "fma", "avx512f", "avx512_bf16", "amx_bf16"})
+    if (flags.count(name)) found.emplace_back(name);
+  return found;
 }
 
 int64_t physicalMemory() { return static_cast<int64_t>(sysconf(_SC_PHYS_PAGES)) * sysconf(_SC_PAGE_SIZE); }

@@ -21,6 +21,15 @@ int blasThreads();
 /// loaded BLAS is not OpenBLAS. Other kernels round differently.
 std::string blasKernels();
 
+/// When OpenBLAS runs kernels older than this CPU (it does not know the
+/// processor and falls back: 0.3.21 picks its SSE3 "Prescott" kernels on
+/// CPUs newer than it, such as Sapphire Rapids), the OPENBLAS_CORETYPE of
+/// the newest kernels the CPU runs: "SkylakeX" (AVX-512) or "Haswell"
+/// (AVX2); empty when the kernels fit the CPU, OPENBLAS_CORETYPE is set, or
+/// the BLAS is not OpenBLAS. OpenBLAS reads the variable when it loads, so
+/// only a new process can change it.
+std::string fasterBlasCoretype();
+
 /// The vector extensions of this CPU that decide which kernels run, of
 /// avx2, fma, avx512f, avx512_bf16, amx_bf16 (/proc/cpuinfo's flags).
 std::vector<std::string> cpuVectorExtensions();
