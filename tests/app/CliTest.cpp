@@ -282,7 +282,7 @@ TEST(CliTest, KernelsOlderThanTheCpuGetANote) {
   const auto begin = at + line.size();
   const std::string kernels = picked.out.substr(begin, picked.out.find(' ', begin) - begin);
   bool modern = false;
-  for (const char* name : {"Haswell", "Zen", "SkylakeX", "Cooperlake", "SapphireRapids"})
+  for (const char* name : {"Haswell", "Zen", "Excavator", "SkylakeX", "Cooperlake", "SapphireRapids"})
     modern = modern || kernels == name;
   const bool avx2 = picked.out.find("CPU vector extensions: avx2 fma") != std::string::npos;
   std::cout << "[ figures  ] OpenBLAS picked " << kernels << (avx2 ? " on an AVX2 CPU\n" : "\n");

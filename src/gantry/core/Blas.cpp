@@ -59,8 +59,8 @@ std::string fasterBlasCoretype() {
   std::string kernels = blasKernels();
   std::transform(kernels.begin(), kernels.end(), kernels.begin(), [](unsigned char c) { return std::tolower(c); });
   if (kernels.empty()) return "";
-  // OpenBLAS's core names whose sgemm uses AVX2 with FMA or wider.
-  for (const char* modern : {"haswell", "zen", "skylakex", "cooperlake", "sapphirerapids"})
+  // OpenBLAS's core names whose sgemm uses AVX2 with FMA or wider (Excavator: its own CPU's).
+  for (const char* modern : {"haswell", "zen", "excavator", "skylakex", "cooperlake", "sapphirerapids"})
     if (kernels == modern) return "";
   const auto flags = cpuFlags();
   if (!flags.count("avx2") || !flags.count("fma")) return "";
