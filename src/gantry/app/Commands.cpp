@@ -313,7 +313,6 @@ int runTraining(const RunFolder& run, const Config& config, train::Trainer& trai
   ReportWriter reportWriter(run.root, settings.run.checkpoint_every);
   callbacks.push_back(&reportWriter);
   if (!quiet) callbacks.push_back(&progress);
-  if (const auto faster = fasterBlasCoretype(); !quiet && !faster.empty()) printNotes(slowKernelsNote(faster));
 
   {
     StopSignals stopSignals;
@@ -349,6 +348,8 @@ int runTraining(const RunFolder& run, const Config& config, train::Trainer& trai
 /// times.
 int trainUnderPolicy(const RunFolder& run, Config config, std::unique_ptr<train::Trainer> trainer, bool quiet,
                      const std::shared_ptr<eval::Evaluator>& evaluator) {
+  // Once per command, not again at each rollback's new start.
+  if (const auto faster = fasterBlasCoretype(); !quiet && !faster.empty()) printNotes(slowKernelsNote(faster));
   for (int64_t rollbacks = 0;; ++rollbacks) {
     try {
       return runTraining(run, config, *trainer, quiet, evaluator);
