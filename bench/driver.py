@@ -3,8 +3,9 @@
 
 In one run: this machine's sgemm peak, gantry against the PyTorch reference
 (bench/reference.py) on the presets mnist-mlp and ring8 with the same
-threads, warm-up and timed steps, and gantry's cost as mnist-mlp's batch size
-and layer widths grow. Writes one JSON report.
+threads, warm-up and timed steps, gantry's cost as mnist-mlp's batch size
+and layer widths grow, and ring8 populations (population = N) against single
+runs. Writes one JSON report.
 """
 
 import argparse
@@ -30,6 +31,8 @@ PRESETS = ["mnist-mlp", "ring8"]
 SCALING_PRESET = "mnist-mlp"
 BATCH_SIZES = [50, 100, 200, 400]
 WIDTH_SCALES = [0.25, 0.5, 1.0, 2.0]
+POPULATION_PRESET = "ring8"
+POPULATION_SIZES = [1, 4, 16, 64, 256]
 GAME_METRICS = ["d_loss", "g_loss", "d_real", "d_fake", "value"]
 
 
@@ -44,10 +47,13 @@ class Plan:
     sgemm_repeats: int
     ceiling_repeats: int
     rounds: int
+    # population = N: warm-up steps, and member-steps timed (steps = member-steps / N)
+    population_steps: tuple = (20, 6400)
+    population_sizes: tuple = tuple(POPULATION_SIZES)
 
 
 FULL = Plan({"mnist-mlp": (100, 1000), "ring8": (200, 3000)}, (20, 200), 4096, 5, 50, 3)
-QUICK = Plan({"mnist-mlp": (10, 30), "ring8": (20, 200)}, (5, 15), 1024, 3, 3, 1)
+QUICK = Plan({"mnist-mlp": (10, 30), "ring8": (20, 200)}, (5, 15), 1024, 3, 3, 1, (5, 320), (1, 4, 16))
 
 
 def log(message):
@@ -335,6 +341,31 @@ def scaling(base, plan, threads, env, peak):
     }
 
 
+def population(plan, threads, env):
+    """gantry training N ring8 GANs in one process (population = N, docs/population.md): aggregate
+    member-steps/s and peak memory per N, and the aggregate against one run's steps/s (what N
+    single runs one after another reach)."""
+    warmup, member_steps = plan.population_steps
+    points = []
+    for n in plan.population_sizes:
+        steps = max(10, member_steps // n)
+        result = time_gantry(POPULATION_PRESET, warmup, steps, threads, env, [f"population={n}"])
+        points.append(
+            {
+                "population": n,
+                "timed_steps": steps,
+                "steps_per_s": result["steps_per_s"],
+                "member_steps_per_s": n * result["steps_per_s"],
+                "peak_rss_mb": result["peak_rss_mb"],
+            }
+        )
+        log(f"population {n}: {n * result['steps_per_s']:.1f} member-steps/s, {result['peak_rss_mb']:.0f} MB")
+    single = points[0]["member_steps_per_s"] if points[0]["population"] == 1 else None
+    for point in points:
+        point["against_single_runs"] = point["member_steps_per_s"] / single if single else None
+    return {"preset": POPULATION_PRESET, "warmup_steps": warmup, "points": points}
+
+
 def gantry_info():
     """LibTorch version and the BLAS libraries the gantry process really loaded (`gantry info`)."""
     output = subprocess.run([GANTRY, "info"], capture_output=True, text=True, check=True).stdout
@@ -447,6 +478,7 @@ def main():
             preset, plan, args.threads, args.blas_threads, env, peak
         )
     report["scaling"] = scaling(configs[SCALING_PRESET], plan, args.threads, env, peak)
+    report["population"] = population(plan, args.threads, env)
     report["load_average_end"] = os.getloadavg()
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(json.dumps(report, indent=2) + "\n")

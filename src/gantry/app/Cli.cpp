@@ -130,6 +130,10 @@ int runCli(int argc, char** argv) {
       sample->add_option("-n,--count", sampleRequest.count, "number of samples (or give --z)")->check(kInt64);
   std::string sampleCodes;
   sample->add_flag("--ema", sampleRequest.ema, "from the average of G's weights the run kept (g_ema)");
+  int64_t sampleMember = 0;
+  auto* sampleMemberOption =
+      sample->add_option("--member", sampleMember, "a population's run: which member (0..population - 1)")
+          ->check(kInt64);
   sample->add_option("--z", sampleCodes, "draw from these codes: a .npy of shape (N, latent dim), one sample a row");
   sample->add_option("--out", sampleOut, "output file: .npy (float32 array) or .png (picture)")->required();
   sample->add_option("--seed", sampleRequest.seed, "seed of the noise")->check(kInt64);
@@ -217,6 +221,13 @@ int runCli(int argc, char** argv) {
                           "gantry classifier train)");
   evalCommand->add_flag("--quiet", evalRequest.quiet, "no summary on stdout");
   evalCommand->add_flag("--ema", evalRequest.ema, "a run's samples from the average of G's weights it kept (g_ema)");
+  int64_t evalMember = 0;
+  auto* evalMemberOption =
+      evalCommand
+          ->add_option("--member", evalMember,
+                       "a population's run: this member alone (default: each member, and their means and standard "
+                       "errors)")
+          ->check(kInt64);
   int64_t evalLabel = 0;
   auto* evalLabelOption =
       evalCommand->add_option("--label", evalLabel, "conditional runs: draw every sample of this class")->check(kInt64);
@@ -384,6 +395,7 @@ int runCli(int argc, char** argv) {
       sampleRequest.run = runDir;
       sampleRequest.out = sampleOut;
       if (sampleLabelOption->count() > 0) sampleRequest.label = sampleLabel;
+      if (sampleMemberOption->count() > 0) sampleRequest.member = sampleMember;
       sampleRequest.codes = sampleCodes;
       if ((sampleCountOption->count() > 0) == !sampleCodes.empty())
         throw UserError("gantry sample needs -n COUNT or --z FILE.npy (one of them)");
@@ -420,6 +432,7 @@ int runCli(int argc, char** argv) {
       if (evalCountOption->count() > 0) evalRequest.count = evalCount;
       evalRequest.classifier = evalClassifier;
       if (evalLabelOption->count() > 0) evalRequest.label = evalLabel;
+      if (evalMemberOption->count() > 0) evalRequest.member = evalMember;
       return app::evaluate(evalRequest);
     }
     if (classifierTrain->parsed()) {

@@ -276,11 +276,15 @@ int runTraining(const RunFolder& run, const Config& config, train::Trainer& trai
         evaluator, settings.eval.eval_every, latents,
         [&metrics, quiet, interactive](const nlohmann::json& line) {
           metrics.writeLine(line.dump());
-          if (quiet) return;
+          // A population prints its means; each member's line is in metrics.jsonl.
+          if (quiet || line.contains("member")) return;
           std::vector<std::string> parts;
           for (const auto& [name, result] : line["eval"].items()) parts.push_back(metricSummary(name, result));
-          std::cout << fmt::format("{}eval at step {}: {} ({:.1f} s)\n", interactive ? "\r\x1b[K" : "",
-                                   line["step"].get<int64_t>(), fmt::join(parts, ", "), line["eval_s"].get<double>())
+          const auto members =
+              line.contains("members") ? fmt::format(" (means of {} members)", line["members"].get<int64_t>()) : "";
+          std::cout << fmt::format("{}eval at step {}{}: {} ({:.1f} s)\n", interactive ? "\r\x1b[K" : "",
+                                   line["step"].get<int64_t>(), members, fmt::join(parts, ", "),
+                                   line["eval_s"].get<double>())
                     << std::flush;
         },
         labels);
@@ -308,7 +312,9 @@ int runTraining(const RunFolder& run, const Config& config, train::Trainer& trai
       {trainer.arena().data().fixedDraw(kSnapshotSamples, static_cast<uint64_t>(settings.run.seed) + 32452843),
        snapshotLatents, snapshotLabels, toy, static_cast<uint64_t>(settings.run.seed) + 49979687},
       [&run](const nlohmann::json& line) { appendLine(run.snapshots(), line.dump()); });
-  callbacks.push_back(&snapshots);
+  // A population's players are its members' together: the report shows its
+  // losses, not one member's D over the data.
+  if (trainer.generator().members() == 1) callbacks.push_back(&snapshots);
   // Last: at the end it reads what the others have written.
   ReportWriter reportWriter(run.root, settings.run.checkpoint_every);
   callbacks.push_back(&reportWriter);
@@ -594,7 +600,7 @@ int sample(const SampleRequest& request) {
   auto ext = request.out.extension().string();
   if (ext != ".npy" && ext != ".png")
     throw UserError(fmt::format("--out {} must end in .npy (array) or .png (picture)", request.out.string()));
-  auto [config, generator] = loadTrainedGenerator(RunFolder{request.run}, request.ema);
+  auto [config, generator] = loadTrainedGenerator(RunFolder{request.run}, request.ema, request.member);
   const int64_t classes = generator->classes();
   torch::Tensor labels;
   torch::Tensor codes;

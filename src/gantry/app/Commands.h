@@ -42,6 +42,8 @@ struct SampleRequest {
   std::filesystem::path codes;
   /// From the average of G's weights the run kept (g_ema).
   bool ema = false;
+  /// A population's run: which member (required there, refused elsewhere).
+  std::optional<int64_t> member;
 };
 
 /// Draws samples from a run's latest checkpoint into .npy (float32, shape
@@ -96,6 +98,9 @@ struct EvalRequest {
   std::optional<int64_t> label;
   /// A run's samples from the average of G's weights it kept (g_ema).
   bool ema = false;
+  /// A population's run: this member alone (default: each member, then
+  /// their means and standard errors).
+  std::optional<int64_t> member;
   bool quiet = false;
 };
 

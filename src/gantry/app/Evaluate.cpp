@@ -7,6 +7,7 @@
 #include "gantry/core/Blas.h"
 #include "gantry/core/Error.h"
 #include "gantry/core/Finite.h"
+#include "gantry/eval/EvalCallback.h"
 #include "gantry/eval/Memorization.h"
 #include "gantry/io/Npy.h"
 #include "gantry/io/Png.h"
@@ -20,6 +21,42 @@
 
 namespace gantry::app {
 
+namespace {
+
+/// Each member of a population's run from the same codes, then the members'
+/// means and standard errors: {"members": [each member's metrics],
+/// "metrics": means, "metrics_se": standard errors}.
+int evaluateMembers(const EvalRequest& request, const Config& config, const models::Generator& population,
+                    EvaluatorSetup& setup, int64_t count, const torch::Tensor& labels, nlohmann::json report) {
+  std::vector<nlohmann::json> results;
+  for (int64_t n = 0; n < population.members(); ++n) {
+    auto member = population.member(n);
+    member->eval();
+    auto drawn = drawLabelledSamples(*member, config, count, static_cast<uint64_t>(request.seed), labels);
+    setup.evaluator->reset();
+    setup.evaluator->update(drawn.samples, drawn.labels);
+    results.push_back(setup.evaluator->compute());
+  }
+  const auto summary = eval::populationSummary(results);
+  report["dataset"] = config.getString("dataset");
+  report["count"] = count;
+  if (!setup.classifier.is_null()) report["classifier"] = setup.classifier;
+  report["members"] = results;
+  report["metrics"] = summary.mean;
+  report["metrics_se"] = summary.standardError;
+  writeFileAtomic(request.out, report.dump(2) + "\n");
+  if (!request.quiet) {
+    for (const auto& name : request.metrics) std::cout << metricSummary(name, report["metrics"][name]) << "\n";
+    std::cout << fmt::format(
+        "means of {} members, {} samples each (each member's figures and the standard errors "
+        "in {})\n",
+        population.members(), count, request.out.string());
+  }
+  return 0;
+}
+
+}  // namespace
+
 int evaluate(const EvalRequest& request) {
   if (request.run.empty() == request.samples.empty())
     throw UserError("gantry eval needs either --run RUN_DIR or --samples FILE.npy (with --dataset NAME)");
@@ -32,11 +69,15 @@ int evaluate(const EvalRequest& request) {
   std::shared_ptr<models::Generator> generator;
   nlohmann::json report;
   if (!request.run.empty()) {
-    auto trained = loadTrainedGenerator(RunFolder{request.run}, request.ema);
+    // A population's run: the member asked for, or every member.
+    auto trained = request.member ? loadTrainedGenerator(RunFolder{request.run}, request.ema, request.member)
+                                  : loadTrainedPopulation(RunFolder{request.run}, request.ema);
     config = trained.config;
     generator = trained.generator;
     report["source"] = {{"run", request.run.string()}, {"seed", request.seed}, {"ema", request.ema}};
+    if (request.member) report["source"]["member"] = *request.member;
   } else {
+    if (request.member) throw UserError("--member picks one GAN of a population's run; give --run, not --samples");
     if (request.dataset.empty()) throw UserError("--samples needs --dataset NAME: the data the samples imitate");
     if (request.label) throw UserError("--label draws from a conditional run; give --run, not --samples");
     if (request.ema) throw UserError("--ema draws from a run's averaged generator; give --run, not --samples");
@@ -77,6 +118,8 @@ int evaluate(const EvalRequest& request) {
       labels = torch::full({n}, *request.label, torch::kLong);
       report["source"]["label"] = *request.label;
     }
+    if (const int64_t members = generator->members(); members > 1)
+      return evaluateMembers(request, config, *generator, setup, n, labels, std::move(report));
     auto drawn = drawLabelledSamples(*generator, config, n, static_cast<uint64_t>(request.seed), labels);
     samples = drawn.samples;
     labels = drawn.labels;

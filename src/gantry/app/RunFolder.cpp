@@ -38,7 +38,7 @@ void checkCheckpointMatches(const RunFolder& run, const Config& config, train::C
   }
 }
 
-TrainedGenerator loadTrainedGenerator(const RunFolder& run, bool average) {
+TrainedGenerator loadTrainedPopulation(const RunFolder& run, bool average) {
   auto config = readRunConfig(run);
   train::CheckpointReader checkpoint(run.checkpoint());
   checkCheckpointMatches(run, config, checkpoint);
@@ -59,6 +59,28 @@ TrainedGenerator loadTrainedGenerator(const RunFolder& run, bool average) {
   generator->to(deviceOf(settings));
   generator->eval();
   return {std::move(config), std::move(generator)};
+}
+
+TrainedGenerator loadTrainedGenerator(const RunFolder& run, bool average, std::optional<int64_t> member) {
+  auto trained = loadTrainedPopulation(run, average);
+  const int64_t members = trained.generator->members();
+  if (members == 1) {
+    if (member)
+      throw UserError(
+          fmt::format("--member picks one GAN of a population; {} trained one (population = 1): leave "
+                      "out --member",
+                      run.root.string()));
+    return trained;
+  }
+  if (!member)
+    throw UserError(fmt::format("{} trained {} GANs (population = {}): choose one with --member 0..{}",
+                                run.root.string(), members, members, members - 1));
+  if (*member < 0 || *member >= members)
+    throw UserError(
+        fmt::format("--member {} is not a member of {}: choose one in 0..{}", *member, run.root.string(), members - 1));
+  auto generator = trained.generator->member(*member);
+  generator->eval();
+  return {std::move(trained.config), std::move(generator)};
 }
 
 }  // namespace gantry::app

@@ -7,6 +7,7 @@
 
 #include <filesystem>
 #include <memory>
+#include <optional>
 
 namespace gantry::app {
 
@@ -38,6 +39,13 @@ struct TrainedGenerator {
   Config config;
   std::shared_ptr<models::Generator> generator;
 };
-TrainedGenerator loadTrainedGenerator(const RunFolder& run, bool average = false);
+/// A population's run (population = N, docs/population.md) gives its member
+/// `member` as a generator of its own, and refuses (UserError naming
+/// --member) to be read without one; a run of one GAN refuses a member.
+TrainedGenerator loadTrainedGenerator(const RunFolder& run, bool average = false,
+                                      std::optional<int64_t> member = std::nullopt);
+/// The run's generator as trained: for a population's run, all its members
+/// stacked (Model::members, Generator::member).
+TrainedGenerator loadTrainedPopulation(const RunFolder& run, bool average = false);
 
 }  // namespace gantry::app

@@ -16,6 +16,10 @@ const Section<RunOptions>& runSection() {
   static const auto section =
       Section<S>("run")
           .integer("seed", &S::seed, "random seed: same seed, same run", Range::atLeast(0))
+          .integer("population", &S::population,
+                   "GANs trained at once in one process (population training, docs/population.md): member n is "
+                   "the run of seed + n, its players stacked with the others' (1 = one GAN)",
+                   Range::closed(1, 4096))
           .integer("steps", &S::steps, "generator updates in all", Range::atLeast(1))
           .resumable()
           .text("device", &S::device, "cpu, cuda or cuda:N (cuda needs a LibTorch built with CUDA)")
@@ -137,6 +141,29 @@ void checkBatchFits(const RunSettings& s) {
         "config key 'minibatch_std_group' = {} needs batch_size ({}, D's batch) to be a multiple of it", group, batch));
 }
 
+/// What a population's stacked players cannot train, found before anything
+/// is built (what the model family refuses, it names itself).
+void checkPopulation(const Config& config, const RunSettings& s) {
+  if (s.run.population == 1) return;
+  auto refuse = [&](const std::string& what) {
+    throw UserError(
+        fmt::format("config key 'population' = {} trains each member on its own rows of one batch; {}, "
+                    "or set population = 1",
+                    s.run.population, what));
+  };
+  const auto rule = train::makeUpdateRule(config, s.update);
+  if (rule->needs().secondDerivatives || rule->needs().differentiableUpdates)
+    refuse(
+        fmt::format("update = {} differentiates through the players' gradients: choose alternating, "
+                    "simultaneous, extragradient or optimistic",
+                    s.update.update));
+  if (objectives::makeObjective(s.game.objective)->comparesAcrossBatch())
+    refuse(fmt::format("objective = {} compares each sample with its whole batch: choose another objective",
+                       s.game.objective));
+  if (s.game.feature_matching) refuse("feature matching matches the whole batch's mean: set feature_matching = false");
+  if (s.eval.jacobian_every > 0) refuse("the game's Jacobian is one member's: set jacobian_every = 0");
+}
+
 }  // namespace
 
 RunSettings readSettings(const Config& config) {
@@ -158,6 +185,7 @@ RunSettings readSettings(const Config& config) {
     throw UserError(fmt::format("config key 'conditional' = {} needs data of at least 2 classes; dataset = {} has one",
                                 s.model.conditional, s.data.dataset));
   checkBatchFits(s);
+  checkPopulation(config, s);
   return s;
 }
 

@@ -16,6 +16,7 @@ namespace gantry::app {
 /// how often it logs, draws and saves).
 struct RunOptions {
   int64_t seed = 1;
+  int64_t population = 1;
   int64_t steps = 10000;
   std::string device = "cpu";
   int64_t threads = 0;

@@ -4,6 +4,8 @@
 
 #include "gantry/core/Blas.h"
 #include "gantry/core/Error.h"
+#include "gantry/core/MemberStreams.h"
+#include "gantry/data/PopulationSource.h"
 #include "gantry/io/Npy.h"
 #include "gantry/models/PackedDiscriminator.h"
 #include "gantry/objectives/Game.h"
@@ -99,7 +101,8 @@ std::vector<MemoryNeed> memoryNeeds(const RunSettings& settings, train::Trainer&
           // the fused optimizers: ring8 with latent_dim = 1e7 failed asking for
           // one block of 8x its parameters' bytes.
           {"latent_dim, g_hidden, d_hidden", 8.0 * static_cast<double>(parameterBytes(g) + parameterBytes(d))},
-          {"batch_size", static_cast<double>(samplesPerStep(settings)) * stepFloats * floatBytes},
+          {settings.run.population > 1 ? "batch_size, population" : "batch_size",
+           static_cast<double>(samplesPerStep(settings) * settings.run.population) * stepFloats * floatBytes},
           // Drawn without a graph: the widest layer at a time.
           {"sample_count", static_cast<double>(settings.run.sample_count) * widest * floatBytes},
           {"eval_samples",
@@ -194,7 +197,11 @@ ParameterCounts parameterCounts(const Config& config) {
 std::shared_ptr<models::Generator> buildGenerator(const Config& config, int64_t classes) {
   const auto settings = readSettings(config);
   const auto context = modelContext(settings, std::max<int64_t>(classes, 1));
-  return models::familyFor(settings.model, context).generator(config, context);
+  const auto& family = models::familyFor(settings.model, context);
+  if (settings.run.population == 1) return family.generator(config, context);
+  std::vector<std::shared_ptr<models::Generator>> members;
+  for (int64_t n = 0; n < settings.run.population; ++n) members.push_back(family.generator(config, context));
+  return family.stackGenerators(members);
 }
 
 torch::Tensor drawSamples(models::Generator& generator, const Config& config, int64_t count, uint64_t seed,
@@ -271,6 +278,76 @@ torch::Tensor readLatentCodes(const std::filesystem::path& path, int64_t latentD
   return codes;
 }
 
+namespace {
+
+/// A run's data and players, as the trainer takes them.
+struct Players {
+  std::unique_ptr<data::BatchSource> source;
+  models::ModelContext context;
+  const models::ModelFamilyEntry* family = nullptr;
+  std::shared_ptr<models::Generator> generator;
+  std::shared_ptr<models::Discriminator> discriminator;
+  std::shared_ptr<MemberStreams> streams;  // population training
+};
+
+/// One GAN's, from the default CPU generator as seeded: the data, then G,
+/// then D.
+Players runPlayers(const Config& config, const RunSettings& settings, const data::DataSettings& dataSettings,
+                   torch::Device device) {
+  Players players;
+  std::shared_ptr<data::TensorDataset> dataset;
+  players.source = data::makeBatchSource(dataSettings, static_cast<uint64_t>(settings.run.seed), device, &dataset);
+  players.context = modelContext(settings, players.source->classes(),
+                                 [dataset] { return dataset ? dataset->samples().mean(0) : torch::Tensor(); });
+  players.family = &models::familyFor(settings.model, players.context);
+  players.generator = players.family->generator(config, players.context);
+  players.discriminator = models::buildDiscriminator(*players.family, config, players.context);
+  return players;
+}
+
+/// A population's (population = N): member n's data, G and D as the run of
+/// seed + n builds them (its stream seeded, G, then D), stacked; member n's
+/// stream then goes on from where building left it. Draws that are no
+/// member's (a penalty's interpolation points) come from the default CPU
+/// generator, seeded with seed + N.
+Players populationPlayers(const Config& config, const RunSettings& settings, const data::DataSettings& dataSettings,
+                          torch::Device device) {
+  const int64_t population = settings.run.population;
+  const auto seed = static_cast<uint64_t>(settings.run.seed);
+  std::vector<uint64_t> seeds;
+  for (int64_t n = 0; n < population; ++n) seeds.push_back(seed + static_cast<uint64_t>(n));
+  std::shared_ptr<data::TensorDataset> dataset;
+  auto sources = data::makeBatchSources(dataSettings, seeds, device, &dataset);
+  Players players;
+  players.context = modelContext(settings, sources.front()->classes(),
+                                 [dataset] { return dataset ? dataset->samples().mean(0) : torch::Tensor(); });
+  players.family = &models::familyFor(settings.model, players.context);
+  const auto& family = *players.family;
+  if (!family.stackGenerators || !family.stackDiscriminators)
+    throw UserError(
+        fmt::format("config key 'population' = {} needs a model family that stacks its members; model = "
+                    "{} does not: choose model = mlp, or set population = 1",
+                    population, settings.model.model));
+  std::vector<std::shared_ptr<models::Generator>> generators;
+  std::vector<std::shared_ptr<models::Discriminator>> discriminators;
+  std::vector<torch::Tensor> states;
+  auto cpuGenerator = at::detail::getDefaultCPUGenerator();
+  for (uint64_t memberSeed : seeds) {
+    torch::manual_seed(memberSeed);
+    generators.push_back(family.generator(config, players.context));
+    discriminators.push_back(models::buildDiscriminator(family, config, players.context));
+    states.push_back(cpuGenerator.get_state());
+  }
+  torch::manual_seed(seed + static_cast<uint64_t>(population));
+  players.streams = std::make_shared<MemberStreams>(std::move(states));
+  players.source = std::make_unique<data::PopulationSource>(std::move(sources), players.streams, device);
+  players.generator = family.stackGenerators(generators);
+  players.discriminator = family.stackDiscriminators(discriminators);
+  return players;
+}
+
+}  // namespace
+
 std::unique_ptr<train::Trainer> buildTrainer(const Config& config, std::shared_ptr<train::DataParallel> parallel) {
   const auto settings = readSettings(config);
   if (parallel && settings.data.batch_size % parallel->worldSize() != 0)
@@ -284,17 +361,21 @@ std::unique_ptr<train::Trainer> buildTrainer(const Config& config, std::shared_p
   // output bias) rounds by the number of threads that share it. OpenBLAS's
   // follow the models' size, below.
   torch::set_num_threads(threadPlan(settings, {}).intraOp);
+  if (parallel && settings.run.population > 1)
+    throw UserError(
+        "config key 'population' trains its members in one process; set population = 1 to train one GAN on "
+        "several processes");
   torch::manual_seed(seed);
 
-  std::shared_ptr<data::TensorDataset> dataset;
   auto dataSettings = settings.data;
   dataSettings.batch_size = samplesPerStep(settings);  // PacGAN: batch_size packs of `pack` samples
-  auto source = data::makeBatchSource(dataSettings, seed, device, &dataset);
-  auto context = modelContext(settings, source->classes(),
-                              [dataset] { return dataset ? dataset->samples().mean(0) : torch::Tensor(); });
-  const auto& family = models::familyFor(settings.model, context);
-  auto generator = family.generator(config, context);
-  auto discriminator = models::buildDiscriminator(family, config, context);
+  auto players = settings.run.population > 1 ? populationPlayers(config, settings, dataSettings, device)
+                                             : runPlayers(config, settings, dataSettings, device);
+  const auto& family = *players.family;
+  const auto& context = players.context;
+  auto generator = players.generator;
+  auto discriminator = players.discriminator;
+  auto source = std::move(players.source);
   auto rule = train::makeUpdateRule(config, settings.update);
   const auto plan = threadPlan(settings, workload(*generator, *discriminator, samplesPerStep(settings)));
   applyThreads(plan);
@@ -306,6 +387,7 @@ std::unique_ptr<train::Trainer> buildTrainer(const Config& config, std::shared_p
   options.execution.overlap = plan.overlap;
   options.execution.twiceDifferentiable = rule->needs().secondDerivatives;
   options.parallel = std::move(parallel);
+  options.members = players.streams;
   auto arena = std::make_unique<train::Arena>(generator, discriminator, objectives::buildGame(settings.game),
                                               std::move(source), latentPrior(settings), options);
   auto trainer = std::make_unique<train::Trainer>(std::move(arena), std::move(rule));
@@ -315,6 +397,12 @@ std::unique_ptr<train::Trainer> buildTrainer(const Config& config, std::shared_p
     auto cpuGenerator = at::detail::getDefaultCPUGenerator();
     const auto state = cpuGenerator.get_state();
     auto average = family.generator(config, context);
+    if (players.streams) {
+      std::vector<std::shared_ptr<models::Generator>> members(1, average);
+      while (static_cast<int64_t>(members.size()) < players.streams->size())
+        members.push_back(family.generator(config, context));
+      average = family.stackGenerators(members);
+    }
     cpuGenerator.set_state(state);
     average->to(device);
     trainer->setAverage(

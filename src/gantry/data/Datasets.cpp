@@ -100,4 +100,19 @@ std::unique_ptr<BatchSource> makeBatchSource(const DataSettings& settings, uint6
   return std::make_unique<ShuffledBatchSource>(train, settings.batch_size, seed, device);
 }
 
+std::vector<std::unique_ptr<BatchSource>> makeBatchSources(const DataSettings& settings,
+                                                           const std::vector<uint64_t>& seeds, torch::Device device,
+                                                           std::shared_ptr<TensorDataset>* dataset) {
+  std::vector<std::unique_ptr<BatchSource>> sources;
+  std::shared_ptr<TensorDataset> train;
+  for (uint64_t seed : seeds) {
+    if (sources.empty() || !train)
+      sources.push_back(makeBatchSource(settings, seed, device, &train));
+    else
+      sources.push_back(std::make_unique<ShuffledBatchSource>(train, settings.batch_size, seed, device));
+  }
+  if (dataset) *dataset = train;
+  return sources;
+}
+
 }  // namespace gantry::data

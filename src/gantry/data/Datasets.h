@@ -37,5 +37,11 @@ TensorDataset readSplit(const DataSettings& settings, Split split);
 /// more of it (a generator's output bias from the data's mean).
 std::unique_ptr<BatchSource> makeBatchSource(const DataSettings& settings, uint64_t seed, torch::Device device,
                                              std::shared_ptr<TensorDataset>* dataset = nullptr);
+/// The same for each of a population's members (population training), member
+/// n's shuffled from seeds[n]; the members share one copy of a dataset of
+/// files.
+std::vector<std::unique_ptr<BatchSource>> makeBatchSources(const DataSettings& settings,
+                                                           const std::vector<uint64_t>& seeds, torch::Device device,
+                                                           std::shared_ptr<TensorDataset>* dataset = nullptr);
 
 }  // namespace gantry::data

@@ -70,8 +70,9 @@ MetricEntry classHistogramMetric() {
     return std::make_unique<ClassHistogramMetric>(extractor, counts / counts.sum(), 0.1);
   };
   entry.summarize = [](const nlohmann::json& r) {
-    return fmt::format("classes {}/{} (KL {:.3f})", r.at("classes_covered").get<int64_t>(),
-                       r.at("classes_total").get<int64_t>(), r.at("kl_from_real").get<double>());
+    // {:g}: a population's means are fractional (gantry/eval/EvalCallback.h).
+    return fmt::format("classes {:g}/{:g} (KL {:.3f})", r.at("classes_covered").get<double>(),
+                       r.at("classes_total").get<double>(), r.at("kl_from_real").get<double>());
   };
   return entry;
 }

@@ -3,6 +3,7 @@
 #include <torch/torch.h>
 
 #include <chrono>
+#include <cmath>
 
 namespace gantry::eval {
 
@@ -23,28 +24,90 @@ void EvalCallback::onEnd(train::Trainer& trainer) {
   if (every_ > 0 && !trainer.stopped() && lastEvaluated_ != trainer.steps()) evaluate(trainer);
 }
 
+nlohmann::json EvalCallback::measure(models::Generator& generator, const torch::Device& device) {
+  evaluator_->reset();
+  torch::NoGradGuard guard;
+  generator.eval();
+  const int64_t chunk = 1000;
+  for (int64_t begin = 0; begin < latents_.size(0); begin += chunk) {
+    auto z = latents_.slice(0, begin, begin + chunk).to(device);
+    torch::Tensor labels;
+    if (labels_.defined()) labels = labels_.slice(0, begin, begin + chunk).to(device);
+    evaluator_->update(generator.forward(z, labels).to(torch::kCPU, torch::kFloat32), labels);
+  }
+  generator.train();
+  return evaluator_->compute();
+}
+
 void EvalCallback::evaluate(train::Trainer& trainer) {
   const auto start = std::chrono::steady_clock::now();
+  auto seconds = [&] { return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count(); };
   auto& generator = trainer.generator();
-  evaluator_->reset();
-  {
-    torch::NoGradGuard guard;
-    generator.eval();
-    const int64_t chunk = 1000;
-    for (int64_t begin = 0; begin < latents_.size(0); begin += chunk) {
-      auto z = latents_.slice(0, begin, begin + chunk).to(trainer.device());
-      torch::Tensor labels;
-      if (labels_.defined()) labels = labels_.slice(0, begin, begin + chunk).to(trainer.device());
-      evaluator_->update(generator.forward(z, labels).to(torch::kCPU, torch::kFloat32), labels);
-    }
-    generator.train();
-  }
-  nlohmann::json line = {{"step", trainer.steps()},
-                         {"eval", evaluator_->compute()},
-                         {"eval_samples", latents_.size(0)},
-                         {"eval_s", std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count()}};
+  const int64_t members = generator.members();
   lastEvaluated_ = trainer.steps();
-  sink_(line);
+  if (members == 1) {
+    auto result = measure(generator, trainer.device());
+    sink_({{"step", trainer.steps()}, {"eval", result}, {"eval_samples", latents_.size(0)}, {"eval_s", seconds()}});
+    return;
+  }
+  std::vector<nlohmann::json> results;
+  for (int64_t n = 0; n < members; ++n) {
+    results.push_back(measure(*generator.member(n), trainer.device()));
+    sink_({{"step", trainer.steps()},
+           {"member", n},
+           {"eval", results.back()},
+           {"eval_samples", latents_.size(0)},
+           {"eval_s", seconds()}});
+  }
+  auto summary = populationSummary(results);
+  sink_({{"step", trainer.steps()},
+         {"eval", summary.mean},
+         {"eval_se", summary.standardError},
+         {"members", members},
+         {"eval_samples", latents_.size(0)},
+         {"eval_s", seconds()}});
+}
+
+namespace {
+
+void summarize(const std::vector<const nlohmann::json*>& values, nlohmann::json& mean, nlohmann::json& se) {
+  const auto& first = *values.front();
+  if (first.is_number()) {
+    const double n = static_cast<double>(values.size());
+    double sum = 0, squares = 0;
+    for (const auto* v : values) sum += v->get<double>();
+    const double m = sum / n;
+    for (const auto* v : values) squares += (v->get<double>() - m) * (v->get<double>() - m);
+    mean = m;
+    se = values.size() > 1 ? std::sqrt(squares / (n - 1) / n) : 0.0;
+    return;
+  }
+  if (!first.is_object()) return;
+  mean = nlohmann::json::object();
+  se = nlohmann::json::object();
+  for (const auto& [key, value] : first.items()) {
+    std::vector<const nlohmann::json*> children;
+    for (const auto* v : values)
+      if (v->is_object() && v->contains(key)) children.push_back(&(*v)[key]);
+    if (children.size() != values.size()) continue;
+    nlohmann::json m, s;
+    summarize(children, m, s);
+    if (!m.is_null()) {
+      mean[key] = std::move(m);
+      se[key] = std::move(s);
+    }
+  }
+}
+
+}  // namespace
+
+PopulationSummary populationSummary(const std::vector<nlohmann::json>& results) {
+  PopulationSummary summary;
+  if (results.empty()) return summary;
+  std::vector<const nlohmann::json*> values;
+  for (const auto& r : results) values.push_back(&r);
+  summarize(values, summary.mean, summary.standardError);
+  return summary;
 }
 
 }  // namespace gantry::eval

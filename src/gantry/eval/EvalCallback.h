@@ -14,7 +14,11 @@ namespace gantry::eval {
 /// end of a run that was not interrupted) it generates samples from fixed
 /// latent codes, runs the metrics and hands
 ///   {"step": s, "eval": {"<metric>": {...}, ...}, "eval_samples": n, "eval_s": seconds}
-/// to `sink` (gantry appends it to metrics.jsonl as a line of its own). It
+/// to `sink` (gantry appends it to metrics.jsonl as a line of its own). A
+/// population's members (Model::members) are evaluated one by one, each
+/// from the same codes, and get a line each with "member": n, followed by
+/// the population's line: "eval" the members' means, "eval_se" their
+/// standard errors, "members": N (populationSummary). It
 /// lives in eval, not train, because it needs the metrics, and eval comes
 /// after train in the layering; train only knows the Callback interface.
 class EvalCallback : public train::Callback {
@@ -30,6 +34,8 @@ class EvalCallback : public train::Callback {
 
  private:
   void evaluate(train::Trainer& trainer);
+  /// The metrics of one generator on the fixed codes.
+  nlohmann::json measure(models::Generator& generator, const torch::Device& device);
 
   std::shared_ptr<Evaluator> evaluator_;
   int64_t every_;
@@ -38,5 +44,14 @@ class EvalCallback : public train::Callback {
   torch::Tensor labels_;
   int64_t lastEvaluated_ = -1;
 };
+
+/// The mean and the standard error (sample standard deviation / √n) over a
+/// population's members of each number in their results (objects of the
+/// same keys, nested as the metrics nest them); what is not a number is
+/// left out. One member: its numbers, standard errors 0.
+struct PopulationSummary {
+  nlohmann::json mean, standardError;
+};
+PopulationSummary populationSummary(const std::vector<nlohmann::json>& results);
 
 }  // namespace gantry::eval

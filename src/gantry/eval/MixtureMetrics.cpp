@@ -86,8 +86,9 @@ MetricEntry modesMetric() {
     return std::make_unique<MixtureCoverageMetric>(context.distribution());
   };
   entry.summarize = [](const nlohmann::json& r) {
-    return fmt::format("modes {}/{} ({:.1f}% high quality)", r.at("modes_captured").get<int64_t>(),
-                       r.at("modes_total").get<int64_t>(), 100 * r.at("high_quality_fraction").get<double>());
+    // {:g}: a population's means are fractional (gantry/eval/EvalCallback.h).
+    return fmt::format("modes {:g}/{:g} ({:.1f}% high quality)", r.at("modes_captured").get<double>(),
+                       r.at("modes_total").get<double>(), 100 * r.at("high_quality_fraction").get<double>());
   };
   return entry;
 }

@@ -4,6 +4,7 @@
 
 #include <torch/types.h>
 
+#include <memory>
 #include <vector>
 
 namespace gantry::models {
@@ -16,6 +17,9 @@ class Generator : public Model {
   virtual int64_t latentDim() const = 0;
   /// Shape of one sample, e.g. {1, 28, 28} or {2}.
   virtual std::vector<int64_t> outputShape() const = 0;
+  /// A population's member n (members() > 1) as a generator of its own,
+  /// with a copy of its current weights; null for a single model.
+  virtual std::shared_ptr<Generator> member(int64_t n) const { return nullptr; }
 };
 
 }  // namespace gantry::models

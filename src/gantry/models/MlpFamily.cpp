@@ -3,6 +3,7 @@
 #include "gantry/core/Error.h"
 #include "gantry/models/Conditioning.h"
 #include "gantry/models/Mlp.h"
+#include "gantry/models/StackedMlp.h"
 
 #include <c10/util/accumulate.h>
 #include <torch/torch.h>
@@ -102,6 +103,42 @@ std::shared_ptr<Discriminator> buildDiscriminator(const Config& config, const Mo
   return conditionDiscriminator(discriminator, context);
 }
 
+/// What the stacked players lack, as the key to change (population
+/// training runs plain Linear layers with pointwise activations).
+void refuseForPopulation(bool refused, const std::string& what) {
+  if (refused) throw UserError("config key 'population' stacks plain MLP layers; " + what + ", or set population = 1");
+}
+
+template <typename Model, typename Base>
+std::vector<std::shared_ptr<Model>> plainMembers(const std::vector<std::shared_ptr<Base>>& members,
+                                                 const std::string& what) {
+  std::vector<std::shared_ptr<Model>> plain;
+  for (const auto& member : members) {
+    plain.push_back(std::dynamic_pointer_cast<Model>(member));
+    refuseForPopulation(!plain.back(), what);
+  }
+  return plain;
+}
+
+std::shared_ptr<Generator> stackGenerators(const std::vector<std::shared_ptr<Generator>>& members) {
+  auto plain = plainMembers<MlpGenerator>(members, "set conditional = none");
+  const auto& options = plain.front()->options();
+  refuseForPopulation(options.batch_norm(), "set g_batch_norm = false");
+  refuseForPopulation(options.activation() == Activation::Maxout, "choose another g_activation than maxout");
+  return std::make_shared<StackedMlpGenerator>(plain);
+}
+
+std::shared_ptr<Discriminator> stackDiscriminators(const std::vector<std::shared_ptr<Discriminator>>& members) {
+  auto plain = plainMembers<MlpDiscriminator>(members, "set conditional = none and pack = 1");
+  const auto& options = plain.front()->options();
+  refuseForPopulation(options.activation() == Activation::Maxout, "choose another d_activation than maxout");
+  refuseForPopulation(options.input_keep() < 1.0 || options.hidden_keep() < 1.0,
+                      "set d_input_keep = 1 and d_hidden_keep = 1 (no dropout)");
+  refuseForPopulation(BatchFeatures::any(options.stabilisers()),
+                      "set minibatch_kernels = 0 and minibatch_std_group = 0");
+  return std::make_shared<StackedMlpDiscriminator>(plain);
+}
+
 }  // namespace
 
 ModelFamilyEntry mlpFamily() {
@@ -113,6 +150,8 @@ ModelFamilyEntry mlpFamily() {
   entry.conditioning = {"concat", "projection", "acgan"};
   entry.generator = buildGenerator;
   entry.discriminator = buildDiscriminator;
+  entry.stackGenerators = stackGenerators;
+  entry.stackDiscriminators = stackDiscriminators;
   return entry;
 }
 

@@ -24,11 +24,11 @@ struct Execution {
 /// LibTorch modules, so parameters, buffers, train/eval mode, devices and
 /// serialization work as for any torch::nn::Module.
 ///
-/// Members: a family may hold N independent models stacked along a leading
-/// dimension (population training, one batched product for all members);
-/// then every input and output of forward() carries a leading [N] dimension
-/// before the batch's. Every family today has one member and no such
-/// dimension.
+/// Members: a model may hold N independent models of one shape, their
+/// parameters stacked along a leading dimension (population training,
+/// gantry/models/StackedMlp.h: one batched product per layer for all of
+/// them). Its inputs and outputs then hold the members' batches one after
+/// the other: of N·B rows, rows [n·B, (n+1)·B) are member n's.
 class Model : public torch::nn::Module {
  public:
   virtual void setExecution(const Execution& execution) { execution_ = execution; }
@@ -49,6 +49,7 @@ class Model : public torch::nn::Module {
   virtual int64_t activationsPerSample() const { return 0; }
   /// Figures of its own for the training log (the Dirac-GAN's θ and ψ).
   virtual void addFigures(Figures& figures) const {}
+  /// N for a population's stacked model, else 1.
   virtual int64_t members() const { return 1; }
 
  protected:

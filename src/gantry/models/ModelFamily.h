@@ -62,6 +62,12 @@ struct ModelFamilyEntry : RegistryEntry {
   bool stabilisers = true;
   std::function<std::shared_ptr<Generator>(const Config&, const ModelContext&)> generator;
   std::function<std::shared_ptr<Discriminator>(const Config&, const ModelContext&)> discriminator;
+  /// Population training (the key `population`): members built one by one
+  /// by the two above, stacked into one model whose passes serve them all
+  /// (Model::members). Null: the family does not train populations. Throws
+  /// UserError naming the key of a setting its stacked models lack.
+  std::function<std::shared_ptr<Generator>(const std::vector<std::shared_ptr<Generator>>&)> stackGenerators;
+  std::function<std::shared_ptr<Discriminator>(const std::vector<std::shared_ptr<Discriminator>>&)> stackDiscriminators;
 };
 
 /// mlp, dirac, dcgan.

@@ -36,6 +36,10 @@ class Objective {
   /// Whether generatorLoss reads D's outputs on real data (the relativistic
   /// games do; the others need no real batch in G's update).
   virtual bool generatorReadsReal() const { return false; }
+  /// Whether a sample's loss reads other samples of its batch (RaGAN's
+  /// batch means): a population, whose members' batches are one, cannot
+  /// train it.
+  virtual bool comparesAcrossBatch() const { return false; }
 
   /// D's output as the game reads it, per sample, for the logs (d_real and
   /// d_fake are its means): the probability sigmoid(logit) for the games on

@@ -33,6 +33,8 @@ class RelativisticObjective : public Objective {
   torch::Tensor discriminatorLoss(const torch::Tensor& realLogits, const torch::Tensor& fakeLogits) const override;
   torch::Tensor generatorLoss(const torch::Tensor& realLogits, const torch::Tensor& fakeLogits) const override;
   bool generatorReadsReal() const override { return true; }
+  /// ragan compares each output with the other side's batch mean.
+  bool comparesAcrossBatch() const override { return kind_ == Kind::Average; }
   torch::Tensor value(const torch::Tensor& realLogits, const torch::Tensor& fakeLogits) const override;
   /// A critic: its raw value.
   torch::Tensor reportedOutput(const torch::Tensor& logits) const override { return logits; }

@@ -79,7 +79,14 @@ data::Batch Arena::realBatch() {
 
 Noise Arena::noise() {
   Noise noise;
-  noise.z = shard(prior_.sample(data_->batchSize(), torch::TensorOptions(options_.device)));
+  const torch::TensorOptions options(options_.device);
+  if (options_.members) {
+    // Each member's codes from its own stream, as a run of its own draws them.
+    const int64_t rows = data_->batchSize() / members();
+    noise.z = options_.members->rows([&](int64_t) { return prior_.sample(rows, options); });
+    return noise;
+  }
+  noise.z = shard(prior_.sample(data_->batchSize(), options));
   if (const int64_t classes = generator_->classes(); classes > 0)
     noise.labels = shard(torch::randint(0, classes, {data_->batchSize()}, torch::kLong).to(options_.device));
   return noise;
@@ -111,10 +118,16 @@ data::Batch Arena::generate(const Noise& noise, bool withGraph) {
   return fake;
 }
 
-std::pair<data::Batch, data::Batch> Arena::discriminatorInputs(const data::Batch& real, const data::Batch& fake) {
+torch::Tensor Arena::withInstanceNoise(const torch::Tensor& samples) {
   const auto& noise = game_.instanceNoise;
-  data::Batch realInput{noise.apply(real.samples, steps_), real.labels};
-  data::Batch fakeInput{noise.apply(fake.samples, steps_), fake.labels};
+  if (!options_.members || !noise.enabled()) return noise.apply(samples, steps_);
+  const int64_t rows = samples.size(0) / members();
+  return options_.members->rows([&](int64_t n) { return noise.apply(samples.narrow(0, n * rows, rows), steps_); });
+}
+
+std::pair<data::Batch, data::Batch> Arena::discriminatorInputs(const data::Batch& real, const data::Batch& fake) {
+  data::Batch realInput{withInstanceNoise(real.samples), real.labels};
+  data::Batch fakeInput{withInstanceNoise(fake.samples), fake.labels};
   return {realInput, fakeInput};
 }
 
@@ -176,13 +189,12 @@ torch::Tensor Arena::generatorLoss(const data::Batch& fake, const data::Batch* r
   c10::optional<models::FrozenParameters> frozen;
   if (freezeDiscriminator) frozen.emplace(*discriminator_);
   AutocastScope autocast(options_.precision, options_.device);
-  const auto& noise = game_.instanceNoise;
-  auto fakeInput = noise.apply(fake.samples, steps_);
+  auto fakeInput = withInstanceNoise(fake.samples);
   auto fakeOutput = discriminator_->forward(fakeInput, fake.labels);
   models::DiscriminatorOutput realOutput;
   if (game_.generatorReadsReal()) {
     TORCH_CHECK(real && real->samples.defined(), "this generator loss needs a real batch");
-    auto realInput = noise.apply(real->samples, steps_);
+    auto realInput = withInstanceNoise(real->samples);
     realOutput = discriminator_->forward(realInput, real->labels);
   }
   return generatorLossOf(fakeOutput, fake.labels, realOutput);
@@ -226,7 +238,11 @@ void Arena::beginUpdate(Side side) {
 void Arena::backward(Side side, const torch::Tensor& loss, bool retainGraph) {
   auto& player = this->player(side);
   player.clearGradients();
-  torch::autograd::backward({loss}, {}, retainGraph, /*create_graph=*/false, player.parameters());
+  // A population's loss is the mean over all members' rows: times N, each
+  // member's gradient is its own loss's (the mean's backward divides N by
+  // N·B, which rounds to 1/B exactly as a run of its own computes 1/B).
+  const auto scaled = options_.members ? loss * static_cast<double>(members()) : loss;
+  torch::autograd::backward({scaled}, {}, retainGraph, /*create_graph=*/false, player.parameters());
 }
 
 void Arena::update(Side side) {
@@ -328,6 +344,7 @@ void Arena::save(torch::serialize::OutputArchive& archive) const {
   archive.write("steps", c10::IValue(steps_));
   archive.write("data_position", c10::IValue(data_->position()));
   archive.write("cpu_rng_state", at::detail::getDefaultCPUGenerator().get_state());
+  if (options_.members) archive.write("member_rng_states", options_.members->states());
 }
 
 void Arena::load(torch::serialize::InputArchive& archive) {
@@ -351,6 +368,11 @@ void Arena::load(torch::serialize::InputArchive& archive) {
   archive.read("cpu_rng_state", rngState);
   auto cpuGenerator = at::detail::getDefaultCPUGenerator();
   cpuGenerator.set_state(rngState);
+  if (options_.members) {
+    torch::Tensor states;
+    archive.read("member_rng_states", states);
+    options_.members->setStates(states);
+  }
 }
 
 }  // namespace gantry::train

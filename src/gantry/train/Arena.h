@@ -1,6 +1,7 @@
 #pragma once
 
 #include "gantry/core/Figures.h"
+#include "gantry/core/MemberStreams.h"
 #include "gantry/data/BatchSource.h"
 #include "gantry/models/Discriminator.h"
 #include "gantry/models/Generator.h"
@@ -37,6 +38,14 @@ struct ArenaOptions {
   /// trains on its shard, and the players' gradients are averaged over the
   /// ranks before each optimizer step. Null: a single process.
   std::shared_ptr<DataParallel> parallel;
+  /// Population training (gantry/models/StackedMlp.h): the members' random
+  /// streams, with which each member's codes and instance noise are drawn
+  /// (its real batches are the data source's, gantry/data/PopulationSource.h).
+  /// The players are then stacked models and each loss is the mean over
+  /// all members' rows, which the arena multiplies by N before its backward
+  /// pass, so that each member's gradient is the one its own loss gives.
+  /// Null: one GAN.
+  std::shared_ptr<MemberStreams> members;
 };
 
 /// The noise of one generated batch: codes z, and the classes G is asked
@@ -88,6 +97,8 @@ class Arena {
   const data::BatchSource& data() const { return *data_; }
   data::BatchSource& data() { return *data_; }
   const models::LatentPrior& prior() const { return prior_; }
+  /// Members trained at once (population training), else 1.
+  int64_t members() const { return options_.members ? options_.members->size() : 1; }
   /// Training steps completed before the current one (schedules count them).
   int64_t steps() const { return steps_; }
   int64_t completedEpochs() const { return data_->position() / data_->batchesPerEpoch(); }
@@ -171,6 +182,9 @@ class Arena {
   void besidePendingUpdate(const std::function<void()>& work);
   /// Whether D's paired pass gives the plain passes' gradients to the bit.
   bool pairedPassIsExact() const;
+  /// The game's instance noise added to D's inputs (each member's from its
+  /// own stream).
+  torch::Tensor withInstanceNoise(const torch::Tensor& samples);
   /// This rank's rows of a draw of the global batch (all rows for a single
   /// process): rank r of W takes rows [r·n/W, (r+1)·n/W).
   torch::Tensor shard(const torch::Tensor& rows) const;

@@ -88,7 +88,9 @@ SampleWriter::SampleWriter(std::filesystem::path dir, int64_t every, torch::Tens
       labels_(std::move(fixedLabels)) {}
 
 void SampleWriter::write(Trainer& trainer) {
-  auto& generator = trainer.generator();
+  // A population's pictures are member 0's (gantry sample --member draws the others).
+  auto member = trainer.generator().members() > 1 ? trainer.generator().member(0) : nullptr;
+  auto& generator = member ? *member : trainer.generator();
   torch::Tensor samples;
   {
     torch::NoGradGuard guard;

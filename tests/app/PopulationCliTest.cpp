@@ -1,0 +1,117 @@
+// Population training from the command line: `population = N` trains N
+// GANs in one process, each evaluated and sampled as a run of its own.
+#include "gantry/io/Npy.h"
+
+#include <gtest/gtest.h>
+#include <torch/torch.h>
+#include <nlohmann/json.hpp>
+
+#include <cmath>
+#include <fstream>
+
+#include "TestSupport.h"
+
+using gantry::test::expectOneLineError;
+using gantry::test::quoted;
+using gantry::test::runGantry;
+using gantry::test::TempDir;
+
+namespace {
+
+std::vector<nlohmann::json> evalLines(const std::filesystem::path& metrics) {
+  std::vector<nlohmann::json> lines;
+  std::ifstream in(metrics);
+  std::string line;
+  while (std::getline(in, line)) {
+    auto j = nlohmann::json::parse(line);
+    if (j.contains("eval")) lines.push_back(j);
+  }
+  return lines;
+}
+
+const std::string kShort =
+    " --steps 200 --set log_every=50 --set checkpoint_every=0 --set sample_every=0 --set eval_every=100 "
+    "--set eval_metrics=modes --set eval_samples=500 --quiet";
+
+}  // namespace
+
+TEST(PopulationCliTest, EachMemberIsEvaluatedAndSampledAsTheRunOfItsSeed) {
+  TempDir dir;
+  const auto population = dir / "population";
+  auto r = runGantry("train --preset ring8 --seed 4 --set population=3" + kShort + " --out " + quoted(population));
+  ASSERT_EQ(r.exitCode, 0) << r.err;
+
+  // Steps 100 and 200: a line per member, then the population's means and
+  // standard errors of the members' figures.
+  auto lines = evalLines(population / "metrics.jsonl");
+  ASSERT_EQ(lines.size(), 8u);
+  for (size_t at = 0; at < lines.size(); at += 4) {
+    std::vector<double> modes;
+    for (int64_t n = 0; n < 3; ++n) {
+      EXPECT_EQ(lines[at + n]["member"], n);
+      modes.push_back(lines[at + n]["eval"]["modes"]["modes_captured"].get<double>());
+    }
+    const auto& summary = lines[at + 3];
+    EXPECT_FALSE(summary.contains("member"));
+    EXPECT_EQ(summary["members"], 3);
+    const double mean = (modes[0] + modes[1] + modes[2]) / 3;
+    double squares = 0;
+    for (double m : modes) squares += (m - mean) * (m - mean);
+    EXPECT_NEAR(summary["eval"]["modes"]["modes_captured"].get<double>(), mean, 1e-12);
+    EXPECT_NEAR(summary["eval_se"]["modes"]["modes_captured"].get<double>(), std::sqrt(squares / 2 / 3), 1e-12);
+  }
+
+  // Member 1 is the run of seed 5, through checkpoints and sampling.
+  const auto single = dir / "single";
+  r = runGantry("train --preset ring8 --seed 5" + kShort + " --out " + quoted(single));
+  ASSERT_EQ(r.exitCode, 0) << r.err;
+  r = runGantry("sample --run " + quoted(population) + " --member 1 -n 300 --out " + quoted(dir / "member.npy"));
+  ASSERT_EQ(r.exitCode, 0) << r.err;
+  auto own = gantry::test::samplesOf(single, dir / "single.npy", 300);
+  EXPECT_TRUE(torch::equal(gantry::io::readNpy(dir / "member.npy"), own));
+
+  // gantry eval: each member, then the means and standard errors.
+  r = runGantry("eval --run " + quoted(population) + " --metrics modes --out " + quoted(dir / "e.json"));
+  ASSERT_EQ(r.exitCode, 0) << r.err;
+  EXPECT_NE(r.out.find("means of 3 members"), std::string::npos) << r.out;
+  auto report = nlohmann::json::parse(gantry::test::readFile(dir / "e.json"));
+  ASSERT_EQ(report["members"].size(), 3u);
+  double sum = 0;
+  for (const auto& member : report["members"]) sum += member["modes"]["high_quality_fraction"].get<double>();
+  EXPECT_NEAR(report["metrics"]["modes"]["high_quality_fraction"].get<double>(), sum / 3, 1e-12);
+  EXPECT_TRUE(report["metrics_se"]["modes"].contains("high_quality_fraction"));
+  r = runGantry("eval --run " + quoted(population) + " --member 1 --metrics modes --out " + quoted(dir / "e1.json"));
+  ASSERT_EQ(r.exitCode, 0) << r.err;
+  EXPECT_EQ(nlohmann::json::parse(gantry::test::readFile(dir / "e1.json"))["metrics"], report["members"][1]);
+  r = runGantry("eval --run " + quoted(single) + " --metrics modes --out " + quoted(dir / "es.json"));
+  ASSERT_EQ(r.exitCode, 0) << r.err;
+  EXPECT_EQ(nlohmann::json::parse(gantry::test::readFile(dir / "es.json"))["metrics"], report["members"][1])
+      << "member 1's evaluation is the run's";
+
+  // A member must be named where one GAN is drawn, and exist.
+  expectOneLineError(runGantry("sample --run " + quoted(population) + " -n 5 --out " + quoted(dir / "x.npy")),
+                     "--member 0..2");
+  expectOneLineError(
+      runGantry("sample --run " + quoted(population) + " --member 3 -n 5 --out " + quoted(dir / "x.npy")),
+      "--member 3");
+  expectOneLineError(runGantry("sample --run " + quoted(single) + " --member 0 -n 5 --out " + quoted(dir / "x.npy")),
+                     "population = 1");
+}
+
+TEST(PopulationCliTest, WhatMembersCannotTrainApartIsOneLineBeforeAnyRun) {
+  TempDir dir;
+  const std::string out = " --steps 5 --quiet --out " + quoted(dir / "r");
+  auto refused = [&](const std::string& args, const std::string& needle) {
+    expectOneLineError(runGantry("train " + args + out), needle);
+    EXPECT_FALSE(std::filesystem::exists(dir / "r")) << args;
+  };
+  refused("--preset ring8 --set population=2 --set objective=ragan", "objective = ragan");
+  refused("--preset ring8 --set population=2 --set update=unrolled", "update = unrolled");
+  refused("--preset ring8 --set population=2 --set feature_matching=true", "feature_matching");
+  refused("--preset ring8 --set population=2 --set d_hidden_keep=0.5", "d_hidden_keep");
+  refused("--preset ring8 --set population=2 --set pack=2", "pack = 1");
+  refused("--preset ring8 --set population=2 --set conditional=concat", "conditional = none");
+  refused("--preset dirac --set population=2", "model = dirac");
+  refused("--preset ring8 --set population=2 --nproc 2", "population = 1");
+  refused("--preset ring8 --set population=0", "population");
+}
