@@ -294,6 +294,9 @@ json runData(const std::filesystem::path& run, const std::string& name) {
   std::vector<json> training, evaluations;
   for (auto& line : jsonLines(run / "metrics.jsonl")) {
     if (!line.contains("step")) continue;
+    // A population's page charts the members' means (its line without
+    // "member"; docs/population.md).
+    if (line.contains("member")) continue;
     if (line.contains("eval") && line["eval"].is_object())
       evaluations.push_back(flattenedEvaluation(line));
     else
