@@ -96,6 +96,16 @@ TEST(PopulationCliTest, EachMemberIsEvaluatedAndSampledAsTheRunOfItsSeed) {
       "--member 3");
   expectOneLineError(runGantry("sample --run " + quoted(single) + " --member 0 -n 5 --out " + quoted(dir / "x.npy")),
                      "population = 1");
+  // The latent tools take --member too; the dynamics tools read one GAN's
+  // two players and refuse a population.
+  expectOneLineError(
+      runGantry("latent interpolate --run " + quoted(population) + " --points 0:0,0:1 --out " + quoted(dir / "l.png")),
+      "--member 0..2");
+  expectOneLineError(runGantry("latent interpolate --run " + quoted(population) +
+                               " --member 1 --points 0:0,0:1 --out " + quoted(dir / "l.png")),
+                     "works on images");
+  expectOneLineError(runGantry("jacobian --run " + quoted(population) + " --out " + quoted(dir / "j.json")),
+                     "population of 3 GANs");
 }
 
 TEST(PopulationCliTest, WhatMembersCannotTrainApartIsOneLineBeforeAnyRun) {

@@ -144,7 +144,7 @@ int runCli(int argc, char** argv) {
   LatentRequest latentRequest;
   std::string latentRun, latentOut, latentCodes, latentClassifier;
   std::vector<std::string> latentImages;
-  int64_t latentLabel = 0, latentPool = 0;
+  int64_t latentLabel = 0, latentPool = 0, latentMember = 0;
   auto* latentCommand = app.add_subcommand("latent", "explore G's latent space: interpolate, arithmetic, invert");
   latentCommand->require_subcommand(1);
   auto common = [&](CLI::App* command) {
@@ -153,6 +153,8 @@ int runCli(int argc, char** argv) {
         ->required();
     command->add_option("--seed", latentRequest.seed, "seed of the codes drawn")->check(kInt64);
     command->add_option("--label", latentLabel, "conditional runs: the class of every code")->check(kInt64);
+    command->add_option("--member", latentMember, "a population's run: which member (0..population - 1)")
+        ->check(kInt64);
   };
   auto* interpolateCommand =
       latentCommand->add_subcommand("interpolate", "walk between pairs of codes: a row of images per pair");
@@ -419,8 +421,10 @@ int runCli(int argc, char** argv) {
       latentRequest.codes = latentCodes;
       latentRequest.classifier = latentClassifier;
       for (const auto& image : latentImages) latentRequest.images.emplace_back(image);
-      for (auto* command : {interpolateCommand, arithmeticCommand, invertCommand})
+      for (auto* command : {interpolateCommand, arithmeticCommand, invertCommand}) {
         if (command->parsed() && command->get_option("--label")->count() > 0) latentRequest.label = latentLabel;
+        if (command->parsed() && command->get_option("--member")->count() > 0) latentRequest.member = latentMember;
+      }
       if (interpolatePool->count() > 0 || arithmeticPool->count() > 0) latentRequest.pool = latentPool;
       return app::latent(latentRequest);
     }

@@ -58,7 +58,8 @@ struct LatentRequest {
   std::filesystem::path run;
   std::filesystem::path out;  // .png
   int64_t seed = 0;
-  std::optional<int64_t> label;  // conditional runs: the class of every code
+  std::optional<int64_t> label;   // conditional runs: the class of every code
+  std::optional<int64_t> member;  // a population's run: which member
   // interpolate: the ends, in pairs, as seed:index of `gantry sample --seed S -n pool`
   // or rows of a .npy of codes
   std::vector<std::string> points;

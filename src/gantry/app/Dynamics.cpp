@@ -55,6 +55,7 @@ TrainedGame loadTrainedGame(const std::filesystem::path& checkpointPath,
   TrainedGame game{Config(trainingSchema()), nullptr};
   // The checkpoint's own config: the one its weights were trained under.
   game.config.mergeTomlString(reader.config(), checkpointPath.string());
+  requireOneGan(game.config, checkpointPath.string(), "the dynamics tools");
   for (const auto& assignment : gameAssignments) {
     const auto key = assignment.substr(0, assignment.find('='));
     const auto& keys = objectives::gameSection().keys();

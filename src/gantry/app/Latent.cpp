@@ -63,7 +63,7 @@ void refuseOverwritingInputs(const LatentRequest& request) {
 
 LatentRun openRun(const LatentRequest& request) {
   refuseOverwritingInputs(request);
-  auto [config, generator] = loadTrainedGenerator(RunFolder{request.run});
+  auto [config, generator] = loadTrainedGenerator(RunFolder{request.run}, false, request.member);
   LatentRun run{config, generator, request.label};
   const int64_t classes = generator->classes();
   const bool perImage = !request.labels.empty();  // invert's --labels

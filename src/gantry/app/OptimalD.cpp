@@ -2,6 +2,7 @@
 // beside D* = p_data / (p_data + p_g) (Goodfellow et al. 2014, Figure 1).
 #include "gantry/app/Commands.h"
 #include "gantry/app/Dynamics.h"
+#include "gantry/app/RunFolder.h"
 #include "gantry/app/RunSetup.h"
 #include "gantry/app/Settings.h"
 #include "gantry/core/AtomicFile.h"
@@ -166,6 +167,7 @@ nlohmann::json oneCheckpoint(const OptimalDRequest& request, const std::filesyst
   train::CheckpointReader reader(path);
   Config config(trainingSchema());
   config.mergeTomlString(reader.config(), path.string());
+  requireOneGan(config, path.string(), "gantry dynamics optimal-d");
   const auto objective = config.getString("objective");
   if (objective != "minimax" && objective != "nonsaturating")
     throw UserError(

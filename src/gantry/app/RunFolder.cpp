@@ -61,6 +61,14 @@ TrainedGenerator loadTrainedPopulation(const RunFolder& run, bool average) {
   return {std::move(config), std::move(generator)};
 }
 
+void requireOneGan(const Config& config, const std::string& source, const std::string& tool) {
+  if (const int64_t population = config.getInt("population"); population > 1)
+    throw UserError(
+        fmt::format("{} holds a population of {} GANs (population = {}); for {}, train the member's "
+                    "seed as a run of its own (docs/population.md)",
+                    source, population, population, tool));
+}
+
 TrainedGenerator loadTrainedGenerator(const RunFolder& run, bool average, std::optional<int64_t> member) {
   auto trained = loadTrainedPopulation(run, average);
   const int64_t members = trained.generator->members();

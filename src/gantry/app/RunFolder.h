@@ -44,6 +44,9 @@ struct TrainedGenerator {
 /// --member) to be read without one; a run of one GAN refuses a member.
 TrainedGenerator loadTrainedGenerator(const RunFolder& run, bool average = false,
                                       std::optional<int64_t> member = std::nullopt);
+/// Refuses (UserError naming `source`) the config of a population's run
+/// (population = N) to `tool`, which reads one GAN's two players at once.
+void requireOneGan(const Config& config, const std::string& source, const std::string& tool);
 /// The run's generator as trained: for a population's run, all its members
 /// stacked (Model::members, Generator::member).
 TrainedGenerator loadTrainedPopulation(const RunFolder& run, bool average = false);
