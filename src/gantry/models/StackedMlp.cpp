@@ -4,7 +4,6 @@
 
 #include <ATen/CPUGeneratorImpl.h>
 #include <ATen/autocast_mode.h>
-#include <c10/util/accumulate.h>
 #include <torch/torch.h>
 
 #include <stdexcept>
@@ -36,26 +35,25 @@ void stackLayers(torch::nn::Module& module, const std::vector<std::shared_ptr<Me
   }
 }
 
-/// Copies member n's slices into a model of its own with the same layers.
-void copyMember(const std::vector<torch::Tensor>& weights, const std::vector<torch::Tensor>& biases, int64_t n,
-                torch::nn::Module& member) {
+/// Member n as a model of its own: built like `shape` (its initial draws
+/// leaving the caller's random stream as it was), then given member n's
+/// slices of the stacked layers, in the stack's train/eval mode.
+template <typename Model>
+std::shared_ptr<Model> memberOf(const Model& shape, const std::vector<torch::Tensor>& weights,
+                                const std::vector<torch::Tensor>& biases, int64_t n, int64_t members, bool training) {
+  TORCH_CHECK(n >= 0 && n < members, "member ", n, " of a population of ", members);
+  auto generator = at::detail::getDefaultCPUGenerator();
+  const auto state = generator.get_state();
+  auto model = std::make_shared<Model>(shape.options());
+  generator.set_state(state);
   torch::NoGradGuard guard;
-  member.to(weights.front().device());
-  auto p = member.parameters();
+  model->to(weights.front().device());
+  auto p = model->parameters();
   for (size_t k = 0; k < weights.size(); ++k) {
     p[2 * k].copy_(weights[k][n]);
     p[2 * k + 1].copy_(biases[k][n][0]);
   }
-}
-
-/// A model built only to receive copied weights: its initial draws must not
-/// move the caller's random stream.
-template <typename Model, typename Options>
-std::shared_ptr<Model> blank(const Options& options) {
-  auto generator = at::detail::getDefaultCPUGenerator();
-  const auto state = generator.get_state();
-  auto model = std::make_shared<Model>(options);
-  generator.set_state(state);
+  model->train(training);
   return model;
 }
 
@@ -84,7 +82,7 @@ torch::Tensor run(const torch::Tensor& x, int64_t members, const std::vector<tor
 }  // namespace
 
 StackedMlpGenerator::StackedMlpGenerator(const std::vector<std::shared_ptr<MlpGenerator>>& members)
-    : options_(members.at(0)->options()), members_(static_cast<int64_t>(members.size())) {
+    : options_(members.at(0)->options()), members_(static_cast<int64_t>(members.size())), shape_(members.front()) {
   if (options_.batch_norm() || options_.activation() == Activation::Maxout)
     throw std::invalid_argument("StackedMlpGenerator: Linear layers with a pointwise activation only");
   stackLayers(*this, members, weights_, biases_);
@@ -99,23 +97,15 @@ torch::Tensor StackedMlpGenerator::forward(const torch::Tensor& z, const torch::
 }
 
 std::shared_ptr<Generator> StackedMlpGenerator::member(int64_t n) const {
-  TORCH_CHECK(n >= 0 && n < members_, "member ", n, " of a population of ", members_);
-  auto model = blank<MlpGenerator>(options_);
-  copyMember(weights_, biases_, n, *model);
-  model->train(is_training());
-  return model;
+  return memberOf(*shape_, weights_, biases_, n, members_, is_training());
 }
 
-int64_t StackedMlpGenerator::largestProduct(int64_t batch) const {
-  return blank<MlpGenerator>(options_)->largestProduct(batch);
-}
+int64_t StackedMlpGenerator::largestProduct(int64_t batch) const { return shape_->largestProduct(batch); }
 
-int64_t StackedMlpGenerator::activationsPerSample() const {
-  return blank<MlpGenerator>(options_)->activationsPerSample();
-}
+int64_t StackedMlpGenerator::activationsPerSample() const { return shape_->activationsPerSample(); }
 
 StackedMlpDiscriminator::StackedMlpDiscriminator(const std::vector<std::shared_ptr<MlpDiscriminator>>& members)
-    : options_(members.at(0)->options()), members_(static_cast<int64_t>(members.size())) {
+    : options_(members.at(0)->options()), members_(static_cast<int64_t>(members.size())), shape_(members.front()) {
   if (options_.activation() == Activation::Maxout || options_.input_keep() < 1.0 || options_.hidden_keep() < 1.0 ||
       BatchFeatures::any(options_.stabilisers()))
     throw std::invalid_argument("StackedMlpDiscriminator: Linear layers with a pointwise activation only");
@@ -130,24 +120,13 @@ DiscriminatorOutput StackedMlpDiscriminator::forward(const torch::Tensor& x, con
 }
 
 std::shared_ptr<MlpDiscriminator> StackedMlpDiscriminator::member(int64_t n) const {
-  TORCH_CHECK(n >= 0 && n < members_, "member ", n, " of a population of ", members_);
-  auto model = blank<MlpDiscriminator>(options_);
-  copyMember(weights_, biases_, n, *model);
-  model->train(is_training());
-  return model;
+  return memberOf(*shape_, weights_, biases_, n, members_, is_training());
 }
 
-int64_t StackedMlpDiscriminator::largestProduct(int64_t batch) const {
-  return blank<MlpDiscriminator>(options_)->largestProduct(batch);
-}
+int64_t StackedMlpDiscriminator::largestProduct(int64_t batch) const { return shape_->largestProduct(batch); }
 
-int64_t StackedMlpDiscriminator::activationsPerSample() const {
-  return blank<MlpDiscriminator>(options_)->activationsPerSample();
-}
+int64_t StackedMlpDiscriminator::activationsPerSample() const { return shape_->activationsPerSample(); }
 
-int64_t StackedMlpDiscriminator::featureWidth() const {
-  const auto& hidden = options_.hidden();
-  return hidden.empty() ? c10::multiply_integers(options_.input_shape()) : hidden.back();
-}
+int64_t StackedMlpDiscriminator::featureWidth() const { return shape_->featureWidth(); }
 
 }  // namespace gantry::models

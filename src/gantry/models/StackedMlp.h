@@ -45,6 +45,10 @@ class StackedMlpGenerator : public Generator {
  private:
   MlpGeneratorOptions options_;
   int64_t members_;
+  // Member 0 as it was built, not registered: what a member's size
+  // questions (largestProduct...) and member() ask; its weights are not the
+  // trained ones.
+  std::shared_ptr<const MlpGenerator> shape_;
   std::vector<torch::Tensor> weights_, biases_;  // per layer: [N, out, in], [N, 1, out]
 };
 
@@ -63,6 +67,10 @@ class StackedMlpDiscriminator : public Discriminator {
  private:
   MlpDiscriminatorOptions options_;
   int64_t members_;
+  // Member 0 as it was built, not registered: what a member's size
+  // questions (largestProduct...) and member() ask; its weights are not the
+  // trained ones.
+  std::shared_ptr<const MlpDiscriminator> shape_;
   std::vector<torch::Tensor> weights_, biases_;
 };
 
