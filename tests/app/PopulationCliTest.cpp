@@ -124,4 +124,48 @@ TEST(PopulationCliTest, WhatMembersCannotTrainApartIsOneLineBeforeAnyRun) {
   refused("--preset dirac --set population=2", "model = dirac");
   refused("--preset ring8 --set population=2 --nproc 2", "population = 1");
   refused("--preset ring8 --set population=0", "population");
+  refused("--preset ring8 --set population=3 --set sweep_lr_d=1e-4,1e-3", "not a multiple of the sweep's 2 settings");
+  refused(
+      "--preset ring8 --set population=2 --set sweep_lr_d=1e-4,1e-3 --set sweep_lr_g=1e-4,2e-4,3e-4 --set "
+      "sweep=list",
+      "equal lengths");
+}
+
+TEST(PopulationCliTest, ASweepsMembersAreEvaluatedAndSummedUpPerSetting) {
+  TempDir dir;
+  const auto run = dir / "sweep";
+  auto r = runGantry("train --preset ring8 --seed 4 --set population=4 --set sweep_lr_d=2e-4,1e-3" + kShort +
+                     " --out " + quoted(run));
+  ASSERT_EQ(r.exitCode, 0) << r.err;
+  const std::vector<double> rates = {2e-4, 1e-3};
+  auto lines = evalLines(run / "metrics.jsonl");
+  ASSERT_EQ(lines.size(), 10u);  // steps 100 and 200: four members, then the population
+  for (size_t at = 0; at < lines.size(); at += 5) {
+    std::vector<double> sums(2, 0.0);
+    for (int64_t n = 0; n < 4; ++n) {
+      const auto& setting = lines[at + n]["setting"];
+      EXPECT_EQ(setting["seed"], 4 + n / 2) << "every setting trains from the same seeds";
+      EXPECT_EQ(setting["lr_d"].get<double>(), rates[n % 2]);
+      sums[n % 2] += lines[at + n]["eval"]["modes"]["modes_captured"].get<double>();
+    }
+    const auto& settings = lines[at + 4]["settings"];
+    ASSERT_EQ(settings.size(), 2u);
+    for (size_t i = 0; i < 2; ++i) {
+      EXPECT_EQ(settings[i]["setting"]["lr_d"].get<double>(), rates[i]);
+      EXPECT_FALSE(settings[i]["setting"].contains("seed"));
+      EXPECT_EQ(settings[i]["members"], 2);
+      EXPECT_NEAR(settings[i]["eval"]["modes"]["modes_captured"].get<double>(), sums[i] / 2, 1e-12);
+    }
+  }
+
+  r = runGantry("eval --run " + quoted(run) + " --metrics modes --out " + quoted(dir / "e.json"));
+  ASSERT_EQ(r.exitCode, 0) << r.err;
+  EXPECT_NE(r.out.find("lr_d 0.0002"), std::string::npos) << r.out;
+  auto report = nlohmann::json::parse(gantry::test::readFile(dir / "e.json"));
+  ASSERT_EQ(report["settings"].size(), 2u);
+  ASSERT_EQ(report["member_settings"].size(), 4u);
+  const double pair = (report["members"][1]["modes"]["high_quality_fraction"].get<double>() +
+                       report["members"][3]["modes"]["high_quality_fraction"].get<double>()) /
+                      2;
+  EXPECT_NEAR(report["settings"][1]["metrics"]["modes"]["high_quality_fraction"].get<double>(), pair, 1e-12);
 }

@@ -179,3 +179,38 @@ TEST(ConfigTest, WhichKeysMayChangeOnResumeIsPartOfTheSchema) {
   for (const char* key : {"seed", "optimizer", "g_hidden", "objective", "update", "batch_size", "precision"})
     EXPECT_FALSE(gantry::app::isRunInvariantKey(key)) << key;
 }
+
+TEST(ConfigTest, ANumberListParsesFromTextAndTomlAndMayBeEmpty) {
+  Config config(gantry::app::trainingSchema());
+  EXPECT_TRUE(config.getFloatList("sweep_lr_d").empty());  // the default: no sweep
+  config.setAssignment("sweep_lr_d=1e-4, 3e-4,0.001", "--set");
+  EXPECT_EQ(config.getFloatList("sweep_lr_d"), (std::vector<double>{1e-4, 3e-4, 1e-3}));
+  // TOML: floats and integers alike, a single number as a list of one, and
+  // the empty array; written back, each reads as it was.
+  config.mergeTomlString("[sweep]\nsweep_lr_d = [1, 2.5e-4]\nsweep_lr_g = 0.002\n", "sweep.toml");
+  EXPECT_EQ(config.getFloatList("sweep_lr_d"), (std::vector<double>{1.0, 2.5e-4}));
+  EXPECT_EQ(config.getFloatList("sweep_lr_g"), (std::vector<double>{0.002}));
+  Config reread(gantry::app::trainingSchema());
+  reread.mergeTomlString(config.toToml(), "round trip");
+  EXPECT_EQ(reread.values(), config.values());
+  config.mergeTomlString("[sweep]\nsweep_lr_d = []\n", "sweep.toml");
+  EXPECT_TRUE(config.getFloatList("sweep_lr_d").empty());
+  config.setAssignment("sweep_lr_g=", "--set");
+  EXPECT_TRUE(config.getFloatList("sweep_lr_g").empty());
+}
+
+TEST(ConfigTest, ABadNumberListNamesTheKeyAndTheRange) {
+  Config config(gantry::app::trainingSchema());
+  for (const char* assignment :
+       {"sweep_lr_d=1e-4,,3e-4", "sweep_lr_d=1e-4,", "sweep_lr_d=fast", "sweep_lr_d=1e-4,nan"}) {
+    auto message = userErrorOf([&] { config.setAssignment(assignment, "--set"); });
+    EXPECT_NE(message.find("'sweep_lr_d'"), std::string::npos) << assignment << ": " << message;
+    EXPECT_NE(message.find("list of numbers"), std::string::npos) << assignment << ": " << message;
+  }
+  auto negative = userErrorOf([&] { config.setAssignment("sweep_lr_g=1e-4,-1e-4", "--set"); });
+  EXPECT_NE(negative.find("entries must be finite numbers at least 0, got 0.0001,-0.0001"), std::string::npos)
+      << negative;
+  auto text = userErrorOf([&] { config.mergeTomlString("[sweep]\nsweep_lr_d = [1e-4, \"x\"]\n", "s.toml"); });
+  EXPECT_NE(text.find("'sweep_lr_d' (s.toml) expects a comma-separated list of numbers"), std::string::npos) << text;
+  EXPECT_TRUE(config.getFloatList("sweep_lr_d").empty());
+}

@@ -284,10 +284,13 @@ int runTraining(const RunFolder& run, const Config& config, train::Trainer& trai
               line.contains("members") ? fmt::format(" (means of {} members)", line["members"].get<int64_t>()) : "";
           std::cout << fmt::format("{}eval at step {}{}: {} ({:.1f} s)\n", interactive ? "\r\x1b[K" : "",
                                    line["step"].get<int64_t>(), members, fmt::join(parts, ", "),
-                                   line["eval_s"].get<double>())
-                    << std::flush;
+                                   line["eval_s"].get<double>());
+          for (const auto& setting : line.value("settings", nlohmann::json::array()))
+            std::cout << settingSummary(setting, "eval");
+          std::cout << std::flush;
         },
         labels);
+    evaluation->setMemberSettings(memberSettings(settings));
     // Before the logger: at the last step, its line must be out before the logger closes the file.
     callbacks.insert(callbacks.begin() + 1, evaluation.get());
   }
@@ -377,15 +380,21 @@ int trainUnderPolicy(const RunFolder& run, Config config, std::unique_ptr<train:
       const double lrG = settings.optimizer.lr_g, lrD = settings.optimizer.lr_d;
       config.set("lr_g", lrG * factor, "on_divergence");
       config.set("lr_d", lrD * factor, "on_divergence");
+      for (const char* key : {"sweep_lr_g", "sweep_lr_d"}) {  // a sweep's rates, alike
+        auto rates = config.getFloatList(key);
+        for (auto& rate : rates) rate *= factor;
+        config.set(key, rates, "on_divergence");
+      }
       trainer = buildTrainer(config);
       if (saved) train::CheckpointReader(run.checkpoint()).restore(*trainer);
       if (saved) train::writeCheckpoint(run.checkpoint(), *trainer, config.toToml());
       writeFileAtomic(run.config(), config.toToml());
       trimLogs(run, trainer->steps());
       std::cerr << fmt::format(
-          "gantry: note: {}; rolled back to step {} with lr_g {:g} -> {:g}, lr_d {:g} -> {:g} (rollback {} of at "
-          "most {})\n",
-          diverged.what(), trainer->steps(), lrG, lrG * factor, lrD, lrD * factor, rollbacks + 1,
+          "gantry: note: {}; rolled back to step {} with lr_g {:g} -> {:g}, lr_d {:g} -> {:g}{} (rollback {} of "
+          "at most {})\n",
+          diverged.what(), trainer->steps(), lrG, lrG * factor, lrD, lrD * factor,
+          train::sweeps(settings.sweep) ? fmt::format(" and the sweep's rates times {:g}", factor) : "", rollbacks + 1,
           settings.run.divergence_retries);
     }
   }

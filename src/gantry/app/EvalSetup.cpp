@@ -160,6 +160,14 @@ std::string metricSummary(const std::string& name, const nlohmann::json& result)
   return metric ? metric->summarize(result) : name;
 }
 
+std::string settingSummary(const nlohmann::json& setting, const std::string& meanKey) {
+  std::vector<std::string> keys, parts;
+  for (const auto& [key, value] : setting["setting"].items()) keys.push_back(fmt::format("{} {}", key, value.dump()));
+  for (const auto& [name, result] : setting[meanKey].items()) parts.push_back(metricSummary(name, result));
+  return fmt::format("  {} ({} members): {}\n", fmt::join(keys, ", "), setting["members"].get<int64_t>(),
+                     fmt::join(parts, ", "));
+}
+
 torch::Tensor samplesOfFile(const std::filesystem::path& path, const Config& config, const std::string& dataset) {
   auto samples = io::readNpy(path);
   auto expected = sampleShape(config);

@@ -72,4 +72,9 @@ torch::Tensor samplesOfFile(const std::filesystem::path& path, const Config& con
 /// terminal.
 std::string metricSummary(const std::string& name, const nlohmann::json& result);
 
+/// One indented line of a sweep's setting (an entry of "settings",
+/// eval::summaryBySetting) with the means of its metrics under `meanKey`:
+/// "  lr_d 0.0001, lr_g 0.0002 (2 members): modes 7.5 ..."
+std::string settingSummary(const nlohmann::json& setting, const std::string& meanKey);
+
 }  // namespace gantry::app

@@ -25,7 +25,8 @@ namespace {
 
 /// Each member of a population's run from the same codes, then the members'
 /// means and standard errors: {"members": [each member's metrics],
-/// "metrics": means, "metrics_se": standard errors}.
+/// "metrics": means, "metrics_se": standard errors}; a sweep's also
+/// "member_settings" (each member's) and "settings" (the means per setting).
 int evaluateMembers(const EvalRequest& request, const Config& config, const models::Generator& population,
                     EvaluatorSetup& setup, int64_t count, const torch::Tensor& labels, nlohmann::json report) {
   std::vector<nlohmann::json> results;
@@ -38,15 +39,22 @@ int evaluateMembers(const EvalRequest& request, const Config& config, const mode
     results.push_back(setup.evaluator->compute());
   }
   const auto summary = eval::populationSummary(results);
+  const auto settings = memberSettings(readSettings(config));
   report["dataset"] = config.getString("dataset");
   report["count"] = count;
   if (!setup.classifier.is_null()) report["classifier"] = setup.classifier;
   report["members"] = results;
   report["metrics"] = summary.mean;
   report["metrics_se"] = summary.standardError;
+  if (!settings.empty()) {
+    report["member_settings"] = settings;
+    report["settings"] = eval::summaryBySetting(results, settings, "metrics", "metrics_se");
+  }
   writeFileAtomic(request.out, report.dump(2) + "\n");
   if (!request.quiet) {
     for (const auto& name : request.metrics) std::cout << metricSummary(name, report["metrics"][name]) << "\n";
+    for (const auto& setting : report.value("settings", nlohmann::json::array()))
+      std::cout << settingSummary(setting, "metrics");
     std::cout << fmt::format(
         "means of {} members, {} samples each (each member's figures and the standard errors "
         "in {})\n",

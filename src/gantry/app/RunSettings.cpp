@@ -6,6 +6,7 @@
 #include <fmt/format.h>
 #include <torch/torch.h>
 
+#include <algorithm>
 #include <optional>
 #include <thread>
 
@@ -18,7 +19,8 @@ const Section<RunOptions>& runSection() {
           .integer("seed", &S::seed, "random seed: same seed, same run", Range::atLeast(0))
           .integer("population", &S::population,
                    "GANs trained at once in one process (population training, docs/population.md): member n is "
-                   "the run of seed + n, its players stacked with the others' (1 = one GAN)",
+                   "the run of seed + n (with a [sweep] of C settings: setting n mod C from seed + n / C), its players "
+                   "stacked with the others' (1 = one GAN)",
                    Range::closed(1, 4096))
           .integer("steps", &S::steps, "generator updates in all", Range::atLeast(1))
           .resumable()
@@ -164,6 +166,18 @@ void checkPopulation(const Config& config, const RunSettings& s) {
   if (s.eval.jacobian_every > 0) refuse("the game's Jacobian is one member's: set jacobian_every = 0");
 }
 
+/// A sweep's settings share the population evenly, so that each is trained
+/// from the same seeds.
+void checkSweep(const RunSettings& s) {
+  if (!train::sweeps(s.sweep)) return;
+  const auto settings = static_cast<int64_t>(train::sweepPoints(s.sweep, s.optimizer).size());
+  if (s.run.population % settings != 0)
+    throw UserError(
+        fmt::format("config key 'population' = {} is not a multiple of the sweep's {} settings (sweep_lr_d, "
+                    "sweep_lr_g), each trained from the same seeds: choose population = {} or another multiple",
+                    s.run.population, settings, settings * std::max<int64_t>(1, s.run.population / settings)));
+}
+
 }  // namespace
 
 RunSettings readSettings(const Config& config) {
@@ -178,6 +192,7 @@ RunSettings readSettings(const Config& config) {
   s.game = objectives::gameSection().read(config);
   s.update = train::updateSection().read(config);
   s.optimizer = train::optimizerSection().read(config);
+  s.sweep = train::sweepSection().read(config);
   checkDevice(s.run.device);
   objectives::buildGame(s.game);  // the penalty goes with the objective
   const auto& dataset = data::datasetOf(s.data);
@@ -186,6 +201,7 @@ RunSettings readSettings(const Config& config) {
                                 s.model.conditional, s.data.dataset));
   checkBatchFits(s);
   checkPopulation(config, s);
+  checkSweep(s);
   return s;
 }
 

@@ -6,6 +6,7 @@
 #include "gantry/models/ModelFamily.h"
 #include "gantry/objectives/Game.h"
 #include "gantry/train/OptimizerSpec.h"
+#include "gantry/train/Sweep.h"
 #include "gantry/train/UpdateRule.h"
 
 #include <string>
@@ -59,6 +60,7 @@ struct RunSettings {
   objectives::GameSettings game;
   train::UpdateSettings update;
   train::OptimizerSettings optimizer;
+  train::SweepSettings sweep;
 };
 
 /// The config's typed record, with the rules between keys that need no data

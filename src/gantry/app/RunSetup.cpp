@@ -306,16 +306,16 @@ Players runPlayers(const Config& config, const RunSettings& settings, const data
 }
 
 /// A population's (population = N): member n's data, G and D as the run of
-/// seed + n builds them (its stream seeded, G, then D), stacked; member n's
-/// stream then goes on from where building left it. Draws that are no
-/// member's (a penalty's interpolation points) come from the default CPU
-/// generator, seeded with seed + N.
+/// its seed (seed + n, or seed + n / C in a sweep of C settings) builds them (its stream seeded, G, then D), stacked;
+/// member n's stream then goes on from where building left it. Draws that are no member's (a penalty's interpolation
+/// points) come from the default CPU generator, seeded with seed + N.
 Players populationPlayers(const Config& config, const RunSettings& settings, const data::DataSettings& dataSettings,
                           torch::Device device) {
   const int64_t population = settings.run.population;
   const auto seed = static_cast<uint64_t>(settings.run.seed);
+  const auto settingsCount = static_cast<int64_t>(train::sweepPoints(settings.sweep, settings.optimizer).size());
   std::vector<uint64_t> seeds;
-  for (int64_t n = 0; n < population; ++n) seeds.push_back(seed + static_cast<uint64_t>(n));
+  for (int64_t n = 0; n < population; ++n) seeds.push_back(seed + static_cast<uint64_t>(n / settingsCount));
   std::shared_ptr<data::TensorDataset> dataset;
   auto sources = data::makeBatchSources(dataSettings, seeds, device, &dataset);
   Players players;
@@ -346,7 +346,45 @@ Players populationPlayers(const Config& config, const RunSettings& settings, con
   return players;
 }
 
+/// Both players' optimizers. In a sweep, each player steps at the largest
+/// of its members' rates, and member n's step is scaled to its setting's
+/// (gantry/train/Player.h).
+void setOptimizers(const RunSettings& settings, train::ArenaOptions& options) {
+  const auto points = train::sweepPoints(settings.sweep, settings.optimizer);
+  auto withRates = [&](const train::SweepPoint& point) {
+    auto optimizer = settings.optimizer;
+    optimizer.lr_g = point.lr_g;
+    optimizer.lr_d = point.lr_d;
+    return train::optimizerSpecs(optimizer);
+  };
+  train::SweepPoint largest = points.front();
+  for (const auto& point : points) {
+    largest.lr_g = std::max(largest.lr_g, point.lr_g);
+    largest.lr_d = std::max(largest.lr_d, point.lr_d);
+  }
+  std::tie(options.g_optimizer, options.d_optimizer) = withRates(largest);
+  if (points.size() == 1) return;
+  for (int64_t n = 0; n < settings.run.population; ++n) {
+    const auto [g, d] = withRates(points[static_cast<size_t>(n) % points.size()]);
+    options.g_member_optimizers.push_back(g);
+    options.d_member_optimizers.push_back(d);
+  }
+}
+
 }  // namespace
+
+std::vector<nlohmann::json> memberSettings(const RunSettings& settings) {
+  if (!train::sweeps(settings.sweep)) return {};
+  const auto points = train::sweepPoints(settings.sweep, settings.optimizer);
+  std::vector<nlohmann::json> members;
+  for (int64_t n = 0; n < settings.run.population; ++n) {
+    const auto& point = points[static_cast<size_t>(n) % points.size()];
+    members.push_back({{"seed", settings.run.seed + n / static_cast<int64_t>(points.size())},
+                       {"lr_d", point.lr_d},
+                       {"lr_g", point.lr_g}});
+  }
+  return members;
+}
 
 std::unique_ptr<train::Trainer> buildTrainer(const Config& config, std::shared_ptr<train::DataParallel> parallel) {
   const auto settings = readSettings(config);
@@ -381,7 +419,7 @@ std::unique_ptr<train::Trainer> buildTrainer(const Config& config, std::shared_p
   applyThreads(plan);
 
   train::ArenaOptions options;
-  std::tie(options.g_optimizer, options.d_optimizer) = train::optimizerSpecs(settings.optimizer);
+  setOptimizers(settings, options);
   options.precision = train::parsePrecision(settings.run.precision);
   options.device = device;
   options.execution.overlap = plan.overlap;

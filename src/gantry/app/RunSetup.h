@@ -9,6 +9,8 @@
 #include "gantry/models/ModelFamily.h"
 #include "gantry/train/Trainer.h"
 
+#include <nlohmann/json.hpp>
+
 #include <filesystem>
 #include <memory>
 #include <string>
@@ -75,6 +77,12 @@ ParameterCounts parameterCounts(const Config& config);
 /// Real samples (and codes) a step draws for each batch: batch_size, times
 /// pack for PacGAN, whose D judges batch_size packs.
 int64_t samplesPerStep(const RunSettings& settings);
+
+/// A population's members as its sweep makes them (docs/population.md):
+/// member n trains setting n mod C of the C settings, from seed + n / C.
+/// Each member's {"seed", "lr_d", "lr_g"}; empty without a sweep (then
+/// member n is the run of seed + n).
+std::vector<nlohmann::json> memberSettings(const RunSettings& settings);
 
 /// Where gantry keeps data by default (gantry/data/Datasets.h).
 std::filesystem::path defaultDataRoot();

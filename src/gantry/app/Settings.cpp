@@ -36,6 +36,7 @@ ConfigSchema buildSchema() {
   for (const auto& rule : train::updateRules().entries())
     for (const auto& key : rule.keys) s.add(key);
   train::optimizerSection().addTo(s);
+  train::sweepSection().addTo(s);
   return s;
 }
 

@@ -31,6 +31,8 @@ std::string shortType(const ConfigKey& key) {
       return "string";
     case ConfigType::IntList:
       return "list";
+    case ConfigType::FloatList:
+      return "number list";
   }
   return "?";
 }

@@ -10,6 +10,7 @@
 #include <cmath>
 #include <cstdlib>
 #include <fstream>
+#include <optional>
 #include <sstream>
 
 namespace gantry {
@@ -26,6 +27,8 @@ std::string typeName(ConfigType type) {
       return "a string";
     case ConfigType::IntList:
       return "a comma-separated list of integers";
+    case ConfigType::FloatList:
+      return "a comma-separated list of numbers";
   }
   return "?";
 }
@@ -37,6 +40,7 @@ std::string formatValue(const ConfigValue& value) {
     std::string operator()(bool v) const { return v ? "true" : "false"; }
     std::string operator()(const std::string& v) const { return v; }
     std::string operator()(const std::vector<int64_t>& v) const { return fmt::format("{}", fmt::join(v, ",")); }
+    std::string operator()(const std::vector<double>& v) const { return fmt::format("{}", fmt::join(v, ",")); }
   };
   return std::visit(Visitor{}, value);
 }
@@ -70,6 +74,22 @@ bool parseFloat(const std::string& text, double& out) {
   if (errno != 0 || *end != '\0' || !std::isfinite(v)) return false;
   out = v;
   return true;
+}
+
+/// Every entry between commas, the last included: "128,,128" and "128,"
+/// are slips of the keyboard, not lists of two and one. Empty text is the
+/// empty list (which an IntList's validation refuses).
+template <typename T>
+bool parseList(const std::string& text, std::vector<T>& list, bool (*parseEntry)(const std::string&, T&)) {
+  if (trim(text).empty()) return true;
+  for (size_t start = 0;;) {
+    const size_t comma = text.find(',', start);
+    T v;
+    if (!parseEntry(text.substr(start, comma - start), v)) return false;
+    list.push_back(v);
+    if (comma == std::string::npos) return true;
+    start = comma + 1;
+  }
 }
 
 std::string where(const std::string& origin) { return origin.empty() ? "" : " (" + origin + ")"; }
@@ -153,20 +173,14 @@ ConfigValue ConfigSchema::parse(const std::string& name, const std::string& text
       value = trim(text);
       break;
     case ConfigType::IntList: {
-      // Every entry between commas, the last included: "128,,128" and
-      // "128," are slips of the keyboard, not lists of two and one. Empty
-      // text is the empty list, which validate refuses.
       std::vector<int64_t> list;
-      if (!trim(text).empty()) {
-        for (size_t start = 0;;) {
-          const size_t comma = text.find(',', start);
-          int64_t v;
-          if (!parseInt(text.substr(start, comma - start), v)) throw bad();
-          list.push_back(v);
-          if (comma == std::string::npos) break;
-          start = comma + 1;
-        }
-      }
+      if (!parseList(text, list, parseInt)) throw bad();
+      value = list;
+      break;
+    }
+    case ConfigType::FloatList: {
+      std::vector<double> list;
+      if (!parseList(text, list, parseFloat)) throw bad();
       value = list;
       break;
     }
@@ -213,6 +227,13 @@ void ConfigSchema::validate(const std::string& name, const ConfigValue& value, c
       for (auto v : std::get<std::vector<int64_t>>(value))
         if (!inRange(key, static_cast<double>(v)))
           fail(fmt::format("entries must be {}, got {}", rangeText(key), formatValue(value)));
+      break;
+    }
+    case ConfigType::FloatList: {
+      if (!std::holds_alternative<std::vector<double>>(value)) fail("expects " + typeName(key.type));
+      for (auto v : std::get<std::vector<double>>(value))
+        if (!std::isfinite(v) || !inRange(key, v))
+          fail(fmt::format("entries must be finite numbers {}, got {}", rangeText(key), formatValue(value)));
       break;
     }
   }
@@ -268,6 +289,23 @@ ConfigValue fromToml(const ConfigKey& key, const toml::node& node, const std::st
         return list;
       }
       if (auto v = node.value_exact<int64_t>()) return std::vector<int64_t>{*v};
+      throw bad();
+    }
+    case ConfigType::FloatList: {
+      auto number = [](const toml::node& n) -> std::optional<double> {
+        if (n.is_integer() || n.is_floating_point()) return n.value<double>();
+        return std::nullopt;
+      };
+      std::vector<double> list;
+      if (const auto* arr = node.as_array()) {
+        for (const auto& item : *arr) {
+          auto v = number(item);
+          if (!v) throw bad();
+          list.push_back(*v);
+        }
+        return list;
+      }
+      if (auto v = number(node)) return std::vector<double>{*v};
       throw bad();
     }
   }
@@ -326,6 +364,9 @@ const std::string& Config::getString(const std::string& name) const { return std
 const std::vector<int64_t>& Config::getIntList(const std::string& name) const {
   return std::get<std::vector<int64_t>>(get(name));
 }
+const std::vector<double>& Config::getFloatList(const std::string& name) const {
+  return std::get<std::vector<double>>(get(name));
+}
 
 std::string Config::toToml() const {
   std::string out;
@@ -341,6 +382,17 @@ std::string Config::toToml() const {
   return out;
 }
 
+namespace {
+
+/// A float TOML reads back as one: "1" would be an integer.
+std::string tomlFloat(double v) {
+  auto text = fmt::format("{}", v);
+  if (text.find_first_of(".eE") == std::string::npos && text.find("inf") == std::string::npos) text += ".0";
+  return text;
+}
+
+}  // namespace
+
 std::string Config::keyToToml(const ConfigKey& key, const ConfigValue& value) {
   std::string out;
   {
@@ -352,9 +404,12 @@ std::string Config::keyToToml(const ConfigKey& key, const ConfigValue& value) {
       text = ss.str();
     } else if (key.type == ConfigType::IntList) {
       text = "[" + fmt::format("{}", fmt::join(std::get<std::vector<int64_t>>(value), ", ")) + "]";
+    } else if (key.type == ConfigType::FloatList) {
+      std::vector<std::string> entries;
+      for (double v : std::get<std::vector<double>>(value)) entries.push_back(tomlFloat(v));
+      text = "[" + fmt::format("{}", fmt::join(entries, ", ")) + "]";
     } else if (key.type == ConfigType::Float) {
-      text = fmt::format("{}", std::get<double>(value));
-      if (text.find_first_of(".eE") == std::string::npos && text.find("inf") == std::string::npos) text += ".0";
+      text = tomlFloat(std::get<double>(value));
     } else {
       text = formatValue(value);
     }

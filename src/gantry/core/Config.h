@@ -9,11 +9,13 @@
 
 namespace gantry {
 
-/// One value of a config key. Lists are comma-separated integers on the
-/// command line ("1200,1200") and arrays in TOML.
-using ConfigValue = std::variant<int64_t, double, bool, std::string, std::vector<int64_t>>;
+/// One value of a config key. Lists are comma-separated on the command line
+/// ("1200,1200", "1e-4,3e-4") and arrays in TOML.
+using ConfigValue = std::variant<int64_t, double, bool, std::string, std::vector<int64_t>, std::vector<double>>;
 
-enum class ConfigType { Int, Float, Bool, String, IntList };
+/// IntList: at least one entry (layer widths). FloatList: may be empty,
+/// which a key uses for "none" (a sweep over no values).
+enum class ConfigType { Int, Float, Bool, String, IntList, FloatList };
 
 /// A key the config accepts: its type, default, allowed values (for strings),
 /// range (for numbers), one line of help, the section it belongs to and
@@ -83,6 +85,7 @@ class Config {
   bool getBool(const std::string& name) const;
   const std::string& getString(const std::string& name) const;
   const std::vector<int64_t>& getIntList(const std::string& name) const;
+  const std::vector<double>& getFloatList(const std::string& name) const;
   const ConfigValue& get(const std::string& name) const;
 
   /// TOML text with every key, one table per section in schema order, each

@@ -69,6 +69,11 @@ class Section {
   Section& list(std::string key, std::vector<int64_t> Record::*field, std::string help, Range range = {}) {
     return bind(std::move(key), ConfigType::IntList, field, std::move(help), {}, bounded(range));
   }
+  /// A list of numbers, each in `range`; the empty list is allowed (the
+  /// key's "none").
+  Section& numbers(std::string key, std::vector<double> Record::*field, std::string help, Range range = {}) {
+    return bind(std::move(key), ConfigType::FloatList, field, std::move(help), {}, range);
+  }
   /// The key added last may differ between a checkpoint and the run that
   /// resumes or samples from it.
   Section& resumable() {

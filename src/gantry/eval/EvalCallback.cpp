@@ -2,6 +2,7 @@
 
 #include <torch/torch.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cmath>
 
@@ -53,19 +54,19 @@ void EvalCallback::evaluate(train::Trainer& trainer) {
   std::vector<nlohmann::json> results;
   for (int64_t n = 0; n < members; ++n) {
     results.push_back(measure(*generator.member(n), trainer.device()));
-    sink_({{"step", trainer.steps()},
-           {"member", n},
-           {"eval", results.back()},
-           {"eval_samples", latents_.size(0)},
-           {"eval_s", seconds()}});
+    nlohmann::json line = {{"step", trainer.steps()}, {"member", n}, {"eval", results.back()}};
+    if (!memberSettings_.empty()) line["setting"] = memberSettings_.at(static_cast<size_t>(n));
+    line["eval_samples"] = latents_.size(0);
+    line["eval_s"] = seconds();
+    sink_(line);
   }
   auto summary = populationSummary(results);
-  sink_({{"step", trainer.steps()},
-         {"eval", summary.mean},
-         {"eval_se", summary.standardError},
-         {"members", members},
-         {"eval_samples", latents_.size(0)},
-         {"eval_s", seconds()}});
+  nlohmann::json line = {
+      {"step", trainer.steps()}, {"eval", summary.mean}, {"eval_se", summary.standardError}, {"members", members}};
+  if (!memberSettings_.empty()) line["settings"] = summaryBySetting(results, memberSettings_, "eval", "eval_se");
+  line["eval_samples"] = latents_.size(0);
+  line["eval_s"] = seconds();
+  sink_(line);
 }
 
 namespace {
@@ -108,6 +109,36 @@ PopulationSummary populationSummary(const std::vector<nlohmann::json>& results) 
   for (const auto& r : results) values.push_back(&r);
   summarize(values, summary.mean, summary.standardError);
   return summary;
+}
+
+}  // namespace gantry::eval
+
+namespace gantry::eval {
+
+nlohmann::json summaryBySetting(const std::vector<nlohmann::json>& results, const std::vector<nlohmann::json>& settings,
+                                const std::string& meanKey, const std::string& seKey) {
+  std::vector<nlohmann::json> keys;  // each group's setting without its seed
+  std::vector<std::vector<nlohmann::json>> groups;
+  for (size_t n = 0; n < results.size(); ++n) {
+    auto key = settings.at(n);
+    key.erase("seed");
+    const auto at = std::find(keys.begin(), keys.end(), key);
+    if (at == keys.end()) {
+      keys.push_back(key);
+      groups.push_back({results[n]});
+    } else {
+      groups[static_cast<size_t>(at - keys.begin())].push_back(results[n]);
+    }
+  }
+  auto summaries = nlohmann::json::array();
+  for (size_t g = 0; g < groups.size(); ++g) {
+    const auto summary = populationSummary(groups[g]);
+    summaries.push_back({{"setting", keys[g]},
+                         {"members", static_cast<int64_t>(groups[g].size())},
+                         {meanKey, summary.mean},
+                         {seKey, summary.standardError}});
+  }
+  return summaries;
 }
 
 }  // namespace gantry::eval

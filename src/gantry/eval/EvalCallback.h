@@ -18,7 +18,9 @@ namespace gantry::eval {
 /// population's members (Model::members) are evaluated one by one, each
 /// from the same codes, and get a line each with "member": n, followed by
 /// the population's line: "eval" the members' means, "eval_se" their
-/// standard errors, "members": N (populationSummary). It
+/// standard errors, "members": N (populationSummary); with a sweep's member
+/// settings, each member line has its "setting" and the population's line
+/// the means per setting, "settings" (summaryBySetting). It
 /// lives in eval, not train, because it needs the metrics, and eval comes
 /// after train in the layering; train only knows the Callback interface.
 class EvalCallback : public train::Callback {
@@ -29,6 +31,9 @@ class EvalCallback : public train::Callback {
   /// figures change only with the generator.
   EvalCallback(std::shared_ptr<Evaluator> evaluator, int64_t every, torch::Tensor latents, Sink sink,
                torch::Tensor labels = {});
+  /// A sweep's members: each member's setting ({"seed", "lr_d", ...}), one
+  /// per member, or none.
+  void setMemberSettings(std::vector<nlohmann::json> settings) { memberSettings_ = std::move(settings); }
   void onStep(train::Trainer& trainer, const Figures& figures) override;
   void onEnd(train::Trainer& trainer) override;
 
@@ -42,6 +47,7 @@ class EvalCallback : public train::Callback {
   torch::Tensor latents_;
   Sink sink_;
   torch::Tensor labels_;
+  std::vector<nlohmann::json> memberSettings_;
   int64_t lastEvaluated_ = -1;
 };
 
@@ -53,5 +59,12 @@ struct PopulationSummary {
   nlohmann::json mean, standardError;
 };
 PopulationSummary populationSummary(const std::vector<nlohmann::json>& results);
+
+/// A sweep's members grouped by setting: `settings` holds each member's
+/// (one per result); members whose settings agree but for "seed" form a
+/// group. For each group, in the order of its first member:
+///   {"setting": its setting without "seed", "members": k, meanKey: means, seKey: standard errors}
+nlohmann::json summaryBySetting(const std::vector<nlohmann::json>& results, const std::vector<nlohmann::json>& settings,
+                                const std::string& meanKey, const std::string& seKey);
 
 }  // namespace gantry::eval

@@ -40,6 +40,8 @@ Arena::Arena(std::shared_ptr<models::Generator> generator, std::shared_ptr<model
   discriminator_->setExecution(options_.execution);
   g_ = std::make_unique<Player>(*generator_, options_.g_optimizer, options_.parallel.get());
   d_ = std::make_unique<Player>(*discriminator_, options_.d_optimizer, options_.parallel.get());
+  g_->setMemberOptimizers(options_.g_member_optimizers);
+  d_->setMemberOptimizers(options_.d_member_optimizers);
   if (game_.featureMatching.enabled && discriminator_->featureWidth() == 0)
     throw UserError(
         "config key 'feature_matching' needs D's features, which this model family's discriminator does not "

@@ -46,6 +46,12 @@ struct ArenaOptions {
   /// pass, so that each member's gradient is the one its own loss gives.
   /// Null: one GAN.
   std::shared_ptr<MemberStreams> members;
+  /// A population's sweep of learning rates (gantry/train/Sweep.h): member
+  /// n's optimizer spec for each player, whose rate scales its step (the
+  /// player's own spec then has the largest rate). Empty: every member
+  /// steps at the player's rate.
+  std::vector<OptimizerSpec> g_member_optimizers;
+  std::vector<OptimizerSpec> d_member_optimizers;
 };
 
 /// The noise of one generated batch: codes z, and the classes G is asked

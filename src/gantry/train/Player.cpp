@@ -52,7 +52,35 @@ void Player::applySchedule() { spec_.apply(*optimizer_, scheduledSteps_, schedul
 void Player::step() {
   if (parallel_) parallel_->averageGradients(tensors_);
   applySchedule();
+  if (memberSpecs_.empty()) {
+    optimizer_->step();
+    return;
+  }
+  const auto before = values();
   optimizer_->step();
+  scaleMemberSteps(before);
+}
+
+void Player::scaleMemberSteps(const std::vector<torch::Tensor>& before) {
+  torch::NoGradGuard guard;
+  // Each member's scheduled rate over the player's: schedules with a floor
+  // (lr_min) do not keep the ratio of the base rates.
+  const double rate = scheduledLearningRate();
+  if (rate == 0) return;  // the largest rate is 0: nobody moved
+  std::vector<double> factors;
+  for (const auto& spec : memberSpecs_) factors.push_back(spec.learningRate(scheduledSteps_) / rate);
+  const auto members = static_cast<int64_t>(factors.size());
+  auto now = moduleViews(tensors_);
+  auto was = moduleViews(before);
+  for (size_t i = 0; i < now.size(); ++i) {
+    TORCH_CHECK(now[i].dim() > 0 && now[i].size(0) == members, "a member's rate needs stacked parameters");
+    std::vector<int64_t> shape(static_cast<size_t>(now[i].dim()), 1);
+    shape[0] = members;
+    const auto f = torch::tensor(factors, now[i].options()).view(shape);
+    // Members at the player's rate keep the optimizer's values as they are:
+    // p0 + 1·(p - p0) need not round back to p.
+    now[i].copy_(torch::where(f == 1, now[i], was[i] + f * (now[i] - was[i])));
+  }
 }
 
 std::vector<torch::Tensor> Player::values() const {

@@ -58,6 +58,17 @@ class Player {
   /// parallelism, on the gradients averaged over the ranks).
   void step();
 
+  /// A population's members' specs (one per member; empty: none), whose
+  /// learning rates differ (a sweep, gantry/train/Sweep.h). Each step then
+  /// takes the optimizer's update at the player's rate, which must be the
+  /// largest, and scales member n's part of it by lr_n / lr: p <- p0 +
+  /// (lr_n / lr)(p - p0). Exact in arithmetic for SGD (with momentum),
+  /// Adam and RMSprop, whose updates are linear in the rate and whose state
+  /// does not depend on it; in floating point, member n agrees with a run
+  /// at lr_n to rounding. Every parameter's leading dimension must be the
+  /// members' (a stacked model's).
+  void setMemberOptimizers(std::vector<OptimizerSpec> specs) { memberSpecs_ = std::move(specs); }
+
   /// Copies of tensors(), and back (no graph).
   std::vector<torch::Tensor> values() const;
   void setValues(const std::vector<torch::Tensor>& values);
@@ -73,7 +84,10 @@ class Player {
   std::unique_ptr<FlatParameters> flat_;
   std::vector<torch::Tensor> tensors_;
   std::unique_ptr<torch::optim::Optimizer> optimizer_;
+  void scaleMemberSteps(const std::vector<torch::Tensor>& before);
+
   DataParallel* parallel_ = nullptr;
+  std::vector<OptimizerSpec> memberSpecs_;
   int64_t scheduledSteps_ = 0;
   int64_t scheduledEpochs_ = 0;
 };
