@@ -207,11 +207,12 @@ def time_reference(preset, warmup, steps, threads, env):
     return {"steps_per_s": result["steps_per_s"], "peak_rss_mb": rss, "last_metrics": result["last_metrics"]}
 
 
-def measure_gemm_ceiling(config, plan, threads, env):
+def measure_gemm_ceiling(config, plan, threads, env, dtype="float32"):
     """bench/gemm_ceiling.py on the products of one step of `config`: the GFLOP/s of its matrix
-    products alone, back to back, with the same threads as the training run."""
+    products alone, back to back, with the same threads as the training run (for bf16: oneDNN's,
+    the intra-op threads)."""
     command = [PYTHON, REPO / "bench" / "gemm_ceiling.py", "--products", json.dumps(step_products(config))]
-    command += ["--repeats", str(plan.ceiling_repeats), "--threads", str(threads)]
+    command += ["--repeats", str(plan.ceiling_repeats), "--threads", str(threads), "--dtype", dtype]
     output, _ = run_measured(command, env)
     return last_json_line(output)
 
@@ -274,8 +275,12 @@ def compare_preset(preset, plan, threads, blas_threads, env, peak):
     log(f"{preset}: the step's matrix products alone {ceiling['gflops']:.1f} GFLOP/s")
     bf16 = None
     if has_bf16_instructions():
-        bf16 = time_gantry(preset, warmup, steps, threads, env, [f"blas_threads={blas}", "precision=bf16"])
+        # gantry's own threads: its products then run in oneDNN on every core.
+        bf16 = time_gantry(preset, warmup, steps, threads, env, ["threads=0", "blas_threads=0", "precision=bf16"])
         log(f"{preset}: gantry with precision = bf16 {bf16['steps_per_s']:.1f} steps/s")
+        cores = len(os.sched_getaffinity(0))
+        bf16_ceiling = measure_gemm_ceiling(gantry["config"], plan, cores, env, "bf16")
+        log(f"{preset}: the step's matrix products alone in bf16 {bf16_ceiling['gflops']:.1f} GFLOP/s")
     entry = {
         "openblas_threads": blas,
         "warmup_steps": warmup,
@@ -301,6 +306,12 @@ def compare_preset(preset, plan, threads, blas_threads, env, peak):
         entry["gantry_bf16_steps_per_s"] = bf16["steps_per_s"]
         entry["bf16_speedup"] = bf16["steps_per_s"] / gantry["steps_per_s"]
         entry["gantry_bf16_peak_rss_mb"] = bf16["peak_rss_mb"]
+        # Amdahl: the float32 step with its products' time swapped for the bf16 products' time.
+        step_s = 1 / gantry["steps_per_s"]
+        products_s = gantry["flops_per_step"] / (ceiling["gflops"] * 1e9)
+        bf16_products_s = gantry["flops_per_step"] / (bf16_ceiling["gflops"] * 1e9)
+        entry["bf16_gemm_ceiling_gflops"] = bf16_ceiling["gflops"]
+        entry["bf16_speedup_bound"] = step_s / (step_s - products_s + bf16_products_s)
     return entry, gantry["config"]
 
 

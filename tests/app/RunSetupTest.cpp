@@ -62,6 +62,16 @@ TEST(RunSetupTest, BlasThreadsFollowTheModelSize) {
   EXPECT_EQ(plan.intraOp, gantry::availableCores());
   EXPECT_EQ(gantry::blasThreads(), 1);
   EXPECT_EQ(plan.overlap, false) << "the intra-op threads take every core";
+  // In bf16 the matrix products run in oneDNN as well: mnist-mlp's take
+  // the intra-op threads; ring8's stay below the line, on one thread.
+  large.setAssignment("blas_threads=0", "test");
+  large.setAssignment("precision=bf16", "test");
+  plan = apply(large);
+  EXPECT_EQ(plan.intraOp, gantry::availableCores());
+  EXPECT_EQ(gantry::blasThreads(), 1);
+  small.setAssignment("precision=bf16", "test");
+  plan = apply(small);
+  EXPECT_EQ(plan.intraOp, 1);
 }
 
 TEST(RunSetupTest, OmpNumThreadsIsTheCoreBudget) {

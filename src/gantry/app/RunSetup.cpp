@@ -24,6 +24,15 @@ namespace gantry::app {
 
 torch::Device deviceOf(const RunSettings& settings) { return torch::Device(settings.run.device); }
 
+namespace {
+
+/// Below ~16M multiply-adds a product is over before a second thread has
+/// helped: ring8 (2M) trains as fast on one BLAS thread as on two, and two
+/// waste a core spinning; mnist-mlp (144M) is 1.5x faster on two.
+constexpr int64_t kSmallProduct = int64_t{1} << 24;
+
+}  // namespace
+
 ThreadPlan threadPlan(const RunSettings& settings, const Workload& workload) {
   ThreadPlan plan;
   // OpenBLAS already spreads each matrix product over all cores; LibTorch's
@@ -38,16 +47,18 @@ ThreadPlan threadPlan(const RunSettings& settings, const Workload& workload) {
     // 15% slower on two threads, w = 64 (411M) 15% faster, w = 128 (1.6G)
     // 25% faster.
     const int64_t smallConvolution = int64_t{1} << 28;
-    intraOp = workload.convolution < smallConvolution ? 1 : availableCores();
+    // With precision = bf16 the matrix products run in oneDNN too, on the
+    // same threads, and OpenBLAS is left idle. Measured on 2 cores, the
+    // products of a mnist-mlp step alone: 241 GFLOP/s on one thread, 447 on
+    // two (bench/gemm_ceiling.py --dtype bf16; docs/performance.md#bf16).
+    const bool oneDnnProducts = train::parsePrecision(settings.run.precision) == train::Precision::BFloat16 &&
+                                workload.matrixProduct >= kSmallProduct;
+    intraOp = workload.convolution < smallConvolution && !oneDnnProducts ? 1 : availableCores();
   }
   plan.intraOp = static_cast<int>(std::min(intraOp, machine));
   int64_t blas = settings.run.blas_threads;
   if (blas == 0) {
-    // Below ~16M multiply-adds a product is over before a second thread has
-    // helped: ring8 (2M) trains as fast on one BLAS thread as on two, and
-    // two waste a core spinning; mnist-mlp (144M) is 1.5x faster on two.
-    const int64_t smallProduct = int64_t{1} << 24;
-    blas = workload.matrixProduct < smallProduct || plan.intraOp > 1 ? 1 : availableCores();
+    blas = workload.matrixProduct < kSmallProduct || plan.intraOp > 1 ? 1 : availableCores();
   }
   plan.blas = static_cast<int>(std::clamp<int64_t>(blas, 1, machine));
   // The second thread needs a core that OpenBLAS and the intra-op threads leave free.
