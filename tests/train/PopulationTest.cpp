@@ -98,13 +98,15 @@ double relativeDifference(const std::vector<torch::Tensor>& a, const std::vector
 }
 
 /// A sweep of `rates` for `key` (sweep_lr_d or sweep_lr_g) over two seeds:
-/// member n trains rate n mod C from seed 3 + n / C. Members at the largest
-/// rate step as the optimizer does and equal their single runs bit for bit;
-/// the others agree with theirs to rounding after `steps` steps (toy games
-/// are chaotic: rounding grows about e-fold every 12 steps, so no more than
-/// a few), and are further from the run of the largest rate by far more.
+/// member n trains rate n mod C from seed 3 + n / C. With Adam (`exact`)
+/// every member equals its single run bit for bit. With SGD, members at the
+/// largest rate step as the optimizer does and equal their single runs bit
+/// for bit; the others agree with theirs to rounding after `steps` steps
+/// (toy games are chaotic: rounding grows about e-fold every 12 steps, so
+/// no more than a few). Either way, a member at a smaller rate is further
+/// from the run of the largest rate by far more than rounding.
 void expectSweepMembersAreTheirSettingsRuns(const std::string& key, const std::vector<std::string>& rates,
-                                            int64_t steps, const std::vector<std::string>& settings) {
+                                            int64_t steps, const std::vector<std::string>& settings, bool exact) {
   const auto count = static_cast<int64_t>(rates.size());
   std::string list;
   for (const auto& rate : rates) list += (list.empty() ? "" : ",") + rate;
@@ -127,27 +129,28 @@ void expectSweepMembersAreTheirSettingsRuns(const std::string& key, const std::v
     auto own = runAt(rates[static_cast<size_t>(n % count)]);
     const auto g = population->generator().member(n)->parameters();
     const auto d = discriminatorMember(*population, n);
-    if (n % count == count - 1) {  // the largest rate, last in the list
+    if (exact || n % count == count - 1) {  // Adam, or the largest rate (last in the list)
       gantry::test::expectIdenticalTensors(g, own->generator().parameters());
       gantry::test::expectIdenticalTensors(d, own->discriminator().parameters());
-      continue;
+      if (n % count == count - 1) continue;
     }
     auto largest = runAt(rates.back());
     const double rounding = std::max(relativeDifference(g, own->generator().parameters()),
                                      relativeDifference(d, own->discriminator().parameters()));
     const double apart = std::max(relativeDifference(g, largest->generator().parameters()),
                                   relativeDifference(d, largest->discriminator().parameters()));
-    // Measured with Haswell's kernels: at most 1.2e-6 (Adam, 10 steps)
-    // against 0.026 apart.
+    // Measured with Haswell's kernels, SGD after 10 steps: at most 5.3e-9
+    // against 0.0026 apart (Adam: 0 against 0.027).
     EXPECT_LT(rounding, 1e-5);
-    EXPECT_GT(apart, 1000 * rounding);
+    EXPECT_GT(apart, std::max(1e-3, 1000 * rounding));
   }
 }
 
 }  // namespace
 
 TEST(PopulationTest, ASweepsMembersTrainAtTheirSettingsRates) {
-  expectSweepMembersAreTheirSettingsRuns("lr_d", {"2e-4", "5e-4", "1e-3"}, 10, {});
+  expectSweepMembersAreTheirSettingsRuns("lr_d", {"2e-4", "5e-4", "1e-3"}, 10, {}, /*exact=*/true);
   expectSweepMembersAreTheirSettingsRuns("lr_g", {"0.002", "0.01"}, 10,
-                                         {"optimizer=sgd", "momentum=0.9", "lr_d=0.01", "update=simultaneous"});
+                                         {"optimizer=sgd", "momentum=0.9", "lr_d=0.01", "update=simultaneous"},
+                                         /*exact=*/false);
 }

@@ -1,5 +1,7 @@
 #include "gantry/train/Player.h"
 
+#include "gantry/train/MemberAdam.h"
+
 #include <torch/torch.h>
 
 namespace gantry::train {
@@ -56,19 +58,42 @@ void Player::step() {
     optimizer_->step();
     return;
   }
+  std::vector<double> rates;
+  for (const auto& spec : memberSpecs_) rates.push_back(spec.learningRate(scheduledSteps_));
+  if (spec_.kind == OptimizerSpec::Kind::Adam) {
+    memberAdamStep(static_cast<torch::optim::Adam&>(*optimizer_), memberOfElements(), rates);
+    return;
+  }
   const auto before = values();
   optimizer_->step();
-  scaleMemberSteps(before);
+  scaleMemberSteps(before, rates);
 }
 
-void Player::scaleMemberSteps(const std::vector<torch::Tensor>& before) {
+const std::vector<torch::Tensor>& Player::memberOfElements() {
+  if (!memberOf_.empty()) return memberOf_;
+  const auto members = static_cast<int64_t>(memberSpecs_.size());
+  std::vector<torch::Tensor> perParameter;  // in parameters() order, each as its parameter
+  for (const auto& p : module_.parameters()) {
+    TORCH_CHECK(p.dim() > 0 && p.size(0) == members, "a member's rate needs stacked parameters");
+    std::vector<int64_t> shape(static_cast<size_t>(p.dim()), 1);
+    shape[0] = members;
+    perParameter.push_back(torch::arange(members, torch::kLong).view(shape).expand(p.sizes()).contiguous());
+  }
+  if (!flat_) return memberOf_ = perParameter;
+  std::vector<torch::Tensor> pieces;
+  for (const auto& t : perParameter) pieces.push_back(t.reshape(-1));
+  memberOf_ = {torch::cat(pieces).to(tensors_.front().device())};
+  return memberOf_;
+}
+
+void Player::scaleMemberSteps(const std::vector<torch::Tensor>& before, const std::vector<double>& rates) {
   torch::NoGradGuard guard;
   // Each member's scheduled rate over the player's: schedules with a floor
   // (lr_min) do not keep the ratio of the base rates.
   const double rate = scheduledLearningRate();
   if (rate == 0) return;  // the largest rate is 0: nobody moved
   std::vector<double> factors;
-  for (const auto& spec : memberSpecs_) factors.push_back(spec.learningRate(scheduledSteps_) / rate);
+  for (double memberRate : rates) factors.push_back(memberRate / rate);
   const auto members = static_cast<int64_t>(factors.size());
   auto now = moduleViews(tensors_);
   auto was = moduleViews(before);

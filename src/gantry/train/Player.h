@@ -59,14 +59,15 @@ class Player {
   void step();
 
   /// A population's members' specs (one per member; empty: none), whose
-  /// learning rates differ (a sweep, gantry/train/Sweep.h). Each step then
-  /// takes the optimizer's update at the player's rate, which must be the
-  /// largest, and scales member n's part of it by lr_n / lr: p <- p0 +
-  /// (lr_n / lr)(p - p0). Exact in arithmetic for SGD (with momentum),
-  /// Adam and RMSprop, whose updates are linear in the rate and whose state
-  /// does not depend on it; in floating point, member n agrees with a run
-  /// at lr_n to rounding. Every parameter's leading dimension must be the
-  /// members' (a stacked model's).
+  /// learning rates differ (a sweep, gantry/train/Sweep.h). Every
+  /// parameter's leading dimension must be the members' (a stacked model's).
+  /// Adam then steps each element at its member's rate (memberAdamStep):
+  /// member n is the run at lr_n bit for bit. SGD and RMSprop take the
+  /// optimizer's update at the player's rate, which must be the largest,
+  /// and scale member n's part of it by lr_n / lr: p <- p0 + (lr_n / lr)(p -
+  /// p0). That is exact in arithmetic (their updates are linear in the rate
+  /// and their state does not depend on it); in floating point, member n
+  /// agrees with a run at lr_n to rounding.
   void setMemberOptimizers(std::vector<OptimizerSpec> specs) { memberSpecs_ = std::move(specs); }
 
   /// Copies of tensors(), and back (no graph).
@@ -84,10 +85,13 @@ class Player {
   std::unique_ptr<FlatParameters> flat_;
   std::vector<torch::Tensor> tensors_;
   std::unique_ptr<torch::optim::Optimizer> optimizer_;
-  void scaleMemberSteps(const std::vector<torch::Tensor>& before);
+  void scaleMemberSteps(const std::vector<torch::Tensor>& before, const std::vector<double>& rates);
+  /// For each of tensors(), each element's member (built on first use).
+  const std::vector<torch::Tensor>& memberOfElements();
 
   DataParallel* parallel_ = nullptr;
   std::vector<OptimizerSpec> memberSpecs_;
+  std::vector<torch::Tensor> memberOf_;
   int64_t scheduledSteps_ = 0;
   int64_t scheduledEpochs_ = 0;
 };
