@@ -43,7 +43,7 @@ void memberAdamStep(torch::optim::Adam& adam, const std::vector<torch::Tensor>& 
       // parameter's type, as addcdiv converts its value.
       std::vector<double> steps;
       for (double rate : rates) steps.push_back(-rate / biasCorrection1);
-      const auto perMember = torch::tensor(steps, torch::kFloat64).to(p.scalar_type());
+      const auto perMember = torch::tensor(steps, torch::kFloat64).to(p.device(), p.scalar_type());
       const auto perElement = perMember.index_select(0, members.reshape(-1)).view_as(p);
       p.addcdiv_(expAvg * perElement, denom);
     }

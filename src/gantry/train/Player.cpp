@@ -77,7 +77,8 @@ const std::vector<torch::Tensor>& Player::memberOfElements() {
     TORCH_CHECK(p.dim() > 0 && p.size(0) == members, "a member's rate needs stacked parameters");
     std::vector<int64_t> shape(static_cast<size_t>(p.dim()), 1);
     shape[0] = members;
-    perParameter.push_back(torch::arange(members, torch::kLong).view(shape).expand(p.sizes()).contiguous());
+    perParameter.push_back(
+        torch::arange(members, torch::kLong).view(shape).expand(p.sizes()).contiguous().to(p.device()));
   }
   if (!flat_) return memberOf_ = perParameter;
   std::vector<torch::Tensor> pieces;
