@@ -261,6 +261,12 @@ void Config::set(const std::string& name, ConfigValue value, const std::string& 
 
 namespace {
 
+/// A TOML number as a double: floats, and integers as a valid float.
+std::optional<double> tomlNumber(const toml::node& node) {
+  if (node.is_integer() || node.is_floating_point()) return node.value<double>();
+  return std::nullopt;
+}
+
 ConfigValue fromToml(const ConfigKey& key, const toml::node& node, const std::string& origin) {
   auto bad = [&]() {
     return UserError(fmt::format("config key '{}' ({}) expects {}", key.name, origin, typeName(key.type)));
@@ -270,7 +276,7 @@ ConfigValue fromToml(const ConfigKey& key, const toml::node& node, const std::st
       if (auto v = node.value_exact<int64_t>()) return *v;
       throw bad();
     case ConfigType::Float:
-      if (auto v = node.value<double>(); v && (node.is_integer() || node.is_floating_point())) return *v;
+      if (auto v = tomlNumber(node)) return *v;
       throw bad();
     case ConfigType::Bool:
       if (auto v = node.value_exact<bool>()) return *v;
@@ -292,20 +298,16 @@ ConfigValue fromToml(const ConfigKey& key, const toml::node& node, const std::st
       throw bad();
     }
     case ConfigType::FloatList: {
-      auto number = [](const toml::node& n) -> std::optional<double> {
-        if (n.is_integer() || n.is_floating_point()) return n.value<double>();
-        return std::nullopt;
-      };
       std::vector<double> list;
       if (const auto* arr = node.as_array()) {
         for (const auto& item : *arr) {
-          auto v = number(item);
+          auto v = tomlNumber(item);
           if (!v) throw bad();
           list.push_back(*v);
         }
         return list;
       }
-      if (auto v = number(node)) return std::vector<double>{*v};
+      if (auto v = tomlNumber(node)) return std::vector<double>{*v};
       throw bad();
     }
   }

@@ -111,10 +111,6 @@ PopulationSummary populationSummary(const std::vector<nlohmann::json>& results) 
   return summary;
 }
 
-}  // namespace gantry::eval
-
-namespace gantry::eval {
-
 nlohmann::json summaryBySetting(const std::vector<nlohmann::json>& results, const std::vector<nlohmann::json>& settings,
                                 const std::string& meanKey, const std::string& seKey) {
   std::vector<nlohmann::json> keys;  // each group's setting without its seed

@@ -95,17 +95,14 @@ void Player::scaleMemberSteps(const std::vector<torch::Tensor>& before, const st
   if (rate == 0) return;  // the largest rate is 0: nobody moved
   std::vector<double> factors;
   for (double memberRate : rates) factors.push_back(memberRate / rate);
-  const auto members = static_cast<int64_t>(factors.size());
-  auto now = moduleViews(tensors_);
-  auto was = moduleViews(before);
-  for (size_t i = 0; i < now.size(); ++i) {
-    TORCH_CHECK(now[i].dim() > 0 && now[i].size(0) == members, "a member's rate needs stacked parameters");
-    std::vector<int64_t> shape(static_cast<size_t>(now[i].dim()), 1);
-    shape[0] = members;
-    const auto f = torch::tensor(factors, now[i].options()).view(shape);
+  const auto& memberOf = memberOfElements();
+  for (size_t i = 0; i < tensors_.size(); ++i) {
+    auto& now = tensors_[i];
+    const auto perMember = torch::tensor(factors, now.options());
+    const auto f = perMember.index_select(0, memberOf[i].reshape(-1)).view_as(now);
     // Members at the player's rate keep the optimizer's values as they are:
     // p0 + 1·(p - p0) need not round back to p.
-    now[i].copy_(torch::where(f == 1, now[i], was[i] + f * (now[i] - was[i])));
+    now.copy_(torch::where(f == 1, now, before[i] + f * (now - before[i])));
   }
 }
 
