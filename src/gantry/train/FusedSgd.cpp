@@ -43,54 +43,86 @@ bool fusable(const torch::Tensor& t) {
 
 }  // namespace
 
-torch::Tensor FusedSgd::step(LossClosure closure) {
+bool FusedSgd::fusableNow() {
   static const bool hasFma = __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
-  if (!hasFma || closure) return torch::optim::SGD::step(std::move(closure));
+  if (!hasFma) return false;
   for (auto& group : param_groups()) {
     const auto& options = static_cast<const torch::optim::SGDOptions&>(group.options());
-    if (options.weight_decay() != 0 || options.dampening() != 0 || options.nesterov())
-      return torch::optim::SGD::step(std::move(closure));
+    if (options.weight_decay() != 0 || options.dampening() != 0 || options.nesterov()) return false;
     for (auto& p : group.params()) {
       if (!p.grad().defined()) continue;
-      if (!fusable(p) || !fusable(p.grad())) return torch::optim::SGD::step(std::move(closure));
+      if (!fusable(p) || !fusable(p.grad())) return false;
       auto found = state_.find(c10::guts::to_string(p.unsafeGetTensorImpl()));
       if (found != state_.end() &&
           !fusable(static_cast<torch::optim::SGDParamState&>(*found->second).momentum_buffer()))
-        return torch::optim::SGD::step(std::move(closure));
+        return false;
     }
   }
+  return true;
+}
+
+void FusedSgd::stepParameter(torch::Tensor& p, double momentum, const std::vector<Run>& runs) {
+  const auto& grad = p.grad();
+  float* values = p.data_ptr<float>();
+  const float* direction = grad.data_ptr<float>();  // the step's direction: g, or the new buffer
+  const float* gradient = direction;
+  float* buffer = nullptr;
+  if (momentum != 0) {
+    const auto key = c10::guts::to_string(p.unsafeGetTensorImpl());
+    auto found = state_.find(key);
+    if (found == state_.end()) {
+      // LibTorch's first step: the buffer is a copy of the gradient.
+      auto copy = torch::clone(grad).detach();
+      auto state = std::make_unique<torch::optim::SGDParamState>();
+      state->momentum_buffer(copy);
+      state_[key] = std::move(state);
+      direction = copy.data_ptr<float>();
+    } else {
+      buffer = static_cast<torch::optim::SGDParamState&>(*found->second).momentum_buffer().data_ptr<float>();
+    }
+  }
+  // Each element's arithmetic is the same in the vector loop and in the
+  // scalar remainder, so where the runs split the loops does not matter.
+  int64_t offset = 0;
+  for (const auto& run : runs) {
+    if (buffer)
+      momentumStep(values + offset, buffer + offset, gradient + offset, run.length, static_cast<float>(momentum),
+                   run.negativeLr);
+    else
+      plainStep(values + offset, direction + offset, run.length, run.negativeLr);
+    offset += run.length;
+  }
+}
+
+torch::Tensor FusedSgd::step(LossClosure closure) {
+  if (closure || !fusableNow()) return torch::optim::SGD::step(std::move(closure));
   torch::NoGradGuard noGrad;
   for (auto& group : param_groups()) {
     const auto& options = static_cast<const torch::optim::SGDOptions&>(group.options());
     // ATen casts the scalars to float: alpha = -1 * lr, and the factor μ.
     const float negativeLr = static_cast<float>(-1 * options.lr());
-    const double momentum = options.momentum();
-    for (auto& p : group.params()) {
-      if (!p.grad().defined()) continue;
-      const auto& grad = p.grad();
-      float* values = p.data_ptr<float>();
-      const int64_t n = p.numel();
-      if (momentum == 0) {
-        plainStep(values, grad.data_ptr<float>(), n, negativeLr);
-        continue;
-      }
-      const auto key = c10::guts::to_string(p.unsafeGetTensorImpl());
-      auto found = state_.find(key);
-      if (found == state_.end()) {
-        // LibTorch's first step: the buffer is a copy of the gradient.
-        auto buffer = torch::clone(grad).detach();
-        auto state = std::make_unique<torch::optim::SGDParamState>();
-        state->momentum_buffer(buffer);
-        state_[key] = std::move(state);
-        plainStep(values, buffer.data_ptr<float>(), n, negativeLr);
-        continue;
-      }
-      auto& buffer = static_cast<torch::optim::SGDParamState&>(*found->second).momentum_buffer();
-      momentumStep(values, buffer.data_ptr<float>(), grad.data_ptr<float>(), n, static_cast<float>(momentum),
-                   negativeLr);
-    }
+    for (auto& p : group.params())
+      if (p.grad().defined()) stepParameter(p, options.momentum(), {{p.numel(), negativeLr}});
   }
   return {};
+}
+
+bool FusedSgd::memberStep(const std::vector<std::vector<int64_t>>& blocks, const std::vector<double>& rates) {
+  if (rates.empty() || !fusableNow()) return false;
+  torch::NoGradGuard noGrad;
+  size_t i = 0;
+  for (auto& group : param_groups()) {
+    const auto& options = static_cast<const torch::optim::SGDOptions&>(group.options());
+    for (auto& p : group.params()) {
+      const auto& lengths = blocks.at(i++);
+      if (!p.grad().defined()) continue;
+      std::vector<Run> runs;
+      for (size_t b = 0; b < lengths.size(); ++b)
+        runs.push_back({lengths[b], static_cast<float>(-1 * rates[b % rates.size()])});
+      stepParameter(p, options.momentum(), runs);
+    }
+  }
+  return true;
 }
 
 }  // namespace gantry::train

@@ -1,5 +1,6 @@
 #include "gantry/train/Player.h"
 
+#include "gantry/train/FusedSgd.h"
 #include "gantry/train/MemberAdam.h"
 
 #include <torch/torch.h>
@@ -64,6 +65,8 @@ void Player::step() {
     memberAdamStep(static_cast<torch::optim::Adam&>(*optimizer_), memberOfElements(), rates);
     return;
   }
+  if (spec_.kind == OptimizerSpec::Kind::Sgd && static_cast<FusedSgd&>(*optimizer_).memberStep(memberBlocks(), rates))
+    return;
   const auto before = values();
   optimizer_->step();
   scaleMemberSteps(before, rates);
@@ -85,6 +88,19 @@ const std::vector<torch::Tensor>& Player::memberOfElements() {
   for (const auto& t : perParameter) pieces.push_back(t.reshape(-1));
   memberOf_ = {torch::cat(pieces).to(tensors_.front().device())};
   return memberOf_;
+}
+
+std::vector<std::vector<int64_t>> Player::memberBlocks() const {
+  // A stacked parameter's leading dimension is the members': member n's
+  // elements are its n-th slice, consecutive in memory.
+  const auto members = static_cast<int64_t>(memberSpecs_.size());
+  std::vector<std::vector<int64_t>> blocks;
+  for (const auto& p : module_.parameters()) {
+    TORCH_CHECK(p.dim() > 0 && p.size(0) == members, "a member's rate needs stacked parameters");
+    if (!flat_ || blocks.empty()) blocks.emplace_back();
+    blocks.back().insert(blocks.back().end(), static_cast<size_t>(members), p.numel() / members);
+  }
+  return blocks;
 }
 
 void Player::scaleMemberSteps(const std::vector<torch::Tensor>& before, const std::vector<double>& rates) {

@@ -61,13 +61,15 @@ class Player {
   /// A population's members' specs (one per member; empty: none), whose
   /// learning rates differ (a sweep, gantry/train/Sweep.h). Every
   /// parameter's leading dimension must be the members' (a stacked model's).
-  /// Adam then steps each element at its member's rate (memberAdamStep):
-  /// member n is the run at lr_n bit for bit. SGD and RMSprop take the
-  /// optimizer's update at the player's rate, which must be the largest,
-  /// and scale member n's part of it by lr_n / lr: p <- p0 + (lr_n / lr)(p -
-  /// p0). That is exact in arithmetic (their updates are linear in the rate
-  /// and their state does not depend on it); in floating point, member n
-  /// agrees with a run at lr_n to rounding.
+  /// Adam steps each element at its member's rate (memberAdamStep), and so
+  /// does SGD where its one-pass update applies (FusedSgd::memberStep:
+  /// float32 on a CPU with FMA): member n is the run at lr_n bit for bit.
+  /// RMSprop, and SGD elsewhere, take the optimizer's update at the
+  /// player's rate, which must be the largest, and scale member n's part of
+  /// it by lr_n / lr: p <- p0 + (lr_n / lr)(p - p0). That is exact in
+  /// arithmetic (their updates are linear in the rate and their state does
+  /// not depend on it); in floating point, member n agrees with a run at
+  /// lr_n to rounding.
   void setMemberOptimizers(std::vector<OptimizerSpec> specs) { memberSpecs_ = std::move(specs); }
 
   /// Copies of tensors(), and back (no graph).
@@ -88,6 +90,9 @@ class Player {
   void scaleMemberSteps(const std::vector<torch::Tensor>& before, const std::vector<double>& rates);
   /// For each of tensors(), each element's member (built on first use).
   const std::vector<torch::Tensor>& memberOfElements();
+  /// For each of tensors(), its consecutive runs of one member's elements
+  /// (FusedSgd::memberStep's blocks).
+  std::vector<std::vector<int64_t>> memberBlocks() const;
 
   DataParallel* parallel_ = nullptr;
   std::vector<OptimizerSpec> memberSpecs_;
