@@ -23,6 +23,21 @@ namespace gantry::app {
 
 namespace {
 
+/// What every report says of the evaluation: the data, the sample count and
+/// the classifier.
+void describeEvaluation(nlohmann::json& report, const Config& config, int64_t count, const EvaluatorSetup& setup) {
+  report["dataset"] = config.getString("dataset");
+  report["count"] = count;
+  if (!setup.classifier.is_null()) report["classifier"] = setup.classifier;
+}
+
+/// Writes the report, then prints each metric's line of its "metrics".
+void writeReport(const EvalRequest& request, const nlohmann::json& report) {
+  writeFileAtomic(request.out, report.dump(2) + "\n");
+  if (request.quiet) return;
+  for (const auto& name : request.metrics) std::cout << metricSummary(name, report["metrics"][name]) << "\n";
+}
+
 /// Each member of a population's run from the same codes, then the members'
 /// means and standard errors: {"members": [each member's metrics],
 /// "metrics": means, "metrics_se": standard errors}; a sweep's also
@@ -40,9 +55,7 @@ int evaluateMembers(const EvalRequest& request, const Config& config, const mode
   }
   const auto summary = eval::populationSummary(results);
   const auto settings = memberSettings(readSettings(config));
-  report["dataset"] = config.getString("dataset");
-  report["count"] = count;
-  if (!setup.classifier.is_null()) report["classifier"] = setup.classifier;
+  describeEvaluation(report, config, count, setup);
   report["members"] = results;
   report["metrics"] = summary.mean;
   report["metrics_se"] = summary.standardError;
@@ -50,9 +63,8 @@ int evaluateMembers(const EvalRequest& request, const Config& config, const mode
     report["member_settings"] = settings;
     report["settings"] = eval::summaryBySetting(results, settings, "metrics", "metrics_se");
   }
-  writeFileAtomic(request.out, report.dump(2) + "\n");
+  writeReport(request, report);
   if (!request.quiet) {
-    for (const auto& name : request.metrics) std::cout << metricSummary(name, report["metrics"][name]) << "\n";
     for (const auto& setting : report.value("settings", nlohmann::json::array()))
       std::cout << settingSummary(setting, "metrics");
     std::cout << fmt::format(
@@ -133,9 +145,7 @@ int evaluate(const EvalRequest& request) {
     labels = drawn.labels;
   }
   setup.evaluator->update(samples, labels);
-  report["dataset"] = config.getString("dataset");
-  report["count"] = samples.size(0);
-  if (!setup.classifier.is_null()) report["classifier"] = setup.classifier;
+  describeEvaluation(report, config, samples.size(0), setup);
   report["metrics"] = setup.evaluator->compute();
 
   if (auto* memorization = dynamic_cast<eval::MemorizationMetric*>(setup.evaluator->find("memorization"))) {
@@ -144,11 +154,8 @@ int evaluate(const EvalRequest& request) {
     io::writePng(grid, io::makeGrid(memorization->closestPairsImages(), 8));
     report["metrics"]["memorization"]["grid"] = grid.filename().string();
   }
-  writeFileAtomic(request.out, report.dump(2) + "\n");
-  if (!request.quiet) {
-    for (const auto& name : request.metrics) std::cout << metricSummary(name, report["metrics"][name]) << "\n";
-    std::cout << fmt::format("{} samples; written {}\n", samples.size(0), request.out.string());
-  }
+  writeReport(request, report);
+  if (!request.quiet) std::cout << fmt::format("{} samples; written {}\n", samples.size(0), request.out.string());
   return 0;
 }
 
