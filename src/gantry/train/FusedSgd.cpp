@@ -117,8 +117,12 @@ bool FusedSgd::memberStep(const std::vector<std::vector<int64_t>>& blocks, const
       const auto& lengths = blocks.at(i++);
       if (!p.grad().defined()) continue;
       std::vector<Run> runs;
-      for (size_t b = 0; b < lengths.size(); ++b)
+      int64_t total = 0;
+      for (size_t b = 0; b < lengths.size(); ++b) {
         runs.push_back({lengths[b], static_cast<float>(-1 * rates[b % rates.size()])});
+        total += lengths[b];
+      }
+      TORCH_CHECK(total == p.numel(), "FusedSgd::memberStep: the blocks of a parameter must cover its elements");
       stepParameter(p, options.momentum(), runs);
     }
   }
