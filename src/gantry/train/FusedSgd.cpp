@@ -64,19 +64,17 @@ bool FusedSgd::fusableNow() {
 void FusedSgd::stepParameter(torch::Tensor& p, double momentum, const std::vector<Run>& runs) {
   const auto& grad = p.grad();
   float* values = p.data_ptr<float>();
-  const float* direction = grad.data_ptr<float>();  // the step's direction: g, or the new buffer
-  const float* gradient = direction;
-  float* buffer = nullptr;
+  const float* gradient = grad.data_ptr<float>();
+  float* buffer = nullptr;  // null: p - lr·g (no momentum, or the first step)
   if (momentum != 0) {
     const auto key = c10::guts::to_string(p.unsafeGetTensorImpl());
     auto found = state_.find(key);
     if (found == state_.end()) {
-      // LibTorch's first step: the buffer is a copy of the gradient.
-      auto copy = torch::clone(grad).detach();
+      // LibTorch's first step: the buffer is a copy of the gradient, and p
+      // steps along it, which is stepping along g.
       auto state = std::make_unique<torch::optim::SGDParamState>();
-      state->momentum_buffer(copy);
+      state->momentum_buffer(torch::clone(grad).detach());
       state_[key] = std::move(state);
-      direction = copy.data_ptr<float>();
     } else {
       buffer = static_cast<torch::optim::SGDParamState&>(*found->second).momentum_buffer().data_ptr<float>();
     }
@@ -89,7 +87,7 @@ void FusedSgd::stepParameter(torch::Tensor& p, double momentum, const std::vecto
       momentumStep(values + offset, buffer + offset, gradient + offset, run.length, static_cast<float>(momentum),
                    run.negativeLr);
     else
-      plainStep(values + offset, direction + offset, run.length, run.negativeLr);
+      plainStep(values + offset, gradient + offset, run.length, run.negativeLr);
     offset += run.length;
   }
 }
