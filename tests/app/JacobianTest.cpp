@@ -140,6 +140,8 @@ TEST(JacobianTest, BadRequestsAreOneLineErrors) {
                      "--method must be dense, arnoldi or auto");
   expectOneLineError(runGantry("jacobian --run " + quoted(run) + " --which big --out " + quoted(dir / "a.json")),
                      "--which must be magnitude, real or imag");
+  expectOneLineError(runGantry("jacobian --run " + quoted(run) + " --max-restarts 0 --out " + quoted(dir / "a.json")),
+                     "--max-restarts must be at least 1");
   expectOneLineError(runGantry("jacobian --run " + quoted(run) + " --method arnoldi --out " + quoted(dir / "a.json")),
                      "use the dense method");
   expectOneLineError(runGantry("jacobian --run " + quoted(dir / "nothing") + " --out " + quoted(dir / "a.json")),

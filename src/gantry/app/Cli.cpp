@@ -266,6 +266,11 @@ int runCli(int argc, char** argv) {
   jacobianCommand->add_option("--which", jacobianRequest.which,
                               "which come first: magnitude, real (largest real part) or imag (largest |imaginary|)");
   jacobianCommand->add_option("--seed", jacobianRequest.seed, "seed of the batch and of its noise")->check(kInt64);
+  jacobianCommand
+      ->add_option("--max-restarts", jacobianRequest.maxRestarts,
+                   "Arnoldi's and Lanczos' restarts before they stop with the eigenvalues converged so far "
+                   "(default 1000)")
+      ->check(kInt64);
   jacobianCommand->add_flag("--quiet", jacobianRequest.quiet, "print nothing");
   std::string jacobianFrom;
   jacobianCommand->add_flag("--path-angle", jacobianRequest.pathAngle,

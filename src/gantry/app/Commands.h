@@ -133,6 +133,9 @@ struct JacobianRequest {
   int64_t batch = 1000;
   std::string which = "magnitude";  // magnitude | real | imag
   int64_t seed = 0;
+  /// Arnoldi's and Lanczos' restarts before they stop with what has
+  /// converged (reported as not converged).
+  int64_t maxRestarts = 1000;
   bool quiet = false;
   /// Path angle (Berard et al. 2020) instead of eigenvalues: along the line
   /// from `from` (an earlier checkpoint of the same run) to the checkpoint,

@@ -145,7 +145,7 @@ std::vector<double> bothEnds(const std::vector<double>& descending, int64_t k) {
   return ends;
 }
 
-nlohmann::json hessianSpectrum(JointField& field, Side side, bool dense, int64_t top) {
+nlohmann::json hessianSpectrum(JointField& field, Side side, bool dense, int64_t top, const eval::SolveLimits& limits) {
   const int64_t n = field.size(side);
   nlohmann::json out;
   if (dense || top + 1 >= n) {
@@ -160,12 +160,13 @@ nlohmann::json hessianSpectrum(JointField& field, Side side, bool dense, int64_t
     out["method"] = "dense";
     out["converged"] = true;
   } else {
-    auto found = eval::lanczosEigenvalues(n, eval::hessianOperator(field, side), top);
+    auto found = eval::lanczosEigenvalues(n, eval::hessianOperator(field, side), top, limits);
     std::vector<double> values;
     for (const auto& v : found.values) values.push_back(v.real());
     out["eigenvalues"] = values;
     out["method"] = "lanczos";
     out["converged"] = found.converged;
+    out["restarts"] = found.restarts;
   }
   return out;
 }
@@ -256,6 +257,7 @@ int jacobian(const JacobianRequest& request) {
     throw UserError(fmt::format("--out {} must end in .json", request.out.string()));
   if (request.top < 1) throw UserError("--top must be at least 1");
   if (request.batch < 1) throw UserError("--batch must be at least 1");
+  if (request.maxRestarts < 1) throw UserError("--max-restarts must be at least 1");
   if (request.method != "auto" && request.method != "dense" && request.method != "arnoldi")
     throw UserError(fmt::format("--method must be dense, arnoldi or auto, got '{}'", request.method));
   const auto order = eval::parseSpectrumOrder(request.which, "--which");
@@ -292,6 +294,7 @@ int jacobian(const JacobianRequest& request) {
   report["field_norm"] = v.norm().item<double>();
 
   std::vector<std::complex<double>> values;
+  const eval::SolveLimits limits{1e-8, request.maxRestarts};
   if (dense) {
     auto values64 = eval::doubles(field.matrix());
     values = eval::denseEigenvalues(values64, n, order);
@@ -300,16 +303,18 @@ int jacobian(const JacobianRequest& request) {
     report["converged"] = true;
     report["products"] = n;
   } else {
-    auto found = eval::arnoldiEigenvalues(n, eval::transposeOperator(field), request.top, order);
+    auto found = eval::arnoldiEigenvalues(n, eval::transposeOperator(field), request.top, order, limits);
     values = found.values;
     report["method"] = "arnoldi";
     report["converged"] = found.converged;
     report["products"] = found.products;
+    report["restarts"] = found.restarts;
+    report["max_restarts"] = request.maxRestarts;
   }
   report["eigenvalues"] = complexList(values);
   report["summary"] = summaryOf(values);
-  report["hessians"] = {{"generator", hessianSpectrum(field, Side::Generator, dense, request.top)},
-                        {"discriminator", hessianSpectrum(field, Side::Discriminator, dense, request.top)}};
+  report["hessians"] = {{"generator", hessianSpectrum(field, Side::Generator, dense, request.top, limits)},
+                        {"discriminator", hessianSpectrum(field, Side::Discriminator, dense, request.top, limits)}};
   report["seconds"] = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   writeFileAtomic(request.out, report.dump(2) + "\n");
   auto picture = request.out;
@@ -319,7 +324,11 @@ int jacobian(const JacobianRequest& request) {
     std::cout << fmt::format("{} eigenvalues of the Jacobian ({} parameters, {}), first by {}:\n", values.size(), n,
                              report["method"].get<std::string>(), request.which);
     for (const auto& value : values) std::cout << fmt::format("  {:+.6g} {:+.6g}i\n", value.real(), value.imag());
-    if (!report["converged"].get<bool>()) std::cout << "  (not all converged: raise --top or the batch)\n";
+    if (!report["converged"].get<bool>())
+      std::cout << fmt::format(
+          "  (only {} of the {} asked converged within {} restarts; they are eigenvalues, but others may come "
+          "first in the order: raise --max-restarts or --top, or change the batch)\n",
+          values.size(), request.top, report["restarts"].get<int64_t>());
     std::cout << fmt::format("wrote {} in {:.1f} s\n", request.out.string(), report["seconds"].get<double>());
   }
   return 0;

@@ -26,7 +26,7 @@ nlohmann::json JacobianCallback::spectrum(train::Arena& arena, int64_t top, int6
     line["method"] = "dense";
     line["converged"] = true;
   } else {
-    auto found = arnoldiEigenvalues(n, transposeOperator(field), top, SpectrumOrder::Magnitude, 1e-6);
+    auto found = arnoldiEigenvalues(n, transposeOperator(field), top, SpectrumOrder::Magnitude, SolveLimits{1e-6});
     values = found.values;
     line["method"] = "arnoldi";
     line["converged"] = found.converged;

@@ -52,6 +52,16 @@ Spectra::SortRule selection(SpectrumOrder order) {
   return Spectra::SortRule::LargestMagn;
 }
 
+/// What a Spectra solver reports of its run, but the values.
+template <typename Solver>
+Eigenvalues outcome(const Solver& solver) {
+  Eigenvalues result;
+  result.converged = solver.info() == Spectra::CompInfo::Successful;
+  result.products = solver.num_operations();
+  result.restarts = solver.num_iterations() - 1;  // Spectra counts the last convergence check too
+  return result;
+}
+
 /// Krylov subspace size: ARPACK's advice (at least 2k + 1), room to spare
 /// for clustered spectra, never more than n.
 Eigen::Index subspaceSize(int64_t n, int64_t count) {
@@ -99,7 +109,7 @@ std::vector<double> denseSymmetricEigenvalues(const std::vector<double>& matrix,
 }
 
 Eigenvalues arnoldiEigenvalues(int64_t n, const LinearOperator& product, int64_t count, SpectrumOrder order,
-                               double tol) {
+                               const SolveLimits& limits) {
   if (count < 1 || count > n - 2)
     throw UserError(
         fmt::format("the Arnoldi method finds at most n - 2 = {} eigenvalues of this {} x {} operator, "
@@ -108,17 +118,15 @@ Eigenvalues arnoldiEigenvalues(int64_t n, const LinearOperator& product, int64_t
   ProductOp op(n, product);
   Spectra::GenEigsSolver<ProductOp> solver(op, static_cast<Eigen::Index>(count), subspaceSize(n, count));
   solver.init();  // a fixed starting vector: the same result every run
-  solver.compute(selection(order), /*maxit=*/1000, tol, selection(order));
-  Eigenvalues result;
-  result.converged = solver.info() == Spectra::CompInfo::Successful;
-  result.products = solver.num_operations();
-  const auto found = solver.eigenvalues();
+  solver.compute(selection(order), limits.maxRestarts, limits.tol, selection(order));
+  auto result = outcome(solver);
+  const auto found = solver.eigenvalues();  // the converged ones only
   result.values.assign(found.data(), found.data() + found.size());
   sortEigenvalues(result.values, order);
   return result;
 }
 
-Eigenvalues lanczosEigenvalues(int64_t n, const LinearOperator& product, int64_t count, double tol) {
+Eigenvalues lanczosEigenvalues(int64_t n, const LinearOperator& product, int64_t count, const SolveLimits& limits) {
   if (count < 1 || count > n - 1)
     throw UserError(
         fmt::format("the Lanczos method finds at most n - 1 = {} eigenvalues of this {} x {} operator, "
@@ -127,11 +135,9 @@ Eigenvalues lanczosEigenvalues(int64_t n, const LinearOperator& product, int64_t
   ProductOp op(n, product);
   Spectra::SymEigsSolver<ProductOp> solver(op, static_cast<Eigen::Index>(count), subspaceSize(n, count));
   solver.init();
-  solver.compute(Spectra::SortRule::BothEnds, /*maxit=*/1000, tol, Spectra::SortRule::LargestAlge);
-  Eigenvalues result;
-  result.converged = solver.info() == Spectra::CompInfo::Successful;
-  result.products = solver.num_operations();
-  const auto found = solver.eigenvalues();
+  solver.compute(Spectra::SortRule::BothEnds, limits.maxRestarts, limits.tol, Spectra::SortRule::LargestAlge);
+  auto result = outcome(solver);
+  const auto found = solver.eigenvalues();  // the converged ones only
   for (Eigen::Index i = 0; i < found.size(); ++i) result.values.emplace_back(found[i], 0.0);
   return result;
 }

@@ -18,11 +18,21 @@ SpectrumOrder parseSpectrumOrder(const std::string& text, const std::string& wha
 using LinearOperator = std::function<void(const double* x, double* y)>;
 
 /// Eigenvalues found by an iterative solver, and whether it converged on
-/// all that were asked for.
+/// all that were asked for. When it did not, `values` holds the ones that
+/// did converge (possibly none), never unconverged Ritz values.
 struct Eigenvalues {
   std::vector<std::complex<double>> values;
   bool converged = true;
   int64_t products = 0;  // operator applications
+  int64_t restarts = 0;  // restarts made
+};
+
+/// What an iterative solve may spend: relative tolerance, and the restarts
+/// after which it stops with what has converged (each restart costs about
+/// the subspace size less `count` products).
+struct SolveLimits {
+  double tol = 1e-8;
+  int64_t maxRestarts = 1000;
 };
 
 /// All eigenvalues of a real square matrix (row-major, n × n), by Eigen's
@@ -33,14 +43,14 @@ std::vector<double> denseSymmetricEigenvalues(const std::vector<double>& matrix,
 
 /// The `count` eigenvalues of a real n × n operator first in `order`, from
 /// products alone: Spectra's implicitly restarted Arnoldi method (the
-/// algorithm of ARPACK's eigs). Needs count ≤ n − 2; relative tolerance `tol`.
+/// algorithm of ARPACK's eigs). Needs count ≤ n − 2.
 Eigenvalues arnoldiEigenvalues(int64_t n, const LinearOperator& product, int64_t count, SpectrumOrder order,
-                               double tol = 1e-8);
+                               const SolveLimits& limits = {});
 /// The `count` eigenvalues of a symmetric n × n operator at both ends of
 /// its spectrum (half the largest, half the smallest: a saddle shows as
 /// negative ones), descending: Spectra's implicitly restarted Lanczos
 /// method. Needs count ≤ n − 1.
-Eigenvalues lanczosEigenvalues(int64_t n, const LinearOperator& product, int64_t count, double tol = 1e-8);
+Eigenvalues lanczosEigenvalues(int64_t n, const LinearOperator& product, int64_t count, const SolveLimits& limits = {});
 
 /// Sorts eigenvalues, first in `order` first (ties: larger real part first).
 void sortEigenvalues(std::vector<std::complex<double>>& values, SpectrumOrder order);
