@@ -18,8 +18,9 @@ SpectrumOrder parseSpectrumOrder(const std::string& text, const std::string& wha
 using LinearOperator = std::function<void(const double* x, double* y)>;
 
 /// Eigenvalues found by an iterative solver, and whether it converged on
-/// all that were asked for. When it did not, `values` holds the ones that
-/// did converge (possibly none), never unconverged Ritz values.
+/// all that were asked for. When it did not, `values` holds the Ritz values
+/// that passed the solver's last convergence test (possibly none), never
+/// ones that failed it.
 struct Eigenvalues {
   std::vector<std::complex<double>> values;
   bool converged = true;
