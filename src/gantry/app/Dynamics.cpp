@@ -326,9 +326,14 @@ int jacobian(const JacobianRequest& request) {
     for (const auto& value : values) std::cout << fmt::format("  {:+.6g} {:+.6g}i\n", value.real(), value.imag());
     if (!report["converged"].get<bool>())
       std::cout << fmt::format(
-          "  (only {} of the {} asked converged within {} restarts; they are eigenvalues, but others may come "
+          "  (only {} of the {} asked converged within {} restarts; eigenvalues not yet found may come "
           "first in the order: raise --max-restarts or --top, or change the batch)\n",
           values.size(), request.top, report["restarts"].get<int64_t>());
+    for (const auto& [player, spectrum] : report["hessians"].items())
+      if (!spectrum["converged"].get<bool>())
+        std::cout << fmt::format("  ({}'s Hessian: only {} of its {} eigenvalues converged within {} restarts)\n",
+                                 player, spectrum["eigenvalues"].size(), request.top,
+                                 spectrum["restarts"].get<int64_t>());
     std::cout << fmt::format("wrote {} in {:.1f} s\n", request.out.string(), report["seconds"].get<double>());
   }
   return 0;
