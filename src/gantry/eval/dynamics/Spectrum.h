@@ -19,8 +19,9 @@ using LinearOperator = std::function<void(const double* x, double* y)>;
 
 /// Eigenvalues found by an iterative solver, and whether it converged on
 /// all that were asked for. When it did not, `values` holds the Ritz values
-/// that passed the solver's last convergence test (possibly none), never
-/// ones that failed it.
+/// Spectra reports as converged at its last check (possibly none). It
+/// checks before each restart, so after the cap's last restart these are
+/// the new estimates of the values that had passed.
 struct Eigenvalues {
   std::vector<std::complex<double>> values;
   bool converged = true;
