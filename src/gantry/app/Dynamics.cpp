@@ -294,7 +294,8 @@ int jacobian(const JacobianRequest& request) {
   report["field_norm"] = v.norm().item<double>();
 
   std::vector<std::complex<double>> values;
-  const eval::SolveLimits limits{1e-8, request.maxRestarts};
+  eval::SolveLimits limits;  // the solvers' default tolerance
+  limits.maxRestarts = request.maxRestarts;
   if (dense) {
     auto values64 = eval::doubles(field.matrix());
     values = eval::denseEigenvalues(values64, n, order);
