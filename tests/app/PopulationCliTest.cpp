@@ -169,3 +169,59 @@ TEST(PopulationCliTest, ASweepsMembersAreEvaluatedAndSummedUpPerSetting) {
                       2;
   EXPECT_NEAR(report["settings"][1]["metrics"]["modes"]["high_quality_fraction"].get<double>(), pair, 1e-12);
 }
+
+TEST(PopulationCliTest, RollbackSlowsOnlyTheDivergedMemberAndTheOthersStayTheirSeedsRuns) {
+  // Member 0 trains ring8 at SGD's 1e-3, member 1 at 1e3, from the same
+  // seed: member 1 diverges within the first 10 steps. The rollback (to the
+  // start: no checkpoint yet) takes member 1's rates alone to 1e3 * 1e-6.
+  TempDir dir;
+  const std::string sgd = " --set optimizer=sgd --set log_every=10 --set checkpoint_every=20";
+  const std::string rollback = " --set on_divergence=rollback --set divergence_lr_factor=1e-6";
+  const auto population = dir / "population";
+  auto r = runGantry(
+      "train --preset ring8 --seed 4 --set population=2 --set sweep=list --set sweep_lr_d=1e-3,1e3 "
+      "--set sweep_lr_g=1e-3,1e3" +
+      kShort + sgd + rollback + " --out " + quoted(population));
+  ASSERT_EQ(r.exitCode, 0) << r.err;
+  EXPECT_NE(r.err.find("rolled back to step 0 with the rates of member 1 times 1e-06 (rollback 1 of at most 3)"),
+            std::string::npos)
+      << r.err;
+  const auto config = gantry::test::readFile(population / "config.toml");
+  EXPECT_NE(config.find("member_lr_factors = [1.0, 1e-06]"), std::string::npos) << config;
+
+  // Member 0 is the run of seed 4 at 1e-3, which never diverged; member 1
+  // is the run of seed 4 at 1e3 that rolled back alone.
+  const auto calm = dir / "calm";
+  r = runGantry("train --preset ring8 --seed 4 --set lr_d=1e-3 --set lr_g=1e-3" + kShort + sgd + " --out " +
+                quoted(calm));
+  ASSERT_EQ(r.exitCode, 0) << r.err;
+  const auto wild = dir / "wild";
+  r = runGantry("train --preset ring8 --seed 4 --set lr_d=1e3 --set lr_g=1e3" + kShort + sgd + rollback + " --out " +
+                quoted(wild));
+  ASSERT_EQ(r.exitCode, 0) << r.err;
+  EXPECT_NE(r.err.find("rolled back to step 0 with lr_g 1000 -> 0.001"), std::string::npos) << r.err;
+  for (const auto& [member, single] : {std::pair{0, calm}, std::pair{1, wild}}) {
+    const auto drawn = dir / ("member" + std::to_string(member) + ".npy");
+    r = runGantry("sample --run " + quoted(population) + " --member " + std::to_string(member) + " -n 300 --out " +
+                  quoted(drawn));
+    ASSERT_EQ(r.exitCode, 0) << r.err;
+    EXPECT_TRUE(torch::equal(gantry::io::readNpy(drawn), gantry::test::samplesOf(single, dir / "s.npy", 300)))
+        << "member " << member;
+  }
+
+  // The evaluations name each member's rates; the slowed member is a
+  // setting of its own.
+  auto lines = evalLines(population / "metrics.jsonl");
+  ASSERT_EQ(lines.size(), 6u);  // steps 100 and 200: two members, then the population
+  EXPECT_EQ(lines[1]["setting"]["lr_d"].get<double>(), 1e3 * 1e-6);
+  EXPECT_EQ(lines[1]["setting"]["lr_factor"].get<double>(), 1e-6);
+  EXPECT_FALSE(lines[0]["setting"].contains("lr_factor"));
+  EXPECT_EQ(lines[2]["settings"].size(), 2u);
+
+  // It resumes at those rates; a factor list of the wrong length is one line.
+  r = runGantry("train --resume " + quoted(population) + " --steps 220 --quiet");
+  EXPECT_EQ(r.exitCode, 0) << r.err;
+  expectOneLineError(
+      runGantry("train --preset ring8 --set population=3 --set member_lr_factors=1,0.5 --out " + quoted(dir / "bad")),
+      "'member_lr_factors' has 2 entries for a population of 3");
+}

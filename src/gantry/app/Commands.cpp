@@ -349,10 +349,39 @@ int runTraining(const RunFolder& run, const Config& config, train::Trainer& trai
   return 0;
 }
 
+/// A rollback's lower rates, set in `config`, and how they changed. In a
+/// population where some members diverged and others did not, only the
+/// diverged members' rates go down (member_lr_factors): the others then
+/// train on from the checkpoint as their seeds' runs did. Otherwise both
+/// rates, and a sweep's, times `factor`.
+std::string lowerRates(Config& config, const RunSettings& settings, train::Trainer& trainer, double factor) {
+  const int64_t population = settings.run.population;
+  const auto members = population > 1 ? train::nonFiniteMembers(trainer, population) : std::vector<int64_t>{};
+  if (!members.empty() && static_cast<int64_t>(members.size()) < population) {
+    auto factors = settings.sweep.member_lr_factors;
+    if (factors.empty()) factors.assign(static_cast<size_t>(population), 1.0);
+    for (int64_t n : members) factors[static_cast<size_t>(n)] *= factor;
+    config.set("member_lr_factors", factors, "on_divergence");
+    return fmt::format("the rates of member{} {} times {:g}", members.size() > 1 ? "s" : "", fmt::join(members, ", "),
+                       factor);
+  }
+  const double lrG = settings.optimizer.lr_g, lrD = settings.optimizer.lr_d;
+  config.set("lr_g", lrG * factor, "on_divergence");
+  config.set("lr_d", lrD * factor, "on_divergence");
+  for (const char* key : {"sweep_lr_g", "sweep_lr_d"}) {  // a sweep's rates, alike
+    auto rates = config.getFloatList(key);
+    for (auto& rate : rates) rate *= factor;
+    config.set(key, rates, "on_divergence");
+  }
+  return fmt::format("lr_g {:g} -> {:g}, lr_d {:g} -> {:g}{}", lrG, lrG * factor, lrD, lrD * factor,
+                     train::sweeps(settings.sweep) ? fmt::format(" and the sweep's rates times {:g}", factor) : "");
+}
+
 /// Runs the training under the run's divergence policy: `stop` ends it
 /// with one line (exit status 3); `rollback` goes back to the last
-/// checkpoint (or the start), scales both learning rates by
-/// divergence_lr_factor in the run's config and its checkpoint, drops the
+/// checkpoint (or the start), scales the learning rates by
+/// divergence_lr_factor in the run's config and its checkpoint (lowerRates:
+/// in a population, the diverged members'), drops the
 /// metrics lines past that step and trains on, at most divergence_retries
 /// times.
 int trainUnderPolicy(const RunFolder& run, Config config, std::unique_ptr<train::Trainer> trainer, bool quiet,
@@ -377,25 +406,15 @@ int trainUnderPolicy(const RunFolder& run, Config config, std::unique_ptr<train:
         return 3;
       }
       const double factor = settings.run.divergence_lr_factor;
-      const double lrG = settings.optimizer.lr_g, lrD = settings.optimizer.lr_d;
-      config.set("lr_g", lrG * factor, "on_divergence");
-      config.set("lr_d", lrD * factor, "on_divergence");
-      for (const char* key : {"sweep_lr_g", "sweep_lr_d"}) {  // a sweep's rates, alike
-        auto rates = config.getFloatList(key);
-        for (auto& rate : rates) rate *= factor;
-        config.set(key, rates, "on_divergence");
-      }
+      const auto lowered = lowerRates(config, settings, *trainer, factor);
       trainer = buildTrainer(config);
       if (saved) train::CheckpointReader(run.checkpoint()).restore(*trainer);
       if (saved) train::writeCheckpoint(run.checkpoint(), *trainer, config.toToml());
       writeFileAtomic(run.config(), config.toToml());
       trimLogs(run, trainer->steps());
-      std::cerr << fmt::format(
-          "gantry: note: {}; rolled back to step {} with lr_g {:g} -> {:g}, lr_d {:g} -> {:g}{} (rollback {} of "
-          "at most {})\n",
-          diverged.what(), trainer->steps(), lrG, lrG * factor, lrD, lrD * factor,
-          train::sweeps(settings.sweep) ? fmt::format(" and the sweep's rates times {:g}", factor) : "", rollbacks + 1,
-          settings.run.divergence_retries);
+      std::cerr << fmt::format("gantry: note: {}; rolled back to step {} with {} (rollback {} of at most {})\n",
+                               diverged.what(), trainer->steps(), lowered, rollbacks + 1,
+                               settings.run.divergence_retries);
     }
   }
 }

@@ -40,8 +40,9 @@ void writeReport(const EvalRequest& request, const nlohmann::json& report) {
 
 /// Each member of a population's run from the same codes, then the members'
 /// means and standard errors: {"members": [each member's metrics],
-/// "metrics": means, "metrics_se": standard errors}; a sweep's also
-/// "member_settings" (each member's) and "settings" (the means per setting).
+/// "metrics": means, "metrics_se": standard errors}; a sweep's, or one
+/// whose members rolled back apart, also "member_settings" (each member's)
+/// and "settings" (the means per setting).
 int evaluateMembers(const EvalRequest& request, const Config& config, const models::Generator& population,
                     EvaluatorSetup& setup, int64_t count, const torch::Tensor& labels, nlohmann::json report) {
   std::vector<nlohmann::json> results;

@@ -58,7 +58,8 @@ const Section<RunOptions>& runSection() {
           // learning rates its user chose (docs/reliability.md).
           .text("on_divergence", &S::on_divergence,
                 "when a loss or a parameter stops being finite (checked every log_every steps): stop, or rollback "
-                "to the last checkpoint with both learning rates times divergence_lr_factor",
+                "to the last checkpoint with both learning rates times divergence_lr_factor (in a population: the "
+                "diverged members' alone)",
                 {"stop", "rollback"})
           .resumable()
           .integer("divergence_retries", &S::divergence_retries,
@@ -169,6 +170,11 @@ void checkPopulation(const Config& config, const RunSettings& s) {
 /// A sweep's settings share the population evenly, so that each is trained
 /// from the same seeds.
 void checkSweep(const RunSettings& s) {
+  const auto factors = static_cast<int64_t>(s.sweep.member_lr_factors.size());
+  if (factors != 0 && factors != s.run.population)
+    throw UserError(fmt::format(
+        "config key 'member_lr_factors' has {} entries for a population of {}: give one per member, or none", factors,
+        s.run.population));
   if (!train::sweeps(s.sweep)) return;
   const auto settings = static_cast<int64_t>(train::sweepPoints(s.sweep, s.optimizer).size());
   if (s.run.population % settings != 0)

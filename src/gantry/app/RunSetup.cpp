@@ -361,22 +361,22 @@ Players populationPlayers(const Config& config, const RunSettings& settings, con
 /// of its members' rates, and member n's step is scaled to its setting's
 /// (gantry/train/Player.h).
 void setOptimizers(const RunSettings& settings, train::ArenaOptions& options) {
-  const auto points = train::sweepPoints(settings.sweep, settings.optimizer);
+  const auto members = train::memberPoints(settings.sweep, settings.optimizer, settings.run.population);
   auto withRates = [&](const train::SweepPoint& point) {
     auto optimizer = settings.optimizer;
     optimizer.lr_g = point.lr_g;
     optimizer.lr_d = point.lr_d;
     return train::optimizerSpecs(optimizer);
   };
-  train::SweepPoint largest = points.front();
-  for (const auto& point : points) {
-    largest.lr_g = std::max(largest.lr_g, point.lr_g);
-    largest.lr_d = std::max(largest.lr_d, point.lr_d);
+  train::SweepPoint largest = members.front();
+  for (const auto& member : members) {
+    largest.lr_g = std::max(largest.lr_g, member.lr_g);
+    largest.lr_d = std::max(largest.lr_d, member.lr_d);
   }
   std::tie(options.g_optimizer, options.d_optimizer) = withRates(largest);
-  if (points.size() == 1) return;
-  for (int64_t n = 0; n < settings.run.population; ++n) {
-    const auto [g, d] = withRates(points[static_cast<size_t>(n) % points.size()]);
+  if (!train::membersDiffer(members)) return;
+  for (const auto& member : members) {
+    const auto [g, d] = withRates(member);
     options.g_member_optimizers.push_back(g);
     options.d_member_optimizers.push_back(d);
   }
@@ -385,16 +385,19 @@ void setOptimizers(const RunSettings& settings, train::ArenaOptions& options) {
 }  // namespace
 
 std::vector<nlohmann::json> memberSettings(const RunSettings& settings) {
-  if (!train::sweeps(settings.sweep)) return {};
-  const auto points = train::sweepPoints(settings.sweep, settings.optimizer);
-  std::vector<nlohmann::json> members;
+  const auto& factors = settings.sweep.member_lr_factors;
+  if (!train::sweeps(settings.sweep) && factors.empty()) return {};
+  const auto settingsCount = static_cast<int64_t>(train::sweepPoints(settings.sweep, settings.optimizer).size());
+  const auto members = train::memberPoints(settings.sweep, settings.optimizer, settings.run.population);
+  std::vector<nlohmann::json> lines;
   for (int64_t n = 0; n < settings.run.population; ++n) {
-    const auto& point = points[static_cast<size_t>(n) % points.size()];
-    members.push_back({{"seed", settings.run.seed + n / static_cast<int64_t>(points.size())},
-                       {"lr_d", point.lr_d},
-                       {"lr_g", point.lr_g}});
+    const auto& member = members[static_cast<size_t>(n)];
+    lines.push_back({{"seed", settings.run.seed + n / settingsCount}, {"lr_d", member.lr_d}, {"lr_g", member.lr_g}});
+    // A member that rollbacks slowed down is a setting of its own.
+    if (!factors.empty() && factors[static_cast<size_t>(n)] != 1.0)
+      lines.back()["lr_factor"] = factors[static_cast<size_t>(n)];
   }
-  return members;
+  return lines;
 }
 
 std::unique_ptr<train::Trainer> buildTrainer(const Config& config, std::shared_ptr<train::DataParallel> parallel) {

@@ -24,6 +24,22 @@ std::string nonFiniteParameter(Trainer& trainer) {
                             : fmt::format("discriminator parameter {}", i - generatorCount);
 }
 
+std::vector<int64_t> nonFiniteMembers(Trainer& trainer, int64_t members) {
+  torch::NoGradGuard noGrad;
+  auto parameters = trainer.generator().parameters();
+  for (const auto& p : trainer.discriminator().parameters()) parameters.push_back(p);
+  torch::Tensor finite;
+  for (const auto& p : parameters) {
+    auto member = torch::isfinite(p).reshape({members, -1}).all(1);
+    finite = finite.defined() ? finite & member : member;
+  }
+  const auto flags = finite.cpu();  // the one synchronisation
+  std::vector<int64_t> diverged;
+  for (int64_t n = 0; n < members; ++n)
+    if (!flags[n].item<bool>()) diverged.push_back(n);
+  return diverged;
+}
+
 void DivergenceGuard::onStep(Trainer& trainer, const Figures& figures) {
   if (every_ <= 0) return;
   sums_.add(figures);

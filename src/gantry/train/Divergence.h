@@ -5,6 +5,7 @@
 
 #include <stdexcept>
 #include <string>
+#include <vector>
 
 namespace gantry::train {
 
@@ -29,6 +30,11 @@ class Diverged : public std::runtime_error {
 /// or an infinity, as "generator parameter 2"; empty when all are finite.
 /// One synchronisation with the device for all of them.
 std::string nonFiniteParameter(Trainer& trainer);
+
+/// A population's members (of `members`, stacked along every parameter's
+/// leading dimension) that hold a NaN or an infinity in any parameter of G
+/// or D, in order. One synchronisation with the device.
+std::vector<int64_t> nonFiniteMembers(Trainer& trainer, int64_t members);
 
 /// Checks the figures of every step and both players' parameters every
 /// `every` steps (the log interval): a run that diverges is caught within

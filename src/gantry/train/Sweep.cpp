@@ -19,7 +19,11 @@ const Section<SweepSettings>& sweepSection() {
                    Range::atLeast(0))
           .text("sweep", &S::sweep,
                 "grid: every sweep_lr_d with every sweep_lr_g; list: their i-th entries together (equal lengths)",
-                {"grid", "list"});
+                {"grid", "list"})
+          .numbers("member_lr_factors", &S::member_lr_factors,
+                   "each population member's factor on its learning rates, one per member (empty: 1 for all); "
+                   "on_divergence = rollback lowers a diverged member's alone",
+                   Range::greaterThan(0));
   return section;
 }
 
@@ -40,6 +44,28 @@ std::vector<SweepPoint> sweepPoints(const SweepSettings& sweep, const OptimizerS
   for (double d : ds)
     for (double g : gs) points.push_back({g, d});
   return points;
+}
+
+std::vector<SweepPoint> memberPoints(const SweepSettings& sweep, const OptimizerSettings& optimizer,
+                                     int64_t population) {
+  const auto points = sweepPoints(sweep, optimizer);
+  std::vector<SweepPoint> members;
+  for (int64_t n = 0; n < population; ++n) {
+    auto point = points[static_cast<size_t>(n) % points.size()];
+    if (!sweep.member_lr_factors.empty()) {
+      const double factor = sweep.member_lr_factors.at(static_cast<size_t>(n));
+      point.lr_g *= factor;
+      point.lr_d *= factor;
+    }
+    members.push_back(point);
+  }
+  return members;
+}
+
+bool membersDiffer(const std::vector<SweepPoint>& members) {
+  for (const auto& member : members)
+    if (member.lr_g != members.front().lr_g || member.lr_d != members.front().lr_d) return true;
+  return false;
 }
 
 }  // namespace gantry::train

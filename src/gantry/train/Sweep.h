@@ -24,6 +24,9 @@ struct SweepSettings {
   std::vector<double> sweep_lr_d;
   std::vector<double> sweep_lr_g;
   std::string sweep = "grid";
+  /// Each member's factor on both of its rates (empty: 1 for every
+  /// member). on_divergence = rollback lowers a diverged member's alone.
+  std::vector<double> member_lr_factors;
 };
 const Section<SweepSettings>& sweepSection();
 
@@ -41,5 +44,13 @@ std::vector<SweepPoint> sweepPoints(const SweepSettings& sweep, const OptimizerS
 
 /// Whether the settings sweep anything.
 inline bool sweeps(const SweepSettings& sweep) { return !sweep.sweep_lr_d.empty() || !sweep.sweep_lr_g.empty(); }
+
+/// Member n's rates: its setting's (n mod C) times its member_lr_factors
+/// entry, for n < population.
+std::vector<SweepPoint> memberPoints(const SweepSettings& sweep, const OptimizerSettings& optimizer,
+                                     int64_t population);
+
+/// Whether some member trains at other rates than member 0.
+bool membersDiffer(const std::vector<SweepPoint>& members);
 
 }  // namespace gantry::train
