@@ -20,7 +20,7 @@ DcganOptions options(std::vector<int64_t> sampleShape, int64_t width, bool batch
   o.shape = dcganShape(sampleShape);
   o.latentDim = 16;
   o.width = width;
-  o.batchNorm = batchNorm;
+  o.norm = batchNorm ? DcganNorm::Batch : DcganNorm::None;
   return o;
 }
 

@@ -114,8 +114,7 @@ TEST(SpectralNormTest, DcganDiscriminatorNormalisesEveryLayerAndCheckpointsTheIt
   o.shape = dcganShape({1, 28, 28});
   o.latentDim = 8;
   o.width = 4;
-  o.batchNorm = false;
-  o.spectralNorm = true;
+  o.norm = DcganNorm::Spectral;
   torch::manual_seed(8);
   DcganDiscriminator d(o);
   int64_t normalised = 0;

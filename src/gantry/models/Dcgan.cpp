@@ -88,7 +88,7 @@ int64_t largestConvolutionOf(const DcganOptions& o, int64_t batch) {
 int64_t mapActivationsOf(const DcganOptions& o, bool generator) {
   int64_t total = 0, channels = o.width, side = o.shape.side / 2;
   for (int64_t level = 1; level <= o.shape.upsamplings; ++level, side /= 2, channels *= 2) {
-    const bool normed = o.batchNorm && (generator || level > 1);
+    const bool normed = o.norm == DcganNorm::Batch && (generator || level > 1);
     total += channels * side * side * (normed ? 2 : 1);
   }
   return total;
@@ -97,19 +97,20 @@ int64_t mapActivationsOf(const DcganOptions& o, bool generator) {
 }  // namespace
 
 DcganGenerator::DcganGenerator(DcganOptions options) : options_(std::move(options)) {
+  TORCH_CHECK(options_.norm != DcganNorm::Spectral, "the DCGAN generator takes batch norm or none");
   const auto& s = options_.shape;
+  const bool batchNorm = options_.norm == DcganNorm::Batch;
   int64_t channels = deepest(options_);
   project_ = register_module(
       "project",
-      torch::nn::Linear(
-          torch::nn::LinearOptions(options_.latentDim, channels * s.base * s.base).bias(!options_.batchNorm)));
+      torch::nn::Linear(torch::nn::LinearOptions(options_.latentDim, channels * s.base * s.base).bias(!batchNorm)));
   body_ = register_module("body", torch::nn::Sequential());
-  if (options_.batchNorm) body_->push_back(torch::nn::BatchNorm2d(channels));
+  if (batchNorm) body_->push_back(torch::nn::BatchNorm2d(channels));
   body_->push_back(torch::nn::ReLU());
   for (int64_t level = 1; level < s.upsamplings; ++level) {
-    body_->push_back(up(channels, channels / 2, !options_.batchNorm));
+    body_->push_back(up(channels, channels / 2, !batchNorm));
     channels /= 2;
-    if (options_.batchNorm) body_->push_back(torch::nn::BatchNorm2d(channels));
+    if (batchNorm) body_->push_back(torch::nn::BatchNorm2d(channels));
     body_->push_back(torch::nn::ReLU());
   }
   body_->push_back(up(channels, s.channels, /*bias=*/true));
@@ -139,7 +140,8 @@ DcganDiscriminator::DcganDiscriminator(DcganOptions options) : options_(std::mov
   const auto& s = options_.shape;
   body_ = register_module("body", torch::nn::Sequential());
   auto leaky = [] { return torch::nn::LeakyReLU(torch::nn::LeakyReLUOptions().negative_slope(kLeakyReluSlope)); };
-  const bool spectral = options_.spectralNorm;
+  const bool spectral = options_.norm == DcganNorm::Spectral;
+  const bool batchNorm = options_.norm == DcganNorm::Batch;
   auto conv = [&](int64_t in, int64_t out, bool bias) {
     if (spectral)
       body_->push_back(SpectralNormalized(in, out, 4, 2, 1, bias));
@@ -150,9 +152,9 @@ DcganDiscriminator::DcganDiscriminator(DcganOptions options) : options_(std::mov
   conv(s.channels, channels, /*bias=*/true);
   body_->push_back(leaky());
   for (int64_t level = 1; level < s.upsamplings; ++level) {
-    conv(channels, channels * 2, !options_.batchNorm);
+    conv(channels, channels * 2, !batchNorm);
     channels *= 2;
-    if (options_.batchNorm) body_->push_back(torch::nn::BatchNorm2d(channels));
+    if (batchNorm) body_->push_back(torch::nn::BatchNorm2d(channels));
     body_->push_back(leaky());
   }
   const int64_t features = channels * s.base * s.base;
@@ -210,12 +212,12 @@ const Section<DcganSettings>& dcganSection() {
 
 namespace {
 
-DcganOptions optionsFor(const DcganSettings& s, const ModelContext& context, int64_t width, bool batchNorm) {
+DcganOptions optionsFor(const DcganSettings& s, const ModelContext& context, int64_t width, DcganNorm norm) {
   DcganOptions options;
   options.shape = dcganShape(context.sampleShape);
   options.latentDim = context.latentDim + generatorInputExtra(context);
   options.width = width;
-  options.batchNorm = batchNorm;
+  options.norm = norm;
   options.output = s.dcgan_output;
   options.stabilisers = context.stabilisers;
   return options;
@@ -234,13 +236,15 @@ ModelFamilyEntry dcganFamily() {
   entry.generator = [](const Config& config, const ModelContext& context) -> std::shared_ptr<Generator> {
     const auto s = dcganSection().read(config);
     return conditionGenerator(
-        std::make_shared<DcganGenerator>(optionsFor(s, context, s.dcgan_g_width, /*batchNorm=*/true)), context);
+        std::make_shared<DcganGenerator>(optionsFor(s, context, s.dcgan_g_width, DcganNorm::Batch)), context);
   };
   entry.discriminator = [](const Config& config, const ModelContext& context) -> std::shared_ptr<Discriminator> {
     const auto s = dcganSection().read(config);
-    auto options = optionsFor(s, context, s.dcgan_d_width, s.dcgan_d_norm == "batch");
-    options.spectralNorm = s.dcgan_d_norm == "spectral";
-    return conditionDiscriminator(std::make_shared<DcganDiscriminator>(options), context);
+    const auto norm = s.dcgan_d_norm == "batch"      ? DcganNorm::Batch
+                      : s.dcgan_d_norm == "spectral" ? DcganNorm::Spectral
+                                                     : DcganNorm::None;
+    return conditionDiscriminator(std::make_shared<DcganDiscriminator>(optionsFor(s, context, s.dcgan_d_width, norm)),
+                                  context);
   };
   return entry;
 }

@@ -45,14 +45,19 @@ struct DcganShape {
 /// the data is not square images whose side halves at least once to 4 or more.
 DcganShape dcganShape(const std::vector<int64_t>& sampleShape);
 
+/// How the inner layers are normalised (the dcgan_d_norm key; G takes
+/// batch norm or none).
+enum class DcganNorm {
+  Batch,     ///< batch norm after every inner convolution (the paper's)
+  None,      ///< none: gradient penalties are defined per sample
+  Spectral,  ///< D only: every layer divided by its largest singular value (gantry/models/SpectralNorm.h)
+};
+
 struct DcganOptions {
   DcganShape shape;
   int64_t latentDim = 100;
   int64_t width = 64;  // w: the channels next to the image
-  bool batchNorm = true;
-  /// D only: every convolution and its last layer spectrally normalised
-  /// (gantry/models/SpectralNorm.h), in place of batch norm.
-  bool spectralNorm = false;
+  DcganNorm norm = DcganNorm::Batch;
   std::string output = "sigmoid";  // G's output: sigmoid (pixels in [0, 1]) or tanh ([-1, 1])
   /// D: batch features appended to its flattened maps before its last
   /// layer (gantry/models/Stabilisers.h).
