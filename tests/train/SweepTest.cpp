@@ -58,3 +58,26 @@ TEST(SweepTest, ThePopulationMustHoldEverySettingEquallyOften) {
   config.setAssignment("population=6", "--set");
   EXPECT_EQ(gantry::app::readSettings(config).run.population, 6);
 }
+
+TEST(SweepTest, MemberNTrainsSettingNModCFromSeedNOverCAtItsFactor) {
+  gantry::train::OptimizerSettings optimizer;
+  optimizer.lr_d = 7e-4;
+  optimizer.lr_g = 9e-4;
+  gantry::train::SweepSettings sweep;
+  sweep.sweep_lr_d = {1e-4, 1e-3};
+  sweep.member_lr_factors = {1, 1, 0.5, 1, 0.25, 1};
+  const auto members = gantry::train::populationMembers(sweep, optimizer, 6);
+  ASSERT_EQ(members.size(), 6u);
+  const std::vector<int64_t> seedOffsets = {0, 0, 1, 1, 2, 2};
+  for (size_t n = 0; n < members.size(); ++n) {
+    EXPECT_EQ(members[n].seedOffset, seedOffsets[n]) << n;
+    EXPECT_EQ(members[n].factor, sweep.member_lr_factors[n]) << n;
+    EXPECT_EQ(members[n].rates.lr_d, sweep.sweep_lr_d[n % 2] * sweep.member_lr_factors[n]) << n;
+    EXPECT_EQ(members[n].rates.lr_g, 9e-4 * sweep.member_lr_factors[n]) << n;
+  }
+  EXPECT_TRUE(gantry::train::membersDiffer(members));
+  // No sweep and no factors: every member trains at the optimizer's rates.
+  const auto plain = gantry::train::populationMembers({}, optimizer, 3);
+  EXPECT_FALSE(gantry::train::membersDiffer(plain));
+  EXPECT_EQ(plain[2].seedOffset, 2);
+}

@@ -324,9 +324,9 @@ Players populationPlayers(const Config& config, const RunSettings& settings, con
                           torch::Device device) {
   const int64_t population = settings.run.population;
   const auto seed = static_cast<uint64_t>(settings.run.seed);
-  const auto settingsCount = static_cast<int64_t>(train::sweepPoints(settings.sweep, settings.optimizer).size());
   std::vector<uint64_t> seeds;
-  for (int64_t n = 0; n < population; ++n) seeds.push_back(seed + static_cast<uint64_t>(n / settingsCount));
+  for (const auto& member : train::populationMembers(settings.sweep, settings.optimizer, population))
+    seeds.push_back(seed + static_cast<uint64_t>(member.seedOffset));
   std::shared_ptr<data::TensorDataset> dataset;
   auto sources = data::makeBatchSources(dataSettings, seeds, device, &dataset);
   Players players;
@@ -361,22 +361,22 @@ Players populationPlayers(const Config& config, const RunSettings& settings, con
 /// of its members' rates, and member n's step is scaled to its setting's
 /// (gantry/train/Player.h).
 void setOptimizers(const RunSettings& settings, train::ArenaOptions& options) {
-  const auto members = train::memberPoints(settings.sweep, settings.optimizer, settings.run.population);
+  const auto members = train::populationMembers(settings.sweep, settings.optimizer, settings.run.population);
   auto withRates = [&](const train::SweepPoint& point) {
     auto optimizer = settings.optimizer;
     optimizer.lr_g = point.lr_g;
     optimizer.lr_d = point.lr_d;
     return train::optimizerSpecs(optimizer);
   };
-  train::SweepPoint largest = members.front();
+  train::SweepPoint largest = members.front().rates;
   for (const auto& member : members) {
-    largest.lr_g = std::max(largest.lr_g, member.lr_g);
-    largest.lr_d = std::max(largest.lr_d, member.lr_d);
+    largest.lr_g = std::max(largest.lr_g, member.rates.lr_g);
+    largest.lr_d = std::max(largest.lr_d, member.rates.lr_d);
   }
   std::tie(options.g_optimizer, options.d_optimizer) = withRates(largest);
   if (!train::membersDiffer(members)) return;
   for (const auto& member : members) {
-    const auto [g, d] = withRates(member);
+    const auto [g, d] = withRates(member.rates);
     options.g_member_optimizers.push_back(g);
     options.d_member_optimizers.push_back(d);
   }
@@ -385,17 +385,13 @@ void setOptimizers(const RunSettings& settings, train::ArenaOptions& options) {
 }  // namespace
 
 std::vector<nlohmann::json> memberSettings(const RunSettings& settings) {
-  const auto& factors = settings.sweep.member_lr_factors;
-  if (!train::sweeps(settings.sweep) && factors.empty()) return {};
-  const auto settingsCount = static_cast<int64_t>(train::sweepPoints(settings.sweep, settings.optimizer).size());
-  const auto members = train::memberPoints(settings.sweep, settings.optimizer, settings.run.population);
+  if (!train::sweeps(settings.sweep) && settings.sweep.member_lr_factors.empty()) return {};
   std::vector<nlohmann::json> lines;
-  for (int64_t n = 0; n < settings.run.population; ++n) {
-    const auto& member = members[static_cast<size_t>(n)];
-    lines.push_back({{"seed", settings.run.seed + n / settingsCount}, {"lr_d", member.lr_d}, {"lr_g", member.lr_g}});
+  for (const auto& member : train::populationMembers(settings.sweep, settings.optimizer, settings.run.population)) {
+    lines.push_back(
+        {{"seed", settings.run.seed + member.seedOffset}, {"lr_d", member.rates.lr_d}, {"lr_g", member.rates.lr_g}});
     // A member that rollbacks slowed down is a setting of its own.
-    if (!factors.empty() && factors[static_cast<size_t>(n)] != 1.0)
-      lines.back()["lr_factor"] = factors[static_cast<size_t>(n)];
+    if (member.factor != 1.0) lines.back()["lr_factor"] = member.factor;
   }
   return lines;
 }

@@ -46,25 +46,26 @@ std::vector<SweepPoint> sweepPoints(const SweepSettings& sweep, const OptimizerS
   return points;
 }
 
-std::vector<SweepPoint> memberPoints(const SweepSettings& sweep, const OptimizerSettings& optimizer,
-                                     int64_t population) {
+std::vector<MemberSetting> populationMembers(const SweepSettings& sweep, const OptimizerSettings& optimizer,
+                                             int64_t population) {
   const auto points = sweepPoints(sweep, optimizer);
-  std::vector<SweepPoint> members;
+  const auto count = static_cast<int64_t>(points.size());
+  std::vector<MemberSetting> members;
   for (int64_t n = 0; n < population; ++n) {
-    auto point = points[static_cast<size_t>(n) % points.size()];
+    MemberSetting member{n / count, points[static_cast<size_t>(n % count)], 1.0};
     if (!sweep.member_lr_factors.empty()) {
-      const double factor = sweep.member_lr_factors.at(static_cast<size_t>(n));
-      point.lr_g *= factor;
-      point.lr_d *= factor;
+      member.factor = sweep.member_lr_factors.at(static_cast<size_t>(n));
+      member.rates.lr_g *= member.factor;
+      member.rates.lr_d *= member.factor;
     }
-    members.push_back(point);
+    members.push_back(member);
   }
   return members;
 }
 
-bool membersDiffer(const std::vector<SweepPoint>& members) {
+bool membersDiffer(const std::vector<MemberSetting>& members) {
   for (const auto& member : members)
-    if (member.lr_g != members.front().lr_g || member.lr_d != members.front().lr_d) return true;
+    if (member.rates.lr_g != members.front().rates.lr_g || member.rates.lr_d != members.front().rates.lr_d) return true;
   return false;
 }
 

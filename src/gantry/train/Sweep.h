@@ -45,12 +45,19 @@ std::vector<SweepPoint> sweepPoints(const SweepSettings& sweep, const OptimizerS
 /// Whether the settings sweep anything.
 inline bool sweeps(const SweepSettings& sweep) { return !sweep.sweep_lr_d.empty() || !sweep.sweep_lr_g.empty(); }
 
-/// Member n's rates: its setting's (n mod C) times its member_lr_factors
-/// entry, for n < population.
-std::vector<SweepPoint> memberPoints(const SweepSettings& sweep, const OptimizerSettings& optimizer,
-                                     int64_t population);
+/// What member n of a population trains: setting n mod C (of C) from seed
+/// + n / C, its rates times its member_lr_factors entry.
+struct MemberSetting {
+  int64_t seedOffset = 0;
+  SweepPoint rates;
+  double factor = 1;
+};
+
+/// Every member's, for n < population.
+std::vector<MemberSetting> populationMembers(const SweepSettings& sweep, const OptimizerSettings& optimizer,
+                                             int64_t population);
 
 /// Whether some member trains at other rates than member 0.
-bool membersDiffer(const std::vector<SweepPoint>& members);
+bool membersDiffer(const std::vector<MemberSetting>& members);
 
 }  // namespace gantry::train
