@@ -200,6 +200,12 @@ TEST(ReportCliTest, ThreeRunsOverlaidAndAOneDimensionalRunsFigureOne) {
       EXPECT_NEAR(field["u"][i * n + j].get<double>(), sigmoid(-theta * psi) * psi, 1e-9);
       EXPECT_NEAR(field["v"][i * n + j].get<double>(), -sigmoid(theta * psi) * theta, 1e-9);
     }
+  // The page training keeps in the run folder has the same field, written
+  // at the end of the training.
+  const auto own = readFile(dirac / "report.html");
+  const auto ownStart = own.find(opening) + opening.size();
+  auto ownData = json::parse(own.substr(ownStart, own.find("</script>", ownStart) - ownStart));
+  EXPECT_EQ(ownData["runs"][0]["dirac"]["field"], field);
 }
 
 TEST(ReportCliTest, AConditionalToyRunsPageDrawsWithoutAMapOfD) {

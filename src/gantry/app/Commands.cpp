@@ -197,14 +197,15 @@ class ReportWriter : public train::Callback {
  public:
   ReportWriter(std::filesystem::path run, int64_t every) : run_(std::move(run)), every_(every) {}
   void onStep(train::Trainer& trainer, const Figures&) override {
-    if (every_ > 0 && trainer.steps() % every_ == 0) write();
+    if (every_ > 0 && trainer.steps() % every_ == 0) write(/*final=*/false);
   }
-  void onEnd(train::Trainer&) override { write(); }
+  // At the end, a Dirac-GAN's page gets its game's field too.
+  void onEnd(train::Trainer&) override { write(/*final=*/true); }
 
  private:
-  void write() {
+  void write(bool final) {
     try {
-      writeRunReport(run_);
+      writeRunReport(run_, final);
     } catch (const std::exception& e) {
       if (!warned_)
         std::cerr << "gantry: note: " << (run_ / "report.html").string() << " not written: " << e.what() << "\n";

@@ -178,9 +178,9 @@ struct ReportRequest {
 int report(const ReportRequest& request);
 
 /// The page of one run, as `gantry train` keeps it in the run folder
-/// (report.html), and the Dirac-GAN's vector field that pages of dirac runs
-/// draw the trajectory over.
-void writeRunReport(const std::filesystem::path& run);
+/// (report.html). `final` (the training is over): a Dirac-GAN's page also
+/// gets its game's vector field, which the trajectory is drawn over.
+void writeRunReport(const std::filesystem::path& run, bool final);
 
 struct OptimalDRequest {
   std::filesystem::path run;

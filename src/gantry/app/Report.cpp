@@ -34,28 +34,41 @@ bool isDiracRun(const nlohmann::json& run) {
          run["metrics"].contains("psi");
 }
 
+/// Each Dirac-GAN run's field, beside its trajectory.
+void addDiracFields(nlohmann::json& data, const std::vector<std::filesystem::path>& runs) {
+  for (size_t i = 0; i < runs.size(); ++i) {
+    auto& run = data["runs"][i];
+    std::error_code ec;
+    if (isDiracRun(run) && std::filesystem::exists(RunFolder{runs[i]}.checkpoint(), ec))
+      run["dirac"] = {{"field", diracField(runs[i], run["metrics"])}};
+  }
+}
+
 }  // namespace
 
 int report(const ReportRequest& request) {
   if (request.out.extension() != ".html")
     throw UserError(fmt::format("--out {} must end in .html", request.out.string()));
   auto data = report::pageData(request.runs);
-  for (size_t i = 0; i < request.runs.size(); ++i) {
-    auto& run = data["runs"][i];
-    std::error_code ec;
-    if (isDiracRun(run) && std::filesystem::exists(RunFolder{request.runs[i]}.checkpoint(), ec))
-      run["dirac"] = {{"field", diracField(request.runs[i], run["metrics"])}};
-  }
+  addDiracFields(data, request.runs);
   createParentFolder(request.out);
   writeFileAtomic(request.out, report::pageHtml(data));
   if (!request.quiet) std::cout << fmt::format("report: {}\n", request.out.string());
   return 0;
 }
 
-void writeRunReport(const std::filesystem::path& run) {
-  // Without the Dirac-GAN's field: computing it here would load a second
-  // trainer inside the training process (and reseed its generator).
-  writeFileAtomic(run / "report.html", report::pageHtml(report::pageData({run})));
+void writeRunReport(const std::filesystem::path& run, bool final) {
+  auto data = report::pageData({run});
+  const auto page = run / "report.html";
+  writeFileAtomic(page, report::pageHtml(data));
+  // The Dirac-GAN's field loads a second trainer from the checkpoint, which
+  // reseeds LibTorch's generator and sets the threads of the dynamics tools:
+  // so only once the training is over, when nothing trains after it in this
+  // process but a training of its own, which sets both again. The page
+  // without it is written first, in case the field fails.
+  if (!final || !isDiracRun(data["runs"][0])) return;
+  addDiracFields(data, {run});
+  writeFileAtomic(page, report::pageHtml(data));
 }
 
 }  // namespace gantry::app
