@@ -357,9 +357,9 @@ Players populationPlayers(const Config& config, const RunSettings& settings, con
   return players;
 }
 
-/// Both players' optimizers. In a sweep, each player steps at the largest
-/// of its members' rates, and member n's step is scaled to its setting's
-/// (gantry/train/Player.h).
+/// Both players' optimizers. In a sweep (or with members slowed down by
+/// rollbacks), each player steps at the largest of its members' rates, and
+/// member n's step is scaled to its own (gantry/train/Player.h).
 void setOptimizers(const RunSettings& settings, train::ArenaOptions& options) {
   const auto members = train::populationMembers(settings.sweep, settings.optimizer, settings.run.population);
   auto withRates = [&](const train::SweepPoint& point) {
@@ -390,7 +390,7 @@ std::vector<nlohmann::json> memberSettings(const RunSettings& settings) {
   for (const auto& member : train::populationMembers(settings.sweep, settings.optimizer, settings.run.population)) {
     lines.push_back(
         {{"seed", settings.run.seed + member.seedOffset}, {"lr_d", member.rates.lr_d}, {"lr_g", member.rates.lr_g}});
-    // A member that rollbacks slowed down is a setting of its own.
+    // A member slowed down by rollbacks is a setting of its own.
     if (member.factor != 1.0) lines.back()["lr_factor"] = member.factor;
   }
   return lines;
