@@ -52,6 +52,29 @@ double largestRelativeDistance(const std::vector<torch::Tensor>& a, const std::v
   return largest;
 }
 
+/// Two ranks of ring8 on this machine, training "forever" into dir/run
+/// (stderr in dir/err0, dir/err1), once rank 0 has logged a step; false
+/// (both killed) if it has not within two minutes.
+bool startTwoRanks(const fs::path& dir, pid_t ranks[2]) {
+  const std::string master = "127.0.0.1:" + std::to_string(gantry::app::freeLoopbackPort());
+  for (int rank = 0; rank < 2; ++rank)
+    ranks[rank] =
+        gantry::test::spawnGantry({"train", "--preset", "ring8", "--steps", "1000000", "--set", "log_every=10", "--set",
+                                   "sample_every=0", "--quiet", "--out", (dir / "run").string(), "--rank",
+                                   std::to_string(rank), "--world-size", "2", "--master", master},
+                                  dir / ("out" + std::to_string(rank)), dir / ("err" + std::to_string(rank)));
+  bool started = false;
+  for (int i = 0; i < 1200 && !started && ranks[0] > 0 && ranks[1] > 0; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    std::error_code ec;
+    started = fs::exists(dir / "run" / "metrics.jsonl", ec) && fs::file_size(dir / "run" / "metrics.jsonl", ec) > 0;
+  }
+  if (!started)
+    for (int rank = 0; rank < 2; ++rank)
+      if (ranks[rank] > 0) kill(ranks[rank], SIGKILL);
+  return started;
+}
+
 std::string setsArgs(const std::vector<std::string>& sets) {
   std::string args;
   for (const auto& s : sets) args += " --set " + s;
@@ -127,30 +150,12 @@ TEST(DistributedCliTest, ATwoRankRunResumesExactlyAndOnlyWithTwoRanks) {
 }
 
 TEST(DistributedCliTest, ARankThatDiesStopsTheOtherWithinAMinuteWithOneLine) {
-  using gantry::test::spawnGantry;
   using gantry::test::waitFor;
   for (int victim : {1, 0}) {
     TempDir dir;
-    const std::string master = "127.0.0.1:" + std::to_string(gantry::app::freeLoopbackPort());
     pid_t ranks[2];
-    for (int rank = 0; rank < 2; ++rank)
-      ranks[rank] = spawnGantry({"train", "--preset", "ring8", "--steps", "1000000", "--set", "log_every=10", "--set",
-                                 "sample_every=0", "--quiet", "--out", (dir / "run").string(), "--rank",
-                                 std::to_string(rank), "--world-size", "2", "--master", master},
-                                dir / ("out" + std::to_string(rank)), dir / ("err" + std::to_string(rank)));
-    ASSERT_GT(ranks[0], 0);
-    ASSERT_GT(ranks[1], 0);
-    // Training is under way once rank 0 has logged a step.
-    bool started = false;
-    for (int i = 0; i < 1200 && !started; ++i) {
-      std::this_thread::sleep_for(std::chrono::milliseconds(100));
-      std::error_code ec;
-      started = fs::exists(dir / "run" / "metrics.jsonl", ec) && fs::file_size(dir / "run" / "metrics.jsonl", ec) > 0;
-    }
-    if (!started)
-      for (pid_t pid : ranks) kill(pid, SIGKILL);
-    ASSERT_TRUE(started) << gantry::test::readFile(dir / "err0") << gantry::test::readFile(dir / "err1");
-
+    ASSERT_TRUE(startTwoRanks(dir.path(), ranks))
+        << gantry::test::readFile(dir / "err0") << gantry::test::readFile(dir / "err1");
     const int survivor = 1 - victim;
     ASSERT_EQ(kill(ranks[victim], SIGKILL), 0);
     waitFor(ranks[victim], 10);
@@ -171,27 +176,11 @@ TEST(DistributedCliTest, AWriteToABrokenConnectionStopsTheRankWithOneLine) {
   // to one that has just died gets SIGPIPE (measured: 2 of 40 kills of a
   // peer, the survivor killed without a word). Sent here on purpose: the
   // rank stops with its one line, and the other rank after it.
-  using gantry::test::spawnGantry;
   using gantry::test::waitFor;
   TempDir dir;
-  const std::string master = "127.0.0.1:" + std::to_string(gantry::app::freeLoopbackPort());
   pid_t ranks[2];
-  for (int rank = 0; rank < 2; ++rank)
-    ranks[rank] = spawnGantry({"train", "--preset", "ring8", "--steps", "1000000", "--set", "log_every=10", "--set",
-                               "sample_every=0", "--quiet", "--out", (dir / "run").string(), "--rank",
-                               std::to_string(rank), "--world-size", "2", "--master", master},
-                              dir / ("out" + std::to_string(rank)), dir / ("err" + std::to_string(rank)));
-  ASSERT_GT(ranks[0], 0);
-  ASSERT_GT(ranks[1], 0);
-  bool started = false;
-  for (int i = 0; i < 1200 && !started; ++i) {
-    std::this_thread::sleep_for(std::chrono::milliseconds(100));
-    std::error_code ec;
-    started = fs::exists(dir / "run" / "metrics.jsonl", ec) && fs::file_size(dir / "run" / "metrics.jsonl", ec) > 0;
-  }
-  if (!started)
-    for (pid_t pid : ranks) kill(pid, SIGKILL);
-  ASSERT_TRUE(started) << gantry::test::readFile(dir / "err0") << gantry::test::readFile(dir / "err1");
+  ASSERT_TRUE(startTwoRanks(dir.path(), ranks))
+      << gantry::test::readFile(dir / "err0") << gantry::test::readFile(dir / "err1");
   ASSERT_EQ(kill(ranks[0], SIGPIPE), 0);
   for (int rank = 0; rank < 2; ++rank) {
     const auto status = waitFor(ranks[rank], 60);
