@@ -268,8 +268,9 @@ int runCli(int argc, char** argv) {
   jacobianCommand->add_option("--seed", jacobianRequest.seed, "seed of the batch and of its noise")->check(kInt64);
   jacobianCommand
       ->add_option("--max-restarts", jacobianRequest.maxRestarts,
-                   "Arnoldi's and Lanczos' restarts before they stop with the eigenvalues converged so far "
-                   "(default 1000)")
+                   fmt::format("Arnoldi's and Lanczos' restarts before they stop with the eigenvalues converged so "
+                               "far (default {})",
+                               jacobianRequest.maxRestarts))
       ->check(kInt64);
   jacobianCommand->add_flag("--quiet", jacobianRequest.quiet, "print nothing");
   std::string jacobianFrom;

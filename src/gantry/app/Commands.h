@@ -1,5 +1,7 @@
 #pragma once
 
+#include "gantry/eval/dynamics/Spectrum.h"
+
 #include <filesystem>
 #include <optional>
 #include <string>
@@ -135,7 +137,7 @@ struct JacobianRequest {
   int64_t seed = 0;
   /// Arnoldi's and Lanczos' restarts before they stop with what has
   /// converged (reported as not converged).
-  int64_t maxRestarts = 1000;
+  int64_t maxRestarts = eval::SolveLimits{}.maxRestarts;
   bool quiet = false;
   /// Path angle (Berard et al. 2020) instead of eigenvalues: along the line
   /// from `from` (an earlier checkpoint of the same run) to the checkpoint,
