@@ -38,6 +38,14 @@ struct Rendered {
   std::string output;
 };
 
+/// The data a page carries in its script element with id gantry-data.
+json embeddedData(const std::filesystem::path& page) {
+  const auto html = readFile(page);
+  const std::string opening = "id=\"gantry-data\">";
+  const auto start = html.find(opening) + opening.size();
+  return json::parse(html.substr(start, html.find("</script>", start) - start));
+}
+
 Rendered render(const std::filesystem::path& page) {
   auto r = runCommand(std::string(GANTRY_SOURCE_DIR) + "/scripts/report-check " + quoted(page));
   Rendered rendered{r.exitCode, {}, {}, r.out + r.err};
@@ -186,10 +194,7 @@ TEST(ReportCliTest, ThreeRunsOverlaidAndAOneDimensionalRunsFigureOne) {
   // D's loss the sum softplus(−D(x)) + softplus(D(G)) (d_loss_sum, the
   // preset's), −∂L_D/∂ψ = −σ(θψ)·θ; the non-saturating G's loss
   // softplus(−θψ) gives −∂L_G/∂θ = σ(−θψ)·ψ (Mescheder et al. 2018).
-  const auto html = readFile(dir / "dirac.html");
-  const std::string opening = "id=\"gantry-data\">";
-  const auto start = html.find(opening) + opening.size();
-  auto data = json::parse(html.substr(start, html.find("</script>", start) - start));
+  auto data = embeddedData(dir / "dirac.html");
   const auto& field = data["runs"][0]["dirac"]["field"];
   const size_t n = field["xs"].size();
   ASSERT_EQ(n, 17u);
@@ -202,10 +207,7 @@ TEST(ReportCliTest, ThreeRunsOverlaidAndAOneDimensionalRunsFigureOne) {
     }
   // The page training keeps in the run folder has the same field, written
   // at the end of the training.
-  const auto own = readFile(dirac / "report.html");
-  const auto ownStart = own.find(opening) + opening.size();
-  auto ownData = json::parse(own.substr(ownStart, own.find("</script>", ownStart) - ownStart));
-  EXPECT_EQ(ownData["runs"][0]["dirac"]["field"], field);
+  EXPECT_EQ(embeddedData(dirac / "report.html")["runs"][0]["dirac"]["field"], field);
 }
 
 TEST(ReportCliTest, AConditionalToyRunsPageDrawsWithoutAMapOfD) {
