@@ -12,24 +12,29 @@ Diverged::Diverged(int64_t step, const std::string& what)
       step_(step),
       culprit_(what) {}
 
+namespace {
+
+// G's parameters, then D's.
+std::vector<torch::Tensor> playersParameters(Trainer& trainer) {
+  auto all = trainer.generator().parameters();
+  for (const auto& p : trainer.discriminator().parameters()) all.push_back(p);
+  return all;
+}
+
+}  // namespace
+
 std::string nonFiniteParameter(Trainer& trainer) {
-  auto g = trainer.generator().parameters();
-  auto d = trainer.discriminator().parameters();
-  auto all = g;
-  all.insert(all.end(), d.begin(), d.end());
-  const int64_t i = firstNonFinite(all);
+  const int64_t i = firstNonFinite(playersParameters(trainer));
   if (i < 0) return "";
-  const auto generatorCount = static_cast<int64_t>(g.size());
+  const auto generatorCount = static_cast<int64_t>(trainer.generator().parameters().size());
   return i < generatorCount ? fmt::format("generator parameter {}", i)
                             : fmt::format("discriminator parameter {}", i - generatorCount);
 }
 
 std::vector<int64_t> nonFiniteMembers(Trainer& trainer, int64_t members) {
   torch::NoGradGuard noGrad;
-  auto parameters = trainer.generator().parameters();
-  for (const auto& p : trainer.discriminator().parameters()) parameters.push_back(p);
   torch::Tensor finite;
-  for (const auto& p : parameters) {
+  for (const auto& p : playersParameters(trainer)) {
     auto member = torch::isfinite(p).reshape({members, -1}).all(1);
     finite = finite.defined() ? finite & member : member;
   }

@@ -76,8 +76,7 @@ const std::vector<torch::Tensor>& Player::memberOfElements() {
   if (!memberOf_.empty()) return memberOf_;
   const auto members = static_cast<int64_t>(memberSpecs_.size());
   std::vector<torch::Tensor> perParameter;  // in parameters() order, each as its parameter
-  for (const auto& p : module_.parameters()) {
-    TORCH_CHECK(p.dim() > 0 && p.size(0) == members, "a member's rate needs stacked parameters");
+  for (const auto& p : stackedParameters()) {
     std::vector<int64_t> shape(static_cast<size_t>(p.dim()), 1);
     shape[0] = members;
     perParameter.push_back(
@@ -90,13 +89,20 @@ const std::vector<torch::Tensor>& Player::memberOfElements() {
   return memberOf_;
 }
 
+std::vector<torch::Tensor> Player::stackedParameters() const {
+  const auto members = static_cast<int64_t>(memberSpecs_.size());
+  auto parameters = module_.parameters();
+  for (const auto& p : parameters)
+    TORCH_CHECK(p.dim() > 0 && p.size(0) == members, "a member's rate needs stacked parameters");
+  return parameters;
+}
+
 std::vector<std::vector<int64_t>> Player::memberBlocks() const {
   // A stacked parameter's leading dimension is the members': member n's
   // elements are its n-th slice, consecutive in memory.
   const auto members = static_cast<int64_t>(memberSpecs_.size());
   std::vector<std::vector<int64_t>> blocks;
-  for (const auto& p : module_.parameters()) {
-    TORCH_CHECK(p.dim() > 0 && p.size(0) == members, "a member's rate needs stacked parameters");
+  for (const auto& p : stackedParameters()) {
     if (!flat_ || blocks.empty()) blocks.emplace_back();
     blocks.back().insert(blocks.back().end(), static_cast<size_t>(members), p.numel() / members);
   }

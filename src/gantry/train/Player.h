@@ -93,6 +93,9 @@ class Player {
   /// For each of tensors(), its consecutive runs of one member's elements
   /// (FusedSgd::memberStep's blocks).
   std::vector<std::vector<int64_t>> memberBlocks() const;
+  /// module's parameters, each checked to be stacked over the members
+  /// (leading dimension).
+  std::vector<torch::Tensor> stackedParameters() const;
 
   DataParallel* parallel_ = nullptr;
   std::vector<OptimizerSpec> memberSpecs_;
