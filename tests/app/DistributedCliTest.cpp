@@ -16,6 +16,7 @@
 #include <csignal>
 
 #include <chrono>
+#include <sstream>
 #include <thread>
 
 namespace fs = std::filesystem;
@@ -191,6 +192,58 @@ TEST(DistributedCliTest, AWriteToABrokenConnectionStopsTheRankWithOneLine) {
     gantry::test::expectOneLineError(result, "rank " + std::to_string(rank) + " of 2 stopped");
     if (rank == 0) EXPECT_NE(result.err.find("SIGPIPE"), std::string::npos) << result.err;
   }
+}
+
+TEST(DistributedCliTest, ARankWhoseOutputIsClosedSaysSoInItsLine) {
+  // `gantry train ... | head`: rank 0's standard output closes under it.
+  // That SIGPIPE comes from its own output, not from a peer, and its line
+  // says so (before, it blamed a connection to another rank); the other
+  // rank stops after it with its own line.
+  using gantry::test::waitFor;
+  TempDir dir;
+  const std::string master = "127.0.0.1:" + std::to_string(gantry::app::freeLoopbackPort());
+  const std::vector<std::string> args = {"train",
+                                         "--preset",
+                                         "ring8",
+                                         "--steps",
+                                         "1000000",
+                                         "--set",
+                                         "log_every=10",
+                                         "--set",
+                                         "sample_every=0",
+                                         "--out",
+                                         (dir / "run").string(),
+                                         "--world-size",
+                                         "2",
+                                         "--master",
+                                         master,
+                                         "--rank"};
+  auto withRank = [&](const std::string& rank) {
+    auto all = args;
+    all.push_back(rank);
+    return all;
+  };
+  const pid_t rank1 = gantry::test::spawnGantry(withRank("1"), dir / "out1", dir / "err1");
+  ASSERT_GT(rank1, 0);
+  std::string rank0 = "timeout 120 " + std::string(GANTRY_BIN);
+  for (const auto& a : withRank("0")) rank0 += " " + gantry::test::quoted(fs::path(a));
+  // `true` exits at once: rank 0's first lines fill the pipe, a later one
+  // finds no reader.
+  gantry::test::runCommand("(" + rank0 + " 2> " + quoted(dir / "err0") + "; echo $? > " + quoted(dir / "status") +
+                           ") | true");
+  const auto status = waitFor(rank1, 60);
+  if (!status) kill(rank1, SIGKILL);
+  // Without --quiet, a note on OpenBLAS's kernels may come first.
+  std::string err0;
+  std::istringstream lines(gantry::test::readFile(dir / "err0"));
+  for (std::string line; std::getline(lines, line);)
+    if (line.rfind("gantry: note:", 0) != 0) err0 += line + "\n";
+  gantry::test::CommandResult result0{std::stoi(gantry::test::readFile(dir / "status")), "", err0};
+  gantry::test::expectOneLineError(result0, "rank 0 of 2 stopped: its standard output was closed");
+  ASSERT_TRUE(status) << "rank 1 still runs 60 s after rank 0 stopped";
+  gantry::test::CommandResult result1{WIFEXITED(*status) ? WEXITSTATUS(*status) : -1, "",
+                                      gantry::test::readFile(dir / "err1")};
+  gantry::test::expectOneLineError(result1, "rank 1 of 2 stopped");
 }
 
 TEST(DistributedCliTest, WhatCannotBeShardedIsRefusedWithOneLine) {

@@ -24,6 +24,7 @@
 #include <ATen/CPUGeneratorImpl.h>
 #include <ATen/Parallel.h>
 #include <fmt/format.h>
+#include <poll.h>
 #include <torch/torch.h>
 #include <unistd.h>
 #include <nlohmann/json.hpp>
@@ -598,12 +599,27 @@ int trainResume(const TrainRequest& request, const std::shared_ptr<train::DataPa
   return trainUnderPolicy(run, config, std::move(trainer), request.quiet, evaluator);
 }
 
-char gBrokenConnectionLine[512];
-size_t gBrokenConnectionLength = 0;
+/// A line prepared for a signal handler, which may not allocate.
+struct SignalLine {
+  char text[512];
+  size_t length = 0;
+  void set(const std::string& line) {
+    length = std::min(line.size(), sizeof(text));
+    std::memcpy(text, line.data(), length);
+  }
+};
+SignalLine gBrokenConnectionLine, gClosedOutputLine;
 
 extern "C" void onBrokenConnection(int) {
-  // Async-signal-safe calls only.
-  const ssize_t written = ::write(STDERR_FILENO, gBrokenConnectionLine, gBrokenConnectionLength);
+  // Async-signal-safe calls only. The signal does not say which write
+  // failed: a standard output whose reader has gone (`... | head`) polls as
+  // an error, and then it is that, not a peer.
+  struct pollfd output {};
+  output.fd = STDOUT_FILENO;
+  output.events = POLLOUT;
+  const bool outputClosed = ::poll(&output, 1, 0) == 1 && (output.revents & POLLERR) != 0;
+  const auto& line = outputClosed ? gClosedOutputLine : gBrokenConnectionLine;
+  const ssize_t written = ::write(STDERR_FILENO, line.text, line.length);
   (void)written;
   ::_exit(2);
 }
@@ -616,13 +632,16 @@ extern "C" void onBrokenConnection(int) {
 /// the rank with the same kind of line, at once; the run folder keeps its
 /// last checkpoint, as on the other path.
 void stopOnBrokenConnection(int64_t rank, int64_t worldSize) {
-  const auto line = fmt::format(
+  const std::string rest =
+      "; the run folder keeps the last checkpoint written (resume with the same number of processes)\n";
+  gBrokenConnectionLine.set(fmt::format(
       "gantry: error: rank {} of {} stopped: a connection to another rank broke while writing to it (SIGPIPE: "
-      "did a rank die?); the run folder keeps the last checkpoint written (resume with the same number of "
-      "processes)\n",
-      rank, worldSize);
-  gBrokenConnectionLength = std::min(line.size(), sizeof(gBrokenConnectionLine));
-  std::memcpy(gBrokenConnectionLine, line.data(), gBrokenConnectionLength);
+      "did a rank die?){}",
+      rank, worldSize, rest));
+  gClosedOutputLine.set(fmt::format(
+      "gantry: error: rank {} of {} stopped: its standard output was closed (SIGPIPE: did the command reading "
+      "it exit?){}",
+      rank, worldSize, rest));
   struct sigaction action {};
   action.sa_handler = onBrokenConnection;
   sigemptyset(&action.sa_mask);
