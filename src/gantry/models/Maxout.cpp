@@ -27,11 +27,10 @@ struct MaxOverPieces : public torch::autograd::Function<MaxOverPieces> {
     for (int64_t u = 0; u < rows * units; ++u, in += pieces) {
       float best = in[0];
       uint8_t index = 0;
-      for (int64_t j = 1; j < pieces; ++j) {
+      for (int64_t j = 1; j < pieces && !std::isnan(best); ++j) {
         if (!(in[j] <= best)) {
           best = in[j];
           index = static_cast<uint8_t>(j);
-          if (std::isnan(best)) break;
         }
       }
       max[u] = best;
