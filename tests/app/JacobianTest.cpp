@@ -184,20 +184,40 @@ TEST(JacobianTest, PathAngleOnTheBilinearGameIsItsClosedForm) {
   EXPECT_TRUE(std::filesystem::exists(dir / "angle.png"));
 }
 
-TEST(JacobianTest, SpectraDuringTrainingLeaveTheRunAsItWas) {
-  TempDir dir;
+namespace {
+
+/// 300 steps of a small gaussian1d run with `extra` settings, with spectra
+/// every 100 steps (into dir/with) and without (dir/without): the samples
+/// (G in eval mode) are the same bit for bit.
+void expectSpectraLeaveSamplesAsTheyWere(const std::filesystem::path& dir, const std::string& extra) {
   const std::string base =
-      "train --preset gaussian1d --quiet --set g_hidden=8,8 --set d_hidden=8,8 --steps 300 --set sample_every=0 ";
-  auto r = runGantry(base + "--set jacobian_every=100 --set jacobian_top=6 --out " + quoted(dir / "with"));
+      "train --preset gaussian1d --quiet --set g_hidden=8,8 --set d_hidden=8,8 --steps 300 "
+      "--set sample_every=0 " +
+      extra;
+  auto r = runGantry(base + " --set jacobian_every=100 --set jacobian_top=6 --out " + quoted(dir / "with"));
   ASSERT_EQ(r.exitCode, 0) << r.err;
-  r = runGantry(base + "--out " + quoted(dir / "without"));
+  r = runGantry(base + " --out " + quoted(dir / "without"));
   ASSERT_EQ(r.exitCode, 0) << r.err;
-  // The same training, bit for bit: samples and every logged figure.
   for (const std::string run : {"with", "without"}) {
     r = runGantry("sample --run " + quoted(dir / run) + " -n 500 --out " + quoted(dir / (run + ".npy")));
     ASSERT_EQ(r.exitCode, 0) << r.err;
   }
-  EXPECT_EQ(readFile(dir / "with.npy"), readFile(dir / "without.npy"));
+  EXPECT_EQ(readFile(dir / "with.npy"), readFile(dir / "without.npy")) << extra;
+}
+
+}  // namespace
+
+TEST(JacobianTest, SpectraDuringTrainingLeaveBatchNormsStatisticsAsTheyWere) {
+  // The field's passes run G in train mode, which moves batch norm's running
+  // statistics: those are what G samples with.
+  TempDir dir;
+  expectSpectraLeaveSamplesAsTheyWere(dir.path(), "--set g_batch_norm=true");
+}
+
+TEST(JacobianTest, SpectraDuringTrainingLeaveTheRunAsItWas) {
+  TempDir dir;
+  // The same training, bit for bit: samples and every logged figure.
+  expectSpectraLeaveSamplesAsTheyWere(dir.path(), "");
   auto figures = [&](const std::string& run) {
     std::vector<nlohmann::json> all;
     std::istringstream in(readFile(dir / run / "metrics.jsonl"));

@@ -39,36 +39,67 @@ nlohmann::json JacobianCallback::spectrum(train::Arena& arena, int64_t top, int6
   return line;
 }
 
+namespace {
+
+/// What the field's draws and passes change, put back when it goes out of
+/// scope, thrown out or not: the CPU generator's state, the data position,
+/// the players' execution, and their buffers (a pass in train mode moves
+/// batch norm's running statistics and spectral norm's power iteration).
+class RunKeeper {
+ public:
+  explicit RunKeeper(train::Arena& arena)
+      : arena_(arena),
+        generator_(at::detail::getDefaultCPUGenerator()),
+        state_(generator_.get_state()),
+        position_(arena.data().position()),
+        gExecution_(arena.generator().execution()),
+        dExecution_(arena.discriminator().execution()) {
+    for (const auto& buffer : buffers()) saved_.push_back(buffer.clone());
+  }
+  RunKeeper(const RunKeeper&) = delete;
+  RunKeeper& operator=(const RunKeeper&) = delete;
+  ~RunKeeper() {
+    torch::NoGradGuard noGrad;
+    const auto live = buffers();
+    for (size_t i = 0; i < live.size(); ++i) live[i].copy_(saved_[i]);
+    arena_.generator().setExecution(gExecution_);
+    arena_.discriminator().setExecution(dExecution_);
+    arena_.data().seek(position_);
+    generator_.set_state(state_);
+  }
+
+ private:
+  std::vector<torch::Tensor> buffers() const {
+    auto all = arena_.generator().buffers();
+    for (const auto& b : arena_.discriminator().buffers()) all.push_back(b);
+    return all;
+  }
+
+  train::Arena& arena_;
+  at::Generator generator_;
+  at::Tensor state_;
+  int64_t position_;
+  models::Execution gExecution_, dExecution_;
+  std::vector<torch::Tensor> saved_;
+};
+
+}  // namespace
+
 void JacobianCallback::onStep(train::Trainer& trainer, const Figures&) {
   const int64_t step = trainer.steps();
   if (every_ <= 0 || step % every_ != 0) return;
   const auto start = std::chrono::steady_clock::now();
   auto& arena = trainer.arena();
   arena.settle();
-  // What the field's draws and passes would change, kept to be put back.
-  auto generator = at::detail::getDefaultCPUGenerator();
-  const auto state = generator.get_state();
-  const int64_t position = arena.data().position();
-  const auto gExecution = arena.generator().execution();
-  const auto dExecution = arena.discriminator().execution();
-  models::Execution twice;
-  twice.twiceDifferentiable = true;
-  arena.generator().setExecution(twice);
-  arena.discriminator().setExecution(twice);
   nlohmann::json line;
-  try {
+  {
+    RunKeeper keeper(arena);
+    models::Execution twice;
+    twice.twiceDifferentiable = true;
+    arena.generator().setExecution(twice);
+    arena.discriminator().setExecution(twice);
     line = spectrum(arena, top_, batch_, static_cast<uint64_t>(step));
-  } catch (...) {
-    arena.generator().setExecution(gExecution);
-    arena.discriminator().setExecution(dExecution);
-    arena.data().seek(position);
-    generator.set_state(state);
-    throw;
   }
-  arena.generator().setExecution(gExecution);
-  arena.discriminator().setExecution(dExecution);
-  arena.data().seek(position);
-  generator.set_state(state);
   line["step"] = step;
   line["seconds"] = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   sink_(line);

@@ -13,10 +13,11 @@ namespace gantry::eval {
 /// steps, on a batch of its own, it hands
 ///   {"step": s, "eigenvalues": [{"re", "im"}, ...], "method": ..., "converged": ..., "seconds": ...}
 /// to `sink` (gantry writes jacobian.jsonl). It leaves training as it found
-/// it: the random generator's state, the data's position and the models'
-/// execution are put back, and it takes gradients with autograd::grad, not
-/// into the parameters' .grad, so a run with it is the same, bit for bit,
-/// as without.
+/// it: the random generator's state, the data's position, the models'
+/// execution and their buffers (batch norm's running statistics, which its
+/// train-mode passes move) are put back, and it takes gradients with
+/// autograd::grad, not into the parameters' .grad, so a run with it is the
+/// same, bit for bit, as without.
 class JacobianCallback : public train::Callback {
  public:
   using Sink = std::function<void(const nlohmann::json& line)>;
