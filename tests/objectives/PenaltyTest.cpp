@@ -1,6 +1,7 @@
 // The penalties against a discriminator whose input gradient is known in
 // closed form: D(x) = ½·a·‖x‖² per sample, so ∇_x D(x_i) = a·x_i and
 // ‖∇D(x_i)‖ = |a|·‖x_i‖, with the norm over all of a sample's pixels.
+#include "gantry/models/PackedDiscriminator.h"
 #include "gantry/objectives/GradientPenalty.h"
 #include "gantry/objectives/InstanceNoise.h"
 #include "gantry/objectives/Penalty.h"
@@ -44,7 +45,7 @@ TEST(PenaltyTest, InputGradientsArePerSample) {
   auto g = inputGradients(d, x);
   ASSERT_EQ(g.sizes(), x.sizes());
   EXPECT_TRUE(torch::allclose(g, 1.5 * x, 0.0, 1e-15));
-  EXPECT_TRUE(torch::allclose(perSampleSquaredNorm(g), 2.25 * gantry::test::f64({0.25, 1.0, 9.0}), 0.0, 1e-14));
+  EXPECT_TRUE(torch::allclose(perInputSquaredNorm(g, 1), 2.25 * gantry::test::f64({0.25, 1.0, 9.0}), 0.0, 1e-14));
 }
 
 TEST(PenaltyTest, R1AndR2AreHalfTheMeanSquaredGradientNormOnTheirSamples) {
@@ -102,6 +103,29 @@ TEST(PenaltyTest, GradientPenaltyInterpolatesWithOneEpsilonPerSample) {
   EXPECT_NEAR(makePenalty("gp")->compute(d, {real, {}}, {other, {}}).item<double>(), expected, 1e-12);
   // Where real = fake every interpolate is that sample, whatever ε is.
   EXPECT_NEAR(makePenalty("gp")->compute(d, {real, {}}, {real, {}}).item<double>(), 4.25 / 3.0, 1e-9);
+}
+
+TEST(PenaltyTest, UnderPacGanEachPackIsOneInputOfD) {
+  // Packs of m = 2 consecutive samples, each one input of the quadratic D:
+  // ∇D(pack) = a·pack, so the norm is a·√(‖x_1‖² + ‖x_2‖²) per pack, not
+  // one per sample (which would put R1 at 1/m of its value, and pull each
+  // half of a pack's gradient to norm 1 under GP).
+  auto inner = std::make_shared<QuadraticDiscriminator>(1.0);
+  gantry::models::PackedDiscriminator packed(inner, 2);
+  EXPECT_EQ(packed.samplesPerInput(), 2);
+  auto x = torch::cat({images(), (2.0 / 3.0) * images().narrow(0, 2, 1)});  // norms 0.5, 1, 3, 2
+  const double pack1 = 0.25 + 1.0, pack2 = 9.0 + 4.0;                       // squared norms per pack
+  EXPECT_NEAR(ZeroCenteredPenalty::at(packed, x).item<double>(), 0.5 * (pack1 + pack2) / 2.0, 1e-12);
+  auto gp = [](double squared) { return std::pow(std::sqrt(squared) - 1.0, 2); };
+  EXPECT_NEAR(GradientPenalty().at(packed, x).item<double>(), (gp(pack1) + gp(pack2)) / 2.0, 1e-9);
+  // One ε per pack: replaying a draw of two, each repeated for its pack's
+  // samples, gives compute()'s value.
+  auto other = -0.5 * x.flip(0);
+  torch::manual_seed(11);
+  auto drawn = torch::rand({2}, torch::kFloat32).repeat_interleave(2);
+  double expected = GradientPenalty().at(packed, GradientPenalty::interpolate(x, other, drawn)).item<double>();
+  torch::manual_seed(11);
+  EXPECT_NEAR(makePenalty("gp")->compute(packed, {x, {}}, {other, {}}).item<double>(), expected, 1e-12);
 }
 
 TEST(PenaltyTest, NamesAndOptions) {

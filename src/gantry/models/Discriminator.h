@@ -63,6 +63,11 @@ class Discriminator : public Model {
   /// of one point is not defined, and tools that map D over points (the
   /// report's heat map and histograms) leave it out.
   virtual bool judgesSamplesAlone() const { return true; }
+
+  /// How many consecutive samples make one input of D, judged together by
+  /// one output: a pack's m (PacGAN), else 1. A penalty on ∇D is taken per
+  /// input (objectives/Penalty.h).
+  virtual int64_t samplesPerInput() const { return 1; }
 };
 
 }  // namespace gantry::models

@@ -21,6 +21,7 @@ class DiscriminatorWrapper : public Discriminator {
   int64_t activationsPerSample() const override { return inner_->activationsPerSample(); }
   int64_t featureWidth() const override { return inner_->featureWidth(); }
   bool judgesSamplesAlone() const override { return inner_->judgesSamplesAlone(); }
+  int64_t samplesPerInput() const override { return inner_->samplesPerInput(); }
   void setExecution(const Execution& execution) override {
     Discriminator::setExecution(execution);
     inner_->setExecution(execution);

@@ -23,6 +23,7 @@ class PackedDiscriminator : public DiscriminatorWrapper {
   DiscriminatorOutput forward(const torch::Tensor& x, const torch::Tensor& labels = {}) override;
   int64_t pack() const { return pack_; }
   bool judgesSamplesAlone() const override { return false; }
+  int64_t samplesPerInput() const override { return pack_ * inner().samplesPerInput(); }
   /// The inner model's per pack, shared by the pack's m samples.
   int64_t activationsPerSample() const override { return (inner().activationsPerSample() + pack_ - 1) / pack_; }
 

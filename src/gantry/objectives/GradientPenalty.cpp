@@ -23,7 +23,8 @@ torch::Tensor GradientPenalty::at(models::Discriminator& discriminator, const to
   // LibTorch's norm has a zero (sub)gradient at a zero vector, where the
   // derivative of sqrt(Σg²) would be NaN (a flat D).
   auto gradients = inputGradients(discriminator, points, labels);
-  auto norms = gradients.reshape({gradients.size(0), -1}).norm(2, 1);
+  // One norm per input of D: a PacGAN pack's over its m samples together.
+  auto norms = gradients.reshape({gradients.size(0) / discriminator.samplesPerInput(), -1}).norm(2, 1);
   auto excess = norms - 1.0;
   if (oneSided_) excess = torch::relu(excess);
   return excess.pow(2).mean();
@@ -32,8 +33,12 @@ torch::Tensor GradientPenalty::at(models::Discriminator& discriminator, const to
 torch::Tensor GradientPenalty::compute(models::Discriminator& discriminator, const data::Batch& real,
                                        const data::Batch& fake) const {
   // ε on the CPU from the seeded default generator (reproducible, and kept
-  // in checkpoints), then moved to the samples' device.
-  auto epsilon = torch::rand({real.samples.size(0)}, torch::kFloat32);
+  // in checkpoints), then moved to the samples' device. One per input of D:
+  // a pack's interpolate lies on the segment between a real and a
+  // generated pack.
+  const int64_t m = discriminator.samplesPerInput();
+  auto epsilon = torch::rand({real.samples.size(0) / m}, torch::kFloat32);
+  if (m > 1) epsilon = epsilon.repeat_interleave(m);
   return at(discriminator, interpolate(real.samples.detach(), fake.samples.detach(), epsilon), real.labels);
 }
 

@@ -11,7 +11,9 @@ namespace gantry::objectives {
 ///   GP = E_x̂[(‖∇_x̂ D(x̂)‖₂ − 1)²],   x̂ = ε·x + (1 − ε)·x̃,  ε ~ U[0, 1],
 ///
 /// with x real, x̃ generated, and one ε per sample (pair), not per batch or
-/// per pixel; the norm is each sample's, over all its coordinates. One-sided
+/// per pixel; the norm is each sample's, over all its coordinates. Under
+/// PacGAN, x is a pack of m samples, D's input: one ε and one norm per pack.
+/// One-sided
 /// (the paper's §4 alternative): E[max(0, ‖∇D(x̂)‖₂ − 1)²], which only
 /// penalises slopes above 1. The trainer adds λ·GP to D's loss
 /// (λ = penalty_weight; 10 in the paper).
@@ -29,7 +31,7 @@ class GradientPenalty : public Penalty {
 
   /// ε_i·real_i + (1 − ε_i)·fake_i with ε [N] broadcast over each sample.
   static torch::Tensor interpolate(const torch::Tensor& real, const torch::Tensor& fake, const torch::Tensor& epsilon);
-  /// The penalty at the given points: mean over samples of (‖∇D‖ − 1)²
+  /// The penalty at the given points: mean over D's inputs (samples, or packs) of (‖∇D‖ − 1)²
   /// (one-sided: of max(0, ‖∇D‖ − 1)²).
   torch::Tensor at(models::Discriminator& discriminator, const torch::Tensor& points,
                    const torch::Tensor& labels = {}) const;

@@ -15,8 +15,9 @@ torch::Tensor inputGradients(models::Discriminator& discriminator, const torch::
                                /*create_graph=*/true)[0];
 }
 
-torch::Tensor perSampleSquaredNorm(const torch::Tensor& gradients) {
-  return gradients.reshape({gradients.size(0), -1}).pow(2).sum(1);
+torch::Tensor perInputSquaredNorm(const torch::Tensor& gradients, int64_t samplesPerInput) {
+  // A pack's samples are consecutive rows: its gradient is theirs, end to end.
+  return gradients.reshape({gradients.size(0) / samplesPerInput, -1}).pow(2).sum(1);
 }
 
 const Registry<PenaltyEntry>& penalties() {

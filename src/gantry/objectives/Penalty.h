@@ -33,18 +33,23 @@ struct WeightedPenalty {
   double weight = 0.0;
 };
 
-/// ∇_x D(x) for each sample, shaped like x, kept in the autograd graph
+/// ∇_x ΣD for each sample, shaped like x, kept in the autograd graph
 /// (create_graph) so a penalty on it can be differentiated with respect to
-/// D's parameters. Row i is the gradient of D's i-th output with respect to
-/// the i-th sample: the gradient of ΣD(x_i) equals that only while no output
-/// depends on another sample, which holds for D's without batch statistics
-/// (all of gantry's).
+/// D's parameters. While each output reads its own input alone, row i is
+/// the gradient of the output that judges sample i (its pack's, under
+/// PacGAN) with respect to that sample. With batch features (minibatch
+/// discrimination, minibatch standard deviation) or batch norm in D, the
+/// rows also carry the other samples' outputs' dependence on sample i: the
+/// R1 of StyleGAN, whose D has a minibatch standard deviation, is computed
+/// so. Gulrajani et al. (2017, §4) keep batch norm out of a penalised critic.
 torch::Tensor inputGradients(models::Discriminator& discriminator, const torch::Tensor& x,
                              const torch::Tensor& labels = {});
 
-/// The squared Euclidean norm of each sample's gradient over all its
-/// coordinates (pixels and channels together), [N].
-torch::Tensor perSampleSquaredNorm(const torch::Tensor& gradients);
+/// The squared Euclidean norm of the gradient of each of D's inputs over all
+/// its coordinates (pixels and channels together): [N / m] for a batch of N
+/// samples in inputs of m consecutive ones (Discriminator::samplesPerInput;
+/// a PacGAN pack's m, else 1, one norm per sample).
+torch::Tensor perInputSquaredNorm(const torch::Tensor& gradients, int64_t samplesPerInput);
 
 struct PenaltyOptions {
   /// gp: penalise only gradient norms above 1.

@@ -19,7 +19,8 @@ PenaltyEntry r2Penalty() {
 
 torch::Tensor ZeroCenteredPenalty::at(models::Discriminator& discriminator, const torch::Tensor& points,
                                       const torch::Tensor& labels) {
-  return 0.5 * perSampleSquaredNorm(inputGradients(discriminator, points, labels)).mean();
+  return 0.5 *
+         perInputSquaredNorm(inputGradients(discriminator, points, labels), discriminator.samplesPerInput()).mean();
 }
 
 torch::Tensor ZeroCenteredPenalty::compute(models::Discriminator& discriminator, const data::Batch& real,
