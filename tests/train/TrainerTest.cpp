@@ -173,6 +173,32 @@ TEST(TrainerTest, OverlappedTrainingIsBitForBitTheSerialOne) {
   }
 }
 
+TEST(TrainerTest, ADeferredDiscriminatorUpdateKeepsTheEpochOfItsBatch) {
+  // k = 2: the first D step's update waits, and runs inside the second D
+  // step, after that step has recorded its own schedule point. When the
+  // first batch is the epoch's last, the two points differ: its update must
+  // use the momentum of the epoch its batch was drawn in (0.5), not the
+  // next one's (0.7).
+  auto config = toyConfig("ring8");
+  for (const auto* setting :
+       {"d_steps=2", "optimizer=sgd", "momentum=0.5", "momentum_final=0.7", "momentum_start=0", "momentum_end=1"})
+    config.setAssignment(setting, "test");
+  auto trainer = gantry::app::buildTrainer(config);
+  auto& arena = trainer->arena();
+  auto& d = arena.player(gantry::train::Side::Discriminator);
+  auto momentum = [&] {
+    return static_cast<torch::optim::SGDOptions&>(d.optimizer().param_groups().front().options()).momentum();
+  };
+  arena.data().seek(arena.data().batchesPerEpoch() - 1);
+  arena.beginStep();
+  arena.discriminatorStep();
+  ASSERT_EQ(arena.completedEpochs(), 1);
+  arena.discriminatorStep();  // the first update ran, the second waits
+  EXPECT_DOUBLE_EQ(momentum(), 0.5);
+  arena.settle();
+  EXPECT_DOUBLE_EQ(momentum(), 0.7);
+}
+
 class TrainerPenaltyTest : public ::testing::TestWithParam<std::string> {};
 
 TEST_P(TrainerPenaltyTest, DiscriminatorDescendsItsLossPlusTheWeightedPenalty) {

@@ -232,8 +232,8 @@ torch::Tensor Arena::generatorLossOf(const models::DiscriminatorOutput& fakeOutp
 }
 
 void Arena::beginUpdate(Side side) {
-  // Only records the schedule point: D's pending update (which has its own)
-  // may still be running.
+  // Only records the schedule point: D's pending update may still be
+  // running (it puts back the point its own step recorded).
   (side == Side::Generator ? *g_ : *d_).schedule(steps_, completedEpochs());
 }
 
@@ -284,13 +284,17 @@ void Arena::recordDiscriminator(const DiscriminatorPass& pass) {
 void Arena::discriminatorStep() {
   // The schedule sees the epoch count before this batch is drawn.
   beginUpdate(Side::Discriminator);
+  const int64_t steps = steps_, epochs = completedEpochs();
   auto real = realBatch();
   auto fake = generate(noise(), /*withGraph=*/false);
   auto pass = discriminate(real, fake);
   backward(Side::Discriminator, pass.loss);
   // The update (and the figures, which need only the logits) waits for the
-  // next G forward pass, to run beside it.
-  pendingUpdate_ = [this, pass] {
+  // next G forward pass, to run beside it: with k > 1 that is inside the
+  // next D step, which has recorded its own schedule point by then (another
+  // epoch's, when this batch ended one), so this step's is put back.
+  pendingUpdate_ = [this, pass, steps, epochs] {
+    d_->schedule(steps, epochs);
     d_->step();
     game_.objective->constrainDiscriminator(*discriminator_);
     recordDiscriminator(pass);
