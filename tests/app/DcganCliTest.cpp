@@ -9,6 +9,9 @@
 #include <vector>
 
 #include "TestSupport.h"
+#include "gantry/app/RunSettings.h"
+#include "gantry/app/RunSetup.h"
+#include "gantry/app/Settings.h"
 
 using gantry::test::quoted;
 using gantry::test::runGantry;
@@ -82,6 +85,32 @@ TEST(DcganCliTest, ResumeKeepsBatchNormsStatisticsBitForBit) {
   auto whole = samplesOf(dir / "whole", dir / "w.npy", 64), half = samplesOf(dir / "half", dir / "h.npy", 64);
   ASSERT_TRUE(whole.defined() && half.defined());
   EXPECT_TRUE(torch::equal(whole, half)) << "max difference " << (whole - half).abs().max().item<double>();
+}
+
+TEST(DcganCliTest, ATanhOutputOnImagesIsRefusedForTrainingAndStillLoads) {
+  // Image data are in [0, 1]; a tanh G gives [-1, 1]. Refused for training
+  // (the MLP's g_output too), with no folder left; a G of a run saved with
+  // tanh before the refusal still loads.
+  TempDir dir;
+  gantry::test::expectOneLineError(
+      runGantry("train --preset dcgan-mnist --set dcgan_output=tanh --steps 1 --quiet --out " + quoted(dir / "a")),
+      "'dcgan_output' = tanh puts G's samples in [-1, 1]");
+  gantry::test::expectOneLineError(runGantry("train --preset mnist-mlp --set g_output=tanh --set g_output_bias=zero "
+                                             "--steps 1 --quiet --out " +
+                                             quoted(dir / "b")),
+                                   "'g_output' = tanh puts G's samples in [-1, 1]");
+  EXPECT_FALSE(std::filesystem::exists(dir / "a"));
+  EXPECT_FALSE(std::filesystem::exists(dir / "b"));
+  // Loading builds G without the data: no refusal.
+  gantry::Config config(gantry::app::trainingSchema());
+  gantry::app::applyPreset(config, "dcgan-mnist");
+  config.setAssignment("dcgan_output=tanh", "test");
+  std::shared_ptr<gantry::models::Generator> g;
+  ASSERT_NO_THROW(g = gantry::app::buildGenerator(config, 1));
+  g->eval();
+  torch::NoGradGuard noGrad;
+  auto x = g->forward(torch::randn({16, config.getInt("latent_dim")}));
+  EXPECT_LT(x.min().item<double>(), 0.0) << "tanh's range, not sigmoid's";
 }
 
 TEST(DcganCliTest, DataOrConditioningItCannotTakeIsOneLine) {

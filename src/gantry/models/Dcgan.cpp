@@ -200,7 +200,8 @@ const Section<DcganSettings>& dcganSection() {
           .integer("dcgan_d_width", &DcganSettings::dcgan_d_width,
                    "model = dcgan: channels of D's first layer, doubled at each coarser one", Range::atLeast(1))
           .text("dcgan_output", &DcganSettings::dcgan_output,
-                "model = dcgan: G's output, sigmoid for pixels in [0, 1] (gantry's image datasets) or tanh",
+                "model = dcgan: G's output, sigmoid for pixels in [0, 1] (gantry's image datasets, which training "
+                "with tanh refuses: it gives [-1, 1]) or tanh (runs saved with it still load)",
                 {"sigmoid", "tanh"})
           .text("dcgan_d_norm", &DcganSettings::dcgan_d_norm,
                 "model = dcgan: batch norm in D's inner layers (the paper's), none (gradient penalties are "
@@ -235,6 +236,7 @@ ModelFamilyEntry dcganFamily() {
   entry.conditioning = {"projection", "acgan"};
   entry.generator = [](const Config& config, const ModelContext& context) -> std::shared_ptr<Generator> {
     const auto s = dcganSection().read(config);
+    refuseTanhOutputOnImages("dcgan_output", s.dcgan_output, context);
     return conditionGenerator(
         std::make_shared<DcganGenerator>(optionsFor(s, context, s.dcgan_g_width, DcganNorm::Batch)), context);
   };

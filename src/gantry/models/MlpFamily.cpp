@@ -62,6 +62,7 @@ void checkInit(const MlpSettings& s) {
 std::shared_ptr<Generator> buildGenerator(const Config& config, const ModelContext& context) {
   const auto s = mlpSection().read(config);
   checkInit(s);
+  refuseTanhOutputOnImages("g_output", s.g_output, context);
   if (s.g_output_bias == "data_mean" && s.g_output != "sigmoid")
     throw UserError("config key 'g_output_bias' = data_mean needs an image dataset and g_output = sigmoid");
   auto options = MlpGeneratorOptions(context.latentDim + generatorInputExtra(context), context.sampleShape)

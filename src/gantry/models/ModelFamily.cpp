@@ -87,4 +87,12 @@ const ModelFamilyEntry& familyFor(const ModelSettings& settings, const ModelCont
   return family;
 }
 
+void refuseTanhOutputOnImages(const std::string& key, const std::string& output, const ModelContext& context) {
+  if (output != "tanh" || !context.dataMean || context.sampleShape.size() != 3) return;
+  throw UserError(fmt::format(
+      "config key '{}' = tanh puts G's samples in [-1, 1], but image data are scaled to [0, 1] (D's real batches, "
+      "the PNGs and the metrics read them so); set {} = sigmoid",
+      key, key));
+}
+
 }  // namespace gantry::models

@@ -77,4 +77,11 @@ const Registry<ModelFamilyEntry>& modelFamilies();
 /// configured conditioning and data (UserError naming the key otherwise).
 const ModelFamilyEntry& familyFor(const ModelSettings& settings, const ModelContext& context);
 
+/// gantry's image datasets are scaled to [0, 1], which D's real batches, the
+/// PNGs and the metrics read: a G whose output (config key `key`) is tanh,
+/// in [−1, 1], cannot match them. A UserError when training on images
+/// (context.dataMean is set only then); runs saved before still load for
+/// sampling and evaluation.
+void refuseTanhOutputOnImages(const std::string& key, const std::string& output, const ModelContext& context);
+
 }  // namespace gantry::models
