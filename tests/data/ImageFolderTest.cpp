@@ -107,6 +107,22 @@ TEST(ImageFolderTest, ImagesDirectlyInRootGetLabelZero) {
   EXPECT_EQ(dataset.samples()[1].min().item<float>(), 1.0f);
 }
 
+TEST(ImageFolderTest, LooseImagesBesideClassSubfoldersThrowNamingBoth) {
+  // They would take label 0, the first class's.
+  TempDir dir;
+  std::filesystem::create_directories(dir / "cats");
+  writeSolidPng(dir / "cats" / "a.png", 28, 28, 0, 0, 0);
+  writeSolidPng(dir / "stray.png", 28, 28, 255, 255, 255);
+  try {
+    loadImageFolder(dir.path(), {});
+    FAIL() << "a mixed folder loaded";
+  } catch (const gantry::UserError& e) {
+    const std::string what = e.what();
+    EXPECT_NE(what.find("stray.png"), std::string::npos) << what;
+    EXPECT_NE(what.find("cats/"), std::string::npos) << what;
+  }
+}
+
 TEST(ImageFolderTest, CorruptImageThrowsNamingIt) {
   TempDir dir;
   writeClassFolder(dir.path());

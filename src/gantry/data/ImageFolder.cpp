@@ -113,6 +113,14 @@ TensorDataset loadImageFolder(const fs::path& root, const ImageFolderOptions& op
       classIndex.emplace(classOf[i], 0);
     }
   }
+  // Loose images beside class subfolders would share label 0 with the first class.
+  const auto loose = std::find(classOf.begin(), classOf.end(), std::string());
+  if (!classIndex.empty() && loose != classOf.end())
+    throw UserError("image folder " + root.string() + " holds images at its top level (" +
+                    paths[static_cast<size_t>(loose - classOf.begin())].filename().string() +
+                    ") beside class subfolders (" + classIndex.begin()->first +
+                    "/): move the loose images into a subfolder of their own class, or all images to the top level "
+                    "for unlabelled data");
   int64_t nextIndex = 0;
   for (auto& [name, index] : classIndex) index = nextIndex++;
 
@@ -178,7 +186,8 @@ namespace gantry::data {
 DatasetEntry imageFolderDataset() {
   DatasetEntry entry;
   entry.name = "images";
-  entry.summary = "a folder of PNG/JPEG images (data_dir), one class per top-level subfolder";
+  entry.summary =
+      "a folder of PNG/JPEG images (data_dir), one class per top-level subfolder, or all at its top level (one class)";
   entry.read = [](const std::filesystem::path& root, const DataSettings& settings, Split) {
     ImageFolderOptions options;
     options.height = options.width = settings.image_size;
@@ -190,7 +199,7 @@ DatasetEntry imageFolderDataset() {
   };
   entry.classes = [](const std::filesystem::path& root) -> int64_t {
     // As loadImageFolder labels them: one class per top-level subfolder that
-    // holds images; images directly in the folder are class 0.
+    // holds images; images directly in the folder (then the only ones) are class 0.
     std::error_code ec;
     if (!std::filesystem::is_directory(root, ec)) return 1;
     std::set<std::string> classes;

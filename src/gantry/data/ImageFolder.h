@@ -26,7 +26,8 @@ struct ImageFolderOptions {
 /// [N, C, H, W] in [0, 1]. Labels are the index of the image's top-level
 /// subfolder (sorted), or 0 when images sit directly in `root`.
 /// Throws gantry::UserError naming the file for an unreadable image, and
-/// naming the folder when it is missing or holds no image.
+/// naming the folder when it is missing, holds no image, or holds images at
+/// its top level beside class subfolders.
 TensorDataset loadImageFolder(const std::filesystem::path& root, const ImageFolderOptions& options);
 
 /// The dataset `images`: the folder data_dir, resized to image_size, grey or
