@@ -25,8 +25,8 @@ namespace gantry::eval {
 ///        grid over [−extent, extent]², row i at y = −extent + (i + ½)·step,
 ///        scaled to [0, 1] from d_range (the identity for probabilities);
 ///    "toy1d": {"x", "p_data", "p_g", "d", "d_star"}   (1-d toys with a
-///        density, unconditional D) the 2014 paper's Figure 1: p_g a histogram of 20,000 of
-///        G's samples, D* = p_data / (p_data + p_g).}
+///        density, unconditional D) the 2014 paper's Figure 1: p_g a density of 20,000 of
+///        G's samples, binned and smoothed over two grid steps, D* = p_data / (p_data + p_g).}
 /// Everything is drawn from generators of its own, with both players in
 /// eval mode and back, so a run's training is the same bit for bit with or
 /// without snapshots.

@@ -22,9 +22,9 @@ namespace gantry::objectives {
 /// (the ½ of the author's code for RaSGAN, which averages its two BCEs; the
 /// rsgan pairs are the batches' rows, so both batches have the same size).
 /// value() = −(D's loss): −log 2 for rsgan wherever each pair's outputs
-/// agree, for ragan where C is constant (below −log 2 otherwise, by
-/// Jensen's inequality, even when both sides' outputs are alike in
-/// distribution).
+/// agree, for ragan where C is constant; for ragan below −log 2 when both
+/// sides' outputs are alike in distribution but not constant (Jensen's
+/// inequality), and towards 0 as D tells the sides apart.
 class RelativisticObjective : public Objective {
  public:
   enum class Kind { Standard, Average };

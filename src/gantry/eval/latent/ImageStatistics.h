@@ -12,10 +12,10 @@ namespace gantry::eval {
 torch::Tensor inkOf(const torch::Tensor& images);
 
 /// Per image: the slant of its strokes from the second moments of the pixel
-/// mass (channels summed), shear = μ11 / μ02 with x to the right and y down,
-/// the quantity MNIST deskewing removes (x' = x − shear·(y − ȳ)). Positive
-/// for strokes that lean right from bottom to top ("/"), negative for "\";
-/// 0 for an empty image.
+/// mass (channels summed), shear = −μ11 / μ02 with x to the right and y
+/// down, the quantity MNIST deskewing removes (x' = x + shear·(y − ȳ)).
+/// Positive for strokes that lean right from bottom to top ("/"), negative
+/// for "\"; 0 for an empty image.
 torch::Tensor slantOf(const torch::Tensor& images);
 
 /// ink, slant: the image statistics latent arithmetic groups by.

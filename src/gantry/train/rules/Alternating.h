@@ -13,8 +13,9 @@ namespace gantry::train {
 ///   then:            θ_G ← θ_G − η_G ∇_G L_G(θ_D, θ_G)      (θ_D as just updated)
 ///
 /// (each "−η∇" stands for the configured optimizer's step). On the bilinear
-/// game V = θψ with plain steps it conserves θ² + ψ² − ηθψ (bounded cycles),
-/// where simultaneous steps spiral out.
+/// game V = −θψ (the Dirac-GAN under wgan: D's loss is ψθ) with plain steps
+/// it conserves θ² + ψ² − ηθψ (bounded cycles; + ηθψ for V = θψ), where
+/// simultaneous steps spiral out.
 class AlternatingRule : public UpdateRule {
  public:
   explicit AlternatingRule(int64_t dSteps) : dSteps_(dSteps) {}
