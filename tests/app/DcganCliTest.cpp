@@ -33,6 +33,15 @@ torch::Tensor samplesOf(const std::filesystem::path& run, const std::filesystem:
   return x.defined() ? x.to(torch::kFloat64) : x;
 }
 
+/// One step of `gantry train` with `args` is refused with one line holding
+/// `needle`, and leaves no run folder.
+void expectTrainingRefused(const std::string& args, const std::string& needle) {
+  TempDir dir;
+  gantry::test::expectOneLineError(runGantry("train " + args + " --steps 1 --quiet --out " + quoted(dir / "run")),
+                                   needle);
+  EXPECT_FALSE(std::filesystem::exists(dir / "run")) << args;
+}
+
 }  // namespace
 
 TEST(DcganCliTest, TrainsOnA64PixelRgbFolderTowardsItsColours) {
@@ -91,16 +100,10 @@ TEST(DcganCliTest, ATanhOutputOnImagesIsRefusedForTrainingAndStillLoads) {
   // Image data are in [0, 1]; a tanh G gives [-1, 1]. Refused for training
   // (the MLP's g_output too), with no folder left; a G of a run saved with
   // tanh before the refusal still loads.
-  TempDir dir;
-  gantry::test::expectOneLineError(
-      runGantry("train --preset dcgan-mnist --set dcgan_output=tanh --steps 1 --quiet --out " + quoted(dir / "a")),
-      "'dcgan_output' = tanh puts G's samples in [-1, 1]");
-  gantry::test::expectOneLineError(runGantry("train --preset mnist-mlp --set g_output=tanh --set g_output_bias=zero "
-                                             "--steps 1 --quiet --out " +
-                                             quoted(dir / "b")),
-                                   "'g_output' = tanh puts G's samples in [-1, 1]");
-  EXPECT_FALSE(std::filesystem::exists(dir / "a"));
-  EXPECT_FALSE(std::filesystem::exists(dir / "b"));
+  expectTrainingRefused("--preset dcgan-mnist --set dcgan_output=tanh",
+                        "'dcgan_output' = tanh puts G's samples in [-1, 1]");
+  expectTrainingRefused("--preset mnist-mlp --set g_output=tanh --set g_output_bias=zero",
+                        "'g_output' = tanh puts G's samples in [-1, 1]");
   // Loading builds G without the data: no refusal.
   gantry::Config config(gantry::app::trainingSchema());
   gantry::app::applyPreset(config, "dcgan-mnist");
@@ -114,14 +117,6 @@ TEST(DcganCliTest, ATanhOutputOnImagesIsRefusedForTrainingAndStillLoads) {
 }
 
 TEST(DcganCliTest, DataOrConditioningItCannotTakeIsOneLine) {
-  TempDir dir;
-  gantry::test::expectOneLineError(
-      runGantry("train --preset dcgan-mnist --set dataset=ring8 --steps 1 --quiet --out " + quoted(dir / "a")),
-      "'model' = dcgan needs square images");
-  gantry::test::expectOneLineError(runGantry("train --preset dcgan-mnist --set conditional=concat --steps 1 --quiet "
-                                             "--out " +
-                                             quoted(dir / "b")),
-                                   "not supported by model = dcgan");
-  EXPECT_FALSE(std::filesystem::exists(dir / "a"));
-  EXPECT_FALSE(std::filesystem::exists(dir / "b"));
+  expectTrainingRefused("--preset dcgan-mnist --set dataset=ring8", "'model' = dcgan needs square images");
+  expectTrainingRefused("--preset dcgan-mnist --set conditional=concat", "not supported by model = dcgan");
 }
