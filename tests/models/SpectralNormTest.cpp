@@ -5,7 +5,9 @@
 // layer when asked.
 #include "gantry/models/SpectralNorm.h"
 
+#include "gantry/models/AuxiliaryClassifier.h"
 #include "gantry/models/Dcgan.h"
+#include "gantry/models/ProjectionDiscriminator.h"
 
 #include <gtest/gtest.h>
 #include <torch/torch.h>
@@ -146,4 +148,53 @@ TEST(SpectralNormTest, DcganDiscriminatorNormalisesEveryLayerAndCheckpointsTheIt
   in.load_from(stream);
   copy.load(in);
   EXPECT_TRUE(torch::equal(d.forward(x).logits, copy.forward(x).logits));
+}
+
+TEST(SpectralNormTest, ConditioningsOfASpectralDNormaliseTheirOwnLayers) {
+  // The projection's class embedding (Miyato & Koyama's SNEmbedID) and
+  // AC-GAN's class head, under a spectrally normalised D; plain layers
+  // under batch norm.
+  DcganOptions o;
+  o.shape = dcganShape({1, 28, 28});
+  o.latentDim = 8;
+  o.width = 4;
+  auto x = torch::rand({6, 1, 28, 28});
+  auto labels = torch::tensor({0, 1, 2, 3, 4, 5}, torch::kLong);
+  for (auto norm : {DcganNorm::Spectral, DcganNorm::Batch}) {
+    o.norm = norm;
+    torch::manual_seed(8);
+    ProjectionDiscriminator projection(std::make_shared<DcganDiscriminator>(o), 10);
+    AuxiliaryClassifierDiscriminator acgan(std::make_shared<DcganDiscriminator>(o), 10);
+    for (torch::nn::Module* wrapper :
+         {static_cast<torch::nn::Module*>(&projection), static_cast<torch::nn::Module*>(&acgan)}) {
+      const auto children = wrapper->named_children();
+      const auto& own = children.contains("embedding") ? children["embedding"] : children["head"];
+      auto* layer = own->as<SpectralNormalizedImpl>();
+      if (norm == DcganNorm::Batch) {
+        EXPECT_EQ(layer, nullptr);
+        continue;
+      }
+      ASSERT_NE(layer, nullptr);
+      wrapper->train();
+      for (int i = 0; i < 200; ++i) {
+        if (wrapper == &projection)
+          projection.forward(x, labels);
+        else
+          acgan.forward(x);
+      }
+      wrapper->eval();
+      torch::NoGradGuard noGrad;
+      EXPECT_NEAR(largestSingularValue(layer->normalizedWeight()), 1.0, 1e-3);
+      EXPECT_GT(std::abs(largestSingularValue(layer->weight) - 1.0), 0.2) << "a weight already at σ = 1 shows nothing";
+    }
+    // The projection reads the normalised rows: D(x | y) − ψ(φ(x)) = ⟨e(y), φ(x)⟩.
+    if (norm == DcganNorm::Spectral) {
+      projection.eval();
+      torch::NoGradGuard noGrad;
+      auto inner = projection.named_children()["inner"]->as<DcganDiscriminator>()->forward(x);
+      auto rows = projection.named_children()["embedding"]->as<SpectralNormalizedImpl>()->normalizedWeight();
+      auto expected = inner.logits.reshape(-1) + (rows.index_select(0, labels) * inner.features).sum(1);
+      EXPECT_TRUE(torch::allclose(projection.forward(x, labels).logits.reshape(-1), expected, 1e-5, 1e-6));
+    }
+  }
 }

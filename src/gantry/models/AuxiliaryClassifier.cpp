@@ -14,12 +14,15 @@ AuxiliaryClassifierDiscriminator::AuxiliaryClassifierDiscriminator(std::shared_p
   const int64_t width = featureWidth();
   if (width <= 0)
     throw std::logic_error("AuxiliaryClassifierDiscriminator: the inner discriminator exposes no features");
-  head_ = register_module("head", torch::nn::Linear(width, classes));
+  if (this->inner().spectrallyNormalised())
+    spectralHead_ = register_module("head", SpectralNormalized(width, classes, 0, 1, 0, /*bias=*/true));
+  else
+    head_ = register_module("head", torch::nn::Linear(width, classes));
 }
 
 DiscriminatorOutput AuxiliaryClassifierDiscriminator::forward(const torch::Tensor& x, const torch::Tensor&) {
   auto out = inner().forward(x);
-  out.classLogits = head_(out.features);
+  out.classLogits = spectralHead_ ? spectralHead_->forward(out.features) : head_(out.features);
   return out;
 }
 

@@ -1,6 +1,7 @@
 #pragma once
 
 #include "gantry/models/DiscriminatorWrapper.h"
+#include "gantry/models/SpectralNorm.h"
 
 #include <torch/nn/modules/linear.h>
 
@@ -17,7 +18,8 @@ namespace gantry::models {
 /// so the adversarial output does not read the label; the class reaches the
 /// game through the class term both players' losses get (gantry/objectives/
 /// ClassLoss.h), which the trainer adds whenever D's output carries
-/// classLogits. Wraps a D of any family that exposes its features.
+/// classLogits. Wraps a D of any family that exposes its features; the head
+/// is spectrally normalised when the inner D is (StudioGAN's ACGAN under SN).
 class AuxiliaryClassifierDiscriminator : public DiscriminatorWrapper {
  public:
   AuxiliaryClassifierDiscriminator(std::shared_ptr<Discriminator> inner, int64_t classes);
@@ -25,9 +27,13 @@ class AuxiliaryClassifierDiscriminator : public DiscriminatorWrapper {
   DiscriminatorOutput forward(const torch::Tensor& x, const torch::Tensor& labels = {}) override;
 
  private:
-  std::vector<torch::Tensor*> ownSlots() override { return {&head_->weight, &head_->bias}; }
+  std::vector<torch::Tensor*> ownSlots() override {
+    if (spectralHead_) return {&spectralHead_->weight, &spectralHead_->bias};
+    return {&head_->weight, &head_->bias};
+  }
 
   torch::nn::Linear head_{nullptr};
+  SpectralNormalized spectralHead_{nullptr};
 };
 
 }  // namespace gantry::models

@@ -206,7 +206,8 @@ const Section<DcganSettings>& dcganSection() {
           .text("dcgan_d_norm", &DcganSettings::dcgan_d_norm,
                 "model = dcgan: batch norm in D's inner layers (the paper's), none (gradient penalties are "
                 "defined per sample, which batch norm is not: Gulrajani et al. 2017, section 4), or spectral: every "
-                "layer of D divided by its largest singular value, one power iteration a pass (Miyato et al. 2018)",
+                "layer of D divided by its largest singular value, one power iteration a pass (Miyato et al. 2018), "
+                "the projection's class embedding and AC-GAN's class head included",
                 {"batch", "none", "spectral"});
   return section;
 }

@@ -94,6 +94,7 @@ class DcganDiscriminator : public Discriminator {
   /// The flattened base-side maps: w·2^(k−1)·b·b.
   int64_t featureWidth() const override;
   bool judgesSamplesAlone() const override { return !batchFeatures_; }
+  bool spectrallyNormalised() const override { return options_.norm == DcganNorm::Spectral; }
 
  private:
   DcganOptions options_;

@@ -68,6 +68,11 @@ class Discriminator : public Model {
   /// one output: a pack's m (PacGAN), else 1. A penalty on ∇D is taken per
   /// input (objectives/Penalty.h).
   virtual int64_t samplesPerInput() const { return 1; }
+
+  /// Whether its layers are spectrally normalised (dcgan_d_norm = spectral):
+  /// a conditioning's own layers (the projection's embedding, AC-GAN's
+  /// class head) then are too, as in Miyato & Koyama's code and StudioGAN's.
+  virtual bool spectrallyNormalised() const { return false; }
 };
 
 }  // namespace gantry::models

@@ -22,6 +22,7 @@ class DiscriminatorWrapper : public Discriminator {
   int64_t featureWidth() const override { return inner_->featureWidth(); }
   bool judgesSamplesAlone() const override { return inner_->judgesSamplesAlone(); }
   int64_t samplesPerInput() const override { return inner_->samplesPerInput(); }
+  bool spectrallyNormalised() const override { return inner_->spectrallyNormalised(); }
   void setExecution(const Execution& execution) override {
     Discriminator::setExecution(execution);
     inner_->setExecution(execution);

@@ -13,18 +13,22 @@ ProjectionDiscriminator::ProjectionDiscriminator(std::shared_ptr<Discriminator> 
     : DiscriminatorWrapper(std::move(inner), classes) {
   const int64_t width = featureWidth();
   if (width <= 0) throw std::logic_error("ProjectionDiscriminator: the inner discriminator exposes no features");
-  embedding_ = register_module("embedding", torch::nn::Embedding(classes, width));
+  if (this->inner().spectrallyNormalised())
+    spectral_ = register_module("embedding", SpectralNormalized(width, classes, 0, 1, 0, /*bias=*/false));
+  else
+    embedding_ = register_module("embedding", torch::nn::Embedding(classes, width));
   // Each row is a class's own output layer on φ(x): started at the scale of
   // LibTorch's Linear(F, 1), U(±1/√F), not the embedding's N(0, 1), which
   // would give logits of order √F before any training.
   torch::NoGradGuard guard;
   const double bound = 1.0 / std::sqrt(static_cast<double>(width));
-  embedding_->weight.uniform_(-bound, bound);
+  (spectral_ ? spectral_->weight : embedding_->weight).uniform_(-bound, bound);
 }
 
 DiscriminatorOutput ProjectionDiscriminator::forward(const torch::Tensor& x, const torch::Tensor& labels) {
   auto out = inner().forward(x);
-  auto e = embedding_(requireClassLabels(labels, x.size(0)));
+  const auto classes = requireClassLabels(labels, x.size(0));
+  auto e = spectral_ ? spectral_->normalizedWeight().index_select(0, classes) : embedding_(classes);
   out.logits = out.logits + (e.to(out.features.dtype()) * out.features).sum(1).to(out.logits.dtype());
   return out;
 }
