@@ -53,17 +53,44 @@ double largestRelativeDistance(const std::vector<torch::Tensor>& a, const std::v
   return largest;
 }
 
+/// The arguments of rank `rank` of two training ring8 "forever" into
+/// dir/run, meeting at `master`.
+std::vector<std::string> rankArguments(const fs::path& dir, const std::string& master, int rank) {
+  return {"train",
+          "--preset",
+          "ring8",
+          "--steps",
+          "1000000",
+          "--set",
+          "log_every=10",
+          "--set",
+          "sample_every=0",
+          "--out",
+          (dir / "run").string(),
+          "--rank",
+          std::to_string(rank),
+          "--world-size",
+          "2",
+          "--master",
+          master};
+}
+
+/// A rank's exit as a command's: its wait status and its stderr file.
+gantry::test::CommandResult rankExit(int status, const fs::path& err) {
+  return {WIFEXITED(status) ? WEXITSTATUS(status) : -1, "", gantry::test::readFile(err)};
+}
+
 /// Two ranks of ring8 on this machine, training "forever" into dir/run
 /// (stderr in dir/err0, dir/err1), once rank 0 has logged a step; false
 /// (both killed) if it has not within two minutes.
 bool startTwoRanks(const fs::path& dir, pid_t ranks[2]) {
   const std::string master = "127.0.0.1:" + std::to_string(gantry::app::freeLoopbackPort());
-  for (int rank = 0; rank < 2; ++rank)
+  for (int rank = 0; rank < 2; ++rank) {
+    auto args = rankArguments(dir, master, rank);
+    args.push_back("--quiet");
     ranks[rank] =
-        gantry::test::spawnGantry({"train", "--preset", "ring8", "--steps", "1000000", "--set", "log_every=10", "--set",
-                                   "sample_every=0", "--quiet", "--out", (dir / "run").string(), "--rank",
-                                   std::to_string(rank), "--world-size", "2", "--master", master},
-                                  dir / ("out" + std::to_string(rank)), dir / ("err" + std::to_string(rank)));
+        gantry::test::spawnGantry(args, dir / ("out" + std::to_string(rank)), dir / ("err" + std::to_string(rank)));
+  }
   bool started = false;
   for (int i = 0; i < 1200 && !started && ranks[0] > 0 && ranks[1] > 0; ++i) {
     std::this_thread::sleep_for(std::chrono::milliseconds(100));
@@ -166,9 +193,8 @@ TEST(DistributedCliTest, ARankThatDiesStopsTheOtherWithinAMinuteWithOneLine) {
     if (!status) kill(ranks[survivor], SIGKILL);
     ASSERT_TRUE(status) << "rank " << survivor << " still runs 60 s after rank " << victim << " died";
     std::cout << "rank " << survivor << " stopped " << seconds << " s after rank " << victim << " was killed\n";
-    gantry::test::CommandResult result{WIFEXITED(*status) ? WEXITSTATUS(*status) : -1, "",
-                                       gantry::test::readFile(dir / ("err" + std::to_string(survivor)))};
-    gantry::test::expectOneLineError(result, "rank " + std::to_string(survivor) + " of 2 stopped");
+    gantry::test::expectOneLineError(rankExit(*status, dir / ("err" + std::to_string(survivor))),
+                                     "rank " + std::to_string(survivor) + " of 2 stopped");
   }
 }
 
@@ -187,8 +213,7 @@ TEST(DistributedCliTest, AWriteToABrokenConnectionStopsTheRankWithOneLine) {
     const auto status = waitFor(ranks[rank], 60);
     if (!status) kill(ranks[rank], SIGKILL);
     ASSERT_TRUE(status) << "rank " << rank << " still runs 60 s after the signal";
-    gantry::test::CommandResult result{WIFEXITED(*status) ? WEXITSTATUS(*status) : -1, "",
-                                       gantry::test::readFile(dir / ("err" + std::to_string(rank)))};
+    const auto result = rankExit(*status, dir / ("err" + std::to_string(rank)));
     gantry::test::expectOneLineError(result, "rank " + std::to_string(rank) + " of 2 stopped");
     if (rank == 0) EXPECT_NE(result.err.find("SIGPIPE"), std::string::npos) << result.err;
   }
@@ -202,31 +227,10 @@ TEST(DistributedCliTest, ARankWhoseOutputIsClosedSaysSoInItsLine) {
   using gantry::test::waitFor;
   TempDir dir;
   const std::string master = "127.0.0.1:" + std::to_string(gantry::app::freeLoopbackPort());
-  const std::vector<std::string> args = {"train",
-                                         "--preset",
-                                         "ring8",
-                                         "--steps",
-                                         "1000000",
-                                         "--set",
-                                         "log_every=10",
-                                         "--set",
-                                         "sample_every=0",
-                                         "--out",
-                                         (dir / "run").string(),
-                                         "--world-size",
-                                         "2",
-                                         "--master",
-                                         master,
-                                         "--rank"};
-  auto withRank = [&](const std::string& rank) {
-    auto all = args;
-    all.push_back(rank);
-    return all;
-  };
-  const pid_t rank1 = gantry::test::spawnGantry(withRank("1"), dir / "out1", dir / "err1");
+  const pid_t rank1 = gantry::test::spawnGantry(rankArguments(dir.path(), master, 1), dir / "out1", dir / "err1");
   ASSERT_GT(rank1, 0);
   std::string rank0 = "timeout 120 " + std::string(GANTRY_BIN);
-  for (const auto& a : withRank("0")) rank0 += " " + gantry::test::quoted(fs::path(a));
+  for (const auto& a : rankArguments(dir.path(), master, 0)) rank0 += " " + gantry::test::quoted(fs::path(a));
   // `true` exits at once: rank 0's first lines fill the pipe, a later one
   // finds no reader.
   gantry::test::runCommand("(" + rank0 + " 2> " + quoted(dir / "err0") + "; echo $? > " + quoted(dir / "status") +
@@ -241,9 +245,7 @@ TEST(DistributedCliTest, ARankWhoseOutputIsClosedSaysSoInItsLine) {
   gantry::test::CommandResult result0{std::stoi(gantry::test::readFile(dir / "status")), "", err0};
   gantry::test::expectOneLineError(result0, "rank 0 of 2 stopped: its standard output was closed");
   ASSERT_TRUE(status) << "rank 1 still runs 60 s after rank 0 stopped";
-  gantry::test::CommandResult result1{WIFEXITED(*status) ? WEXITSTATUS(*status) : -1, "",
-                                      gantry::test::readFile(dir / "err1")};
-  gantry::test::expectOneLineError(result1, "rank 1 of 2 stopped");
+  gantry::test::expectOneLineError(rankExit(*status, dir / "err1"), "rank 1 of 2 stopped");
 }
 
 TEST(DistributedCliTest, WhatCannotBeShardedIsRefusedWithOneLine) {
