@@ -391,6 +391,36 @@ TEST(ReliabilityTest, AResumeDropsAMetricsLineCutShort) {
   EXPECT_EQ(metricSteps(run), expected);
 }
 
+TEST(ReliabilityTest, AResumeFromEitherCheckpointRedoesTheMetricsLinesAsTheyWere) {
+  // Checkpoints every 20 steps, lines every 30: a line also ends at each
+  // checkpoint, so that the lines a resume redoes average the same steps.
+  // Before, the line at 30 averaged steps 1-30, and after a resume from the
+  // fallback (step 20) only 21-30.
+  TempDir dir;
+  const auto run = dir / "run";
+  ASSERT_NO_FATAL_FAILURE(trainedRing8(run, "--steps 30 --set log_every=30 --set checkpoint_every=20"));
+  auto figures = [&] {
+    std::vector<nlohmann::json> lines;
+    std::ifstream in(run / "metrics.jsonl");
+    for (std::string line; std::getline(in, line);) {
+      auto j = nlohmann::json::parse(line);
+      j.erase("steps_per_s");
+      j.erase("elapsed_s");
+      lines.push_back(j);
+    }
+    return lines;
+  };
+  const auto straight = figures();
+  ASSERT_EQ(metricSteps(run), (std::vector<int64_t>{20, 30}));
+  fs::copy_file(gantry::train::previousCheckpoint(run / "checkpoint.pt"), run / "checkpoint.pt",
+                fs::copy_options::overwrite_existing);
+  auto resumed = runGantry("train --resume " + quoted(run) + " --steps 30 --quiet");
+  ASSERT_EQ(resumed.exitCode, 0) << resumed.err;
+  const auto redone = figures();
+  ASSERT_EQ(redone.size(), straight.size());
+  for (size_t i = 0; i < straight.size(); ++i) EXPECT_EQ(redone[i], straight[i]) << "line " << i;
+}
+
 TEST(ReliabilityTest, AResumeWithoutTheCheckpointsOfARunPastItsFirstIsRefused) {
   TempDir dir;
   const auto run = dir / "run";

@@ -261,7 +261,10 @@ int runTraining(const RunFolder& run, const Config& config, train::Trainer& trai
   const bool interactive = ::isatty(STDOUT_FILENO) != 0;
   const int64_t classes = trainer.generator().classes();
   recordStart(run, trainer.steps());
-  train::MetricsLogger metrics(run.metrics(), settings.run.log_every);
+  // A metrics line and a divergence check at each checkpoint too: a resume
+  // from any checkpoint then redoes the lines that followed it as they were.
+  const train::FigureInterval figureInterval{settings.run.log_every, settings.run.checkpoint_every};
+  train::MetricsLogger metrics(run.metrics(), figureInterval);
   auto [sampleNoise, sampleLabels] = fixedNoise(settings, settings.run.sample_count, 7919, classes);
   train::SampleWriter samples(
       run.samples(), settings.run.sample_every, sampleNoise,
@@ -269,7 +272,7 @@ int runTraining(const RunFolder& run, const Config& config, train::Trainer& trai
   train::CheckpointWriter checkpoints(run.checkpoint(), settings.run.checkpoint_every, config.toToml());
   train::ProgressReporter progress(total, settings.run.log_every, metrics, interactive);
   // The guard first: a diverged step gets neither a metrics line nor a checkpoint.
-  train::DivergenceGuard guard(settings.run.log_every);
+  train::DivergenceGuard guard(figureInterval);
   std::vector<train::Callback*> callbacks = {&guard, &metrics, &samples, &checkpoints};
   std::unique_ptr<eval::EvalCallback> evaluation;
   if (evaluator) {

@@ -44,7 +44,8 @@ const Section<RunOptions>& runSection() {
                 "forward passes in float32, or bf16 (autocast: matrix products in bfloat16, fast on CPUs with AVX-512 "
                 "BF16)",
                 train::precisionNames())
-          .integer("log_every", &S::log_every, "steps between lines of metrics.jsonl", Range::atLeast(1))
+          .integer("log_every", &S::log_every, "steps between lines of metrics.jsonl (and a line at each checkpoint)",
+                   Range::atLeast(1))
           .resumable()
           .integer("sample_every", &S::sample_every, "steps between sample pictures (0 = only at the end)",
                    Range::atLeast(0))

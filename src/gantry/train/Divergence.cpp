@@ -46,9 +46,8 @@ std::vector<int64_t> nonFiniteMembers(Trainer& trainer, int64_t members) {
 }
 
 void DivergenceGuard::onStep(Trainer& trainer, const Figures& figures) {
-  if (every_ <= 0) return;
   sums_.add(figures);
-  if (trainer.steps() % every_ != 0) return;
+  if (!interval_.endsAt(trainer.steps())) return;
   std::vector<torch::Tensor> totals;
   for (const auto& sum : sums_.sums()) totals.push_back(sum.total);
   const int64_t figure = firstNonFinite(totals);

@@ -36,9 +36,10 @@ std::string nonFiniteParameter(Trainer& trainer);
 /// or D, in order. One synchronisation with the device.
 std::vector<int64_t> nonFiniteMembers(Trainer& trainer, int64_t members);
 
-/// Checks the figures of every step and both players' parameters every
-/// `every` steps (the log interval): a run that diverges is caught within
-/// one log interval, before that step's metrics line and checkpoint (put it
+/// Checks the figures of every step and both players' parameters at the
+/// end of each interval (the metrics lines', FigureInterval: every log_every
+/// steps and at each checkpoint): a run that diverges is caught within one
+/// log interval, before that step's metrics line and checkpoint (put it
 /// first among the callbacks). Throws Diverged.
 ///
 /// The figures are summed over the interval (FigureSums: no synchronisation
@@ -46,11 +47,11 @@ std::vector<int64_t> nonFiniteMembers(Trainer& trainer, int64_t members);
 /// sum, as it would in the metrics line's mean.
 class DivergenceGuard : public Callback {
  public:
-  explicit DivergenceGuard(int64_t every) : every_(every) {}
+  explicit DivergenceGuard(FigureInterval interval) : interval_(interval) {}
   void onStep(Trainer& trainer, const Figures& figures) override;
 
  private:
-  int64_t every_;
+  FigureInterval interval_;
   FigureSums sums_;
 };
 

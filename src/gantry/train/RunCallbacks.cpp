@@ -29,7 +29,8 @@ std::string formatDuration(double s) {
 
 }  // namespace
 
-MetricsLogger::MetricsLogger(std::filesystem::path path, int64_t every) : path_(std::move(path)), every_(every) {}
+MetricsLogger::MetricsLogger(std::filesystem::path path, FigureInterval interval)
+    : path_(std::move(path)), interval_(interval) {}
 
 void MetricsLogger::onStart(Trainer& trainer) {
   out_.open(path_, std::ios::app);
@@ -41,7 +42,7 @@ void MetricsLogger::onStart(Trainer& trainer) {
 void MetricsLogger::onStep(Trainer& trainer, const Figures& figures) {
   sums_.add(figures);
   ++count_;
-  if (trainer.steps() % every_ == 0) flush(trainer);
+  if (interval_.endsAt(trainer.steps())) flush(trainer);
 }
 
 void MetricsLogger::onEnd(Trainer& trainer) {

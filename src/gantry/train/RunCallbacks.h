@@ -19,10 +19,12 @@ namespace gantry::train {
 /// d_loss, g_loss, d_real and d_fake (D's mean output as the objective reads
 /// it), value (the minibatch estimate of V), penalty in runs with one, and
 /// whatever a rule or model adds (theta, psi, consensus_norm...). Figures
-/// are averages over the steps since the previous line that had them.
+/// are averages over the steps since the previous line that had them; a
+/// line ends each interval (FigureInterval: every log_every steps and at
+/// each checkpoint).
 class MetricsLogger : public Callback {
  public:
-  MetricsLogger(std::filesystem::path path, int64_t every);
+  MetricsLogger(std::filesystem::path path, FigureInterval interval);
   void onStart(Trainer& trainer) override;
   void onStep(Trainer& trainer, const Figures& figures) override;
   void onEnd(Trainer& trainer) override;
@@ -37,7 +39,7 @@ class MetricsLogger : public Callback {
   void flush(Trainer& trainer);
 
   std::filesystem::path path_;
-  int64_t every_;
+  FigureInterval interval_;
   std::ofstream out_;
   FigureSums sums_;
   int64_t count_ = 0;

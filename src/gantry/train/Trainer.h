@@ -25,6 +25,18 @@ class Callback {
   virtual void onEnd(Trainer& trainer) {}
 };
 
+/// The steps that end an interval of a run's figures (a metrics line, a
+/// divergence check): every `every` steps and each checkpoint's (every
+/// `checkpointEvery`; 0: none but the end's). No interval spans a
+/// checkpoint, so a run resumed from any of them (the fallback
+/// checkpoint.prev.pt, a rollback, a killed process's) sums the same steps
+/// into each line as the run that wrote them.
+struct FigureInterval {
+  int64_t every = 1;
+  int64_t checkpointEvery = 0;
+  bool endsAt(int64_t step) const { return step % every == 0 || (checkpointEvery > 0 && step % checkpointEvery == 0); }
+};
+
 /// Owns the loop and persistence: each step is the update rule's step in
 /// the arena (gantry/train/Arena.h), then the callbacks; checkpoints hold the
 /// arena's state and the rule's.
