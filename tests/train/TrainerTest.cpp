@@ -199,6 +199,30 @@ TEST(TrainerTest, ADeferredDiscriminatorUpdateKeepsTheEpochOfItsBatch) {
   EXPECT_DOUBLE_EQ(momentum(), 0.7);
 }
 
+TEST(TrainerTest, AJointUpdateAfterADeferredOneKeepsItsOwnEpoch) {
+  // k = 2 under a rule that steps D from a pass of its own: the plain D
+  // step's update waits and runs inside that pass, after the rule has
+  // recorded D's schedule point. When the plain step's batch is the epoch's
+  // last, the joint update belongs to the next epoch (0.7) and must keep it
+  // after the deferred update has taken its own (0.5).
+  for (const char* rule : {"simultaneous", "optimistic", "extragradient", "consensus", "unrolled"}) {
+    SCOPED_TRACE(rule);
+    auto config = toyConfig("ring8");
+    for (const auto* setting :
+         {"d_steps=2", "optimizer=sgd", "momentum=0.5", "momentum_final=0.7", "momentum_start=0", "momentum_end=1"})
+      config.setAssignment(setting, "test");
+    config.setAssignment(std::string("update=") + rule, "test");
+    auto trainer = gantry::app::buildTrainer(config);
+    auto& arena = trainer->arena();
+    auto& d = arena.player(gantry::train::Side::Discriminator);
+    arena.data().seek(arena.data().batchesPerEpoch() - 1);
+    trainer->step();
+    ASSERT_GE(arena.completedEpochs(), 1);
+    EXPECT_DOUBLE_EQ(static_cast<torch::optim::SGDOptions&>(d.optimizer().param_groups().front().options()).momentum(),
+                     0.7);
+  }
+}
+
 class TrainerPenaltyTest : public ::testing::TestWithParam<std::string> {};
 
 TEST_P(TrainerPenaltyTest, DiscriminatorDescendsItsLossPlusTheWeightedPenalty) {

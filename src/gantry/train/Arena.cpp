@@ -232,8 +232,8 @@ torch::Tensor Arena::generatorLossOf(const models::DiscriminatorOutput& fakeOutp
 }
 
 void Arena::beginUpdate(Side side) {
-  // Only records the schedule point: D's pending update may still be
-  // running (it puts back the point its own step recorded).
+  // Only records the schedule point: D's pending update has yet to run
+  // (it steps at its own point and leaves this one recorded).
   (side == Side::Generator ? *g_ : *d_).schedule(steps_, completedEpochs());
 }
 
@@ -291,11 +291,11 @@ void Arena::discriminatorStep() {
   backward(Side::Discriminator, pass.loss);
   // The update (and the figures, which need only the logits) waits for the
   // next G forward pass, to run beside it: with k > 1 that is inside the
-  // next D step, which has recorded its own schedule point by then (another
-  // epoch's, when this batch ended one), so this step's is put back.
+  // next D update, the next D step's or a joint rule's, which has recorded
+  // its own schedule point by then (another epoch's, when this batch ended
+  // one). This update takes this step's point and leaves that one recorded.
   pendingUpdate_ = [this, pass, steps, epochs] {
-    d_->schedule(steps, epochs);
-    d_->step();
+    d_->stepAt(steps, epochs);
     game_.objective->constrainDiscriminator(*discriminator_);
     recordDiscriminator(pass);
   };

@@ -52,6 +52,13 @@ void Player::schedule(int64_t steps, int64_t completedEpochs) {
 
 void Player::applySchedule() { spec_.apply(*optimizer_, scheduledSteps_, scheduledEpochs_); }
 
+void Player::stepAt(int64_t steps, int64_t completedEpochs) {
+  const int64_t recordedSteps = scheduledSteps_, recordedEpochs = scheduledEpochs_;
+  schedule(steps, completedEpochs);
+  step();
+  schedule(recordedSteps, recordedEpochs);
+}
+
 void Player::step() {
   if (parallel_) parallel_->averageGradients(tensors_);
   applySchedule();

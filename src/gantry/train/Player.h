@@ -57,6 +57,10 @@ class Player {
   /// One optimizer step with the scheduled rate and momentum (with data
   /// parallelism, on the gradients averaged over the ranks).
   void step();
+  /// One step at another schedule point (a deferred update's own), after
+  /// which the recorded point is again the one recorded before: the update
+  /// it runs beside keeps its own.
+  void stepAt(int64_t steps, int64_t completedEpochs);
 
   /// A population's members' specs (one per member; empty: none), whose
   /// learning rates differ (a sweep, gantry/train/Sweep.h). Every
