@@ -173,6 +173,24 @@ TEST(TrainerTest, OverlappedTrainingIsBitForBitTheSerialOne) {
   }
 }
 
+TEST(TrainerTest, UnderBf16GeneratedSamplesAndTheirPenaltyStayFloat32) {
+  // Autocast leaves G's last product in bfloat16; the samples G hands on
+  // are widened, so that R2, which differentiates D at them, and instance
+  // noise work in float32 as the real batch's do. Before, every R2 figure
+  // was a bfloat16 number (its low 16 bits zero).
+  auto config = toyConfig("ring8");
+  for (const auto* setting : {"precision=bf16", "penalty=r2"}) config.setAssignment(setting, "test");
+  auto trainer = gantry::app::buildTrainer(config);
+  auto& arena = trainer->arena();
+  EXPECT_EQ(arena.generate(arena.noise(), /*withGraph=*/true).samples.scalar_type(), torch::kFloat32);
+  int narrow = 0;
+  for (int i = 0; i < 8; ++i) {
+    const float penalty = trainer->step().get("penalty").item<float>();
+    narrow += penalty == torch::tensor(penalty).to(torch::kBFloat16).item<float>();
+  }
+  EXPECT_EQ(narrow, 0) << "R2 figures that are bfloat16 numbers (by chance: about 1 in 65,536)";
+}
+
 TEST(TrainerTest, ADeferredDiscriminatorUpdateKeepsTheEpochOfItsBatch) {
   // k = 2: the first D step's update waits, and runs inside the second D
   // step, after that step has recorded its own schedule point. When the

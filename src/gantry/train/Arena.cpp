@@ -14,11 +14,13 @@ namespace gantry::train {
 
 namespace {
 
-/// Losses are taken in float32 at least: bfloat16 logits (autocast) are
-/// widened, float64 ones (the dynamics tools' passes) kept as they are.
-torch::Tensor widened(const torch::Tensor& logits) {
-  const auto type = logits.scalar_type();
-  return type == torch::kBFloat16 || type == torch::kHalf ? logits.to(torch::kFloat32) : logits;
+/// Losses, and G's samples (which penalties differentiate D at and instance
+/// noise is added to), are float32 at least: bfloat16 tensors (autocast)
+/// are widened, exactly; float64 ones (the dynamics tools' passes) are kept
+/// as they are. D's first product under autocast narrows the samples again.
+torch::Tensor widened(const torch::Tensor& t) {
+  const auto type = t.scalar_type();
+  return type == torch::kBFloat16 || type == torch::kHalf ? t.to(torch::kFloat32) : t;
 }
 
 }  // namespace
@@ -114,7 +116,7 @@ data::Batch Arena::generate(const Noise& noise, bool withGraph) {
     c10::optional<torch::NoGradGuard> noGraph;
     if (!withGraph) noGraph.emplace();
     AutocastScope autocast(options_.precision, options_.device);
-    fake.samples = generator_->forward(noise.z, noise.labels);
+    fake.samples = widened(generator_->forward(noise.z, noise.labels));
   });
   fake.labels = noise.labels;
   return fake;
