@@ -3,6 +3,7 @@
 // finds codes for G's own images, arithmetic carries a direction over, and
 // bad requests get one line.
 #include "gantry/io/Npy.h"
+#include "gantry/io/TerminalImage.h"
 
 #include <gtest/gtest.h>
 #include <torch/torch.h>
@@ -143,6 +144,26 @@ TEST(LatentCliTest, ArithmeticAddsTheMeanCodesOfGroupsChosenByQuantile) {
       "fewer than --members 5");
 }
 
+TEST(LatentCliTest, TheResultsRowIsItAndSevenCodesAroundWhateverTheMembers) {
+  // --members 10: rows of 11 columns (10 members and their mean); the
+  // result's row is the result, 7 codes around it, then blank cells.
+  TempDir dir;
+  auto arithmetic =
+      runGantry("latent arithmetic --run " + quoted(trainedRun()) +
+                " --pool 200 --members 10 --a ink:0.5:1 --b ink:0:0.5 --c ink:0:1 --out " + quoted(dir / "wide.png"));
+  ASSERT_EQ(arithmetic.exitCode, 0) << arithmetic.err;
+  auto picture = gantry::io::readRgbImage(dir / "wide.png");  // [H, W, 3], cells of 28 + 2 pixels
+  ASSERT_EQ(picture.size(0), 4 * 30 + 2);
+  ASSERT_EQ(picture.size(1), 11 * 30 + 2);
+  auto cell = [&](int64_t column) {
+    return picture.slice(0, 3 * 30 + 2, 4 * 30).slice(1, column * 30 + 2, (column + 1) * 30);
+  };
+  for (int64_t column = 0; column < 8; ++column)
+    EXPECT_FALSE((cell(column) == 255).all().item<bool>()) << "column " << column << " of the result's row is blank";
+  for (int64_t column = 8; column < 11; ++column)
+    EXPECT_TRUE((cell(column) == 255).all().item<bool>()) << "column " << column << " of the result's row is drawn";
+}
+
 // In a conditional run each group may be drawn as its own class (label:C),
 // the result as C's: group A of `--a label:3,ink:0.9:1 --label 8` is the
 // group `--a ink:0.9:1 --label 3` chooses, from the same codes.
@@ -270,6 +291,37 @@ TEST(LatentCliTest, BadRequestsGetOneLine) {
                      "over an input");
   EXPECT_EQ(gantry::io::readNpy(dir / "targets.npy").sizes(), (std::vector<int64_t>{2, 784}));
   EXPECT_FALSE(std::filesystem::exists(dir / "targets.png"));
+  // So is a conditional run's --labels file.
+  const auto conditional = quoted(trainedConditionalRun());
+  gantry::io::writeNpy(dir / "classes.npy", torch::tensor({1, 2}, torch::kLong));
+  expectOneLineError(
+      runGantry("latent invert --run " + conditional + " --images " + quoted(dir / "targets.npy") + " --labels " +
+                quoted(dir / "classes.npy") + " --iterations 2 --out " + quoted(dir / "classes.png")),
+      "over an input");
+  EXPECT_TRUE(torch::equal(gantry::io::readNpy(dir / "classes.npy"), torch::tensor({1, 2}, torch::kLong)));
+  // Numbers the float32 search cannot hold, and sizes beyond the machine's
+  // memory, named before any work (a pool of 10^12 codes is 400 TB).
+  const auto invert = "latent invert --run " + r + " --images " + quoted(dir / "targets.npy") + " --iterations 2";
+  expectOneLineError(runGantry(invert + " --prior-weight inf --out " + quoted(dir / "x.png")), "--prior-weight");
+  expectOneLineError(runGantry(invert + " --lr 1e308 --out " + quoted(dir / "x.png")), "--lr must be positive");
+  expectOneLineError(runGantry(invert + " --starts 1000000000000 --out " + quoted(dir / "x.png")),
+                     "--starts asks for 2000000000000 codes and their images");
+  expectOneLineError(runGantry("latent interpolate --run " + r + " --points 1:2,1:3 --pool 1000000000000 --out " +
+                               quoted(dir / "x.png")),
+                     "give a smaller --pool");
+  expectOneLineError(runGantry("latent interpolate --run " + r + " --points 1:2,1:3 --steps 100000000000 --out " +
+                               quoted(dir / "x.png")),
+                     "give a smaller --steps");
+  expectOneLineError(runGantry("latent arithmetic --run " + r + " --a ink:0.9:1 --b ink:0:0.1 --c ink:0:1 --pool " +
+                               "1000000000000 --out " + quoted(dir / "x.png")),
+                     "give a smaller --pool");
+  // A bound is the whole field; a walk draws no codes of its own to seed.
+  expectOneLineError(runGantry("latent arithmetic --run " + r + " --a ink:0.9junk:1 --b ink:0:0.1 --c ink:0:1 --out " +
+                               quoted(dir / "x.png")),
+                     "ink:0.9junk:1");
+  EXPECT_NE(
+      runGantry("latent interpolate --run " + r + " --points 1:2,1:3 --seed 5 --out " + quoted(dir / "x.png")).exitCode,
+      0);
   gantry::io::writeNpy(dir / "codes.npy", torch::zeros({4, 7}));
   expectOneLineError(
       runGantry("sample --run " + r + " --z " + quoted(dir / "codes.npy") + " --out " + quoted(dir / "x.npy")),

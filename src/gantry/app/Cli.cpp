@@ -151,7 +151,6 @@ int runCli(int argc, char** argv) {
     command->add_option("--run", latentRun, "run folder")->required();
     command->add_option("--out", latentOut, "the picture (.png); the codes (.npy) and figures (.json) go beside it")
         ->required();
-    command->add_option("--seed", latentRequest.seed, "seed of the codes drawn")->check(kInt64);
     command->add_option("--label", latentLabel, "conditional runs: the class of every code")->check(kInt64);
     command->add_option("--member", latentMember, "a population's run: which member (0..population - 1)")
         ->check(kInt64);
@@ -184,6 +183,8 @@ int runCli(int argc, char** argv) {
       ->add_option("--members", latentRequest.members,
                    "codes averaged per group, the first of its matches (default 3, as Radford et al.)")
       ->check(kInt64);
+  // interpolate draws no codes of its own: --points carry their seeds.
+  arithmeticCommand->add_option("--seed", latentRequest.seed, "seed of the pool's codes (default 0)")->check(kInt64);
   arithmeticCommand->add_option("--classifier", latentClassifier,
                                 "classifier for class filters (default: the dataset's)");
   auto* invertCommand = latentCommand->add_subcommand("invert", "find codes whose images come closest to given ones");
@@ -195,6 +196,7 @@ int runCli(int argc, char** argv) {
   invertCommand->add_option("--starts", latentRequest.starts, "random starts per image, the best kept (default 4)")
       ->check(kInt64);
   invertCommand->add_option("--iterations", latentRequest.iterations, "RMSprop steps (default 5000)")->check(kInt64);
+  invertCommand->add_option("--seed", latentRequest.seed, "seed of the random starts (default 0)")->check(kInt64);
   invertCommand->add_option("--lr", latentRequest.learningRate, "RMSprop's learning rate (default 0.01)");
   invertCommand->add_option("--prior-weight", latentRequest.priorWeight,
                             "weight of -mean log N(z; 0, I) beside the squared error (default 0.01)");

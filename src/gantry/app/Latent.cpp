@@ -5,6 +5,7 @@
 #include "gantry/app/RunFolder.h"
 #include "gantry/app/RunSetup.h"
 #include "gantry/core/AtomicFile.h"
+#include "gantry/core/Blas.h"
 #include "gantry/core/Error.h"
 #include "gantry/eval/latent/ImageStatistics.h"
 #include "gantry/eval/latent/Interpolation.h"
@@ -20,6 +21,7 @@
 
 #include <algorithm>
 #include <iostream>
+#include <limits>
 #include <map>
 #include <sstream>
 
@@ -50,15 +52,32 @@ std::filesystem::path beside(const std::filesystem::path& out, const std::string
 }
 
 /// The picture and the files beside it must not be an input: `--images
-/// x.npy --out x.png` would write the codes found over the targets.
+/// x.npy --out x.png` would write the codes found over the targets, and
+/// `--labels y.npy --out y.png` over the classes.
 void refuseOverwritingInputs(const LatentRequest& request) {
   std::vector<std::filesystem::path> inputs = request.images;
   if (!request.codes.empty()) inputs.push_back(request.codes);
+  if (std::filesystem::path(request.labels).extension() == ".npy") inputs.push_back(request.labels);
   for (const auto& output : {request.out, beside(request.out, ".npy"), beside(request.out, ".json")})
     for (const auto& input : inputs)
       if (std::filesystem::weakly_canonical(output) == std::filesystem::weakly_canonical(input))
         throw UserError(fmt::format("--out {} would write {} over an input of this command; choose another --out",
                                     request.out.string(), output.string()));
+}
+
+/// UserError naming `flag` when `count` codes, and with `images` their
+/// images, would not fit the machine's memory: checked before any is drawn
+/// (the chunks of G's output and their concatenation take twice the bytes).
+void requireFits(const LatentRun& run, const std::string& flag, double count, bool images) {
+  const double perCode = static_cast<double>(run.latentDim()) +
+                         (images ? static_cast<double>(c10::multiply_integers(run.generator->outputShape())) : 0.0);
+  const double bytes = 2.0 * count * perCode * sizeof(float);
+  if (bytes > static_cast<double>(physicalMemory()))
+    throw UserError(
+        fmt::format("{} asks for {:.0f} codes{}, at least {:.3g} GB, more than this machine's {:.3g} GB of "
+                    "memory; give a smaller {}",
+                    flag, count, images ? " and their images" : "", bytes / 1e9,
+                    static_cast<double>(physicalMemory()) / 1e9, flag));
 }
 
 LatentRun openRun(const LatentRequest& request) {
@@ -97,6 +116,7 @@ torch::Tensor codeOfPoint(const LatentRun& run, const std::string& point, int64_
         fmt::format("--points: '{}' is not SEED:INDEX (e.g. 3:17, sample 17 of gantry sample --seed 3)", point));
   if (index >= pool)
     throw UserError(fmt::format("--points: index {} of '{}' is beyond the {} samples of --pool", index, point, pool));
+  requireFits(run, "--pool", static_cast<double>(pool), /*images=*/false);
   return drawLatents(*run.generator, run.config, pool, static_cast<uint64_t>(seed), run.labels(pool)).z[index];
 }
 
@@ -118,6 +138,8 @@ int interpolate(const LatentRequest& request) {
   }
   if (ends.size(0) < 2 || ends.size(0) % 2 != 0)
     throw UserError(fmt::format("the ends come in pairs (one row each): {} given", ends.size(0)));
+  requireFits(run, "--steps", static_cast<double>(ends.size(0) / 2) * static_cast<double>(request.steps),
+              /*images=*/true);
   std::vector<torch::Tensor> rows;
   for (int64_t p = 0; p < ends.size(0); p += 2)
     rows.push_back(eval::interpolationPath(ends[p], ends[p + 1], request.steps, request.method));
@@ -189,13 +211,19 @@ Group selectGroup(const std::string& spec, const torch::Tensor& samples,
       auto classes = predictedClasses().index_select(0, members);
       members = members.index({classes == c});
     } else if (parts.size() == 3 && (parts[0] == "ink" || parts[0] == "slant")) {
-      double lo = 0, hi = 0;
-      try {
-        lo = std::stod(parts[1]);
-        hi = std::stod(parts[2]);
-      } catch (const std::exception&) {
-        throw badFilter(spec, parts);
-      }
+      // The whole field a number: "0.9junk" is no bound.
+      auto bound = [&](const std::string& field) {
+        size_t used = 0;
+        double value = 0;
+        try {
+          value = std::stod(field, &used);
+        } catch (const std::exception&) {
+          used = 0;
+        }
+        if (field.empty() || used != field.size()) throw badFilter(spec, parts);
+        return value;
+      };
+      const double lo = bound(parts[1]), hi = bound(parts[2]);
       if (!(lo >= 0 && lo < hi && hi <= 1)) throw badFilter(spec, parts);
       auto values = eval::imageStatistic(parts[0], samples.index_select(0, members));
       auto order = values.argsort();
@@ -241,6 +269,7 @@ int arithmetic(const LatentRequest& request) {
   const int64_t pool = request.pool.value_or(10000);
   if (pool < 1) throw UserError("--pool must be at least 1");
   if (request.members < 1) throw UserError("--members must be at least 1");
+  requireFits(run, "--pool", static_cast<double>(pool), /*images=*/true);
   const bool conditional = run.generator->classes() > 0;
   auto labelsFor = [&](const std::optional<int64_t>& label, int64_t n) {
     return conditional ? torch::full({n}, *label, torch::kLong) : torch::Tensor();
@@ -309,8 +338,8 @@ int arithmetic(const LatentRequest& request) {
     auto codes = torch::cat({poolOf(labels[g]).z.index_select(0, groups[g].members), means[g].unsqueeze(0)});
     rows.push_back(torch::cat({generate(codes, labels[g]), blank(columns - k - 1)}));
   }
-  auto around = result.unsqueeze(0) + torch::rand({columns - 1, run.latentDim()}, rng).mul(0.5).sub(0.25);
-  rows.push_back(generate(torch::cat({result.unsqueeze(0), around}), labels[2]));
+  auto around = result.unsqueeze(0) + torch::rand({7, run.latentDim()}, rng).mul(0.5).sub(0.25);
+  rows.push_back(torch::cat({generate(torch::cat({result.unsqueeze(0), around}), labels[2]), blank(columns - 8)}));
   io::writePng(request.out, io::makeGrid(torch::cat(rows), columns));
   io::writeNpy(beside(request.out, ".npy"), torch::stack({means[0], means[1], means[2], result}));
   nlohmann::json report = {{"pool", pool}, {"seed", request.seed}, {"members", k}};
@@ -426,10 +455,18 @@ int invert(const LatentRequest& request) {
   if (request.images.empty()) throw UserError("gantry latent invert needs --images FILE.npy or FILE.png (repeatable)");
   if (request.starts < 1) throw UserError("--starts must be at least 1");
   if (request.iterations < 1) throw UserError("--iterations must be at least 1");
-  if (!(request.learningRate > 0)) throw UserError("--lr must be positive");
-  if (!(request.priorWeight >= 0)) throw UserError("--prior-weight must be at least 0");
+  // The search runs in float32: a larger number overflows it.
+  const double largest = std::numeric_limits<float>::max();
+  if (!(request.learningRate > 0 && request.learningRate <= largest))
+    throw UserError(
+        fmt::format("--lr must be positive and at most {:.3g} (float32), got {}", largest, request.learningRate));
+  if (!(request.priorWeight >= 0 && request.priorWeight <= largest))
+    throw UserError(fmt::format("--prior-weight must be at least 0 and at most {:.3g} (float32), got {}", largest,
+                                request.priorWeight));
   auto run = openRun(request);
   auto targets = readTargets(run, request.images);
+  requireFits(run, "--starts", static_cast<double>(request.starts) * static_cast<double>(targets.size(0)),
+              /*images=*/true);
   eval::InversionOptions options;
   options.starts = request.starts;
   options.iterations = request.iterations;
