@@ -6,6 +6,7 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <fstream>
 
 #include "TestSupport.h"
 
@@ -64,6 +65,26 @@ TEST(ReportTest, RunDataReadsTheLogsByColumnsAndTheFiguresOfTheGame) {
   EXPECT_EQ(run["samples"][0]["src"], "data:image/png;base64,TWFu");
   EXPECT_EQ(run["samples"][1]["src"], "data:image/png;base64,eA==");
   EXPECT_EQ(run["samples"][2]["src"], "data:image/png;base64,TWE=");
+}
+
+TEST(ReportTest, SubnormalFiguresAndStepsThatAreNotNumbersDoNotStopThePage) {
+  // A learning rate decayed towards 0 passes through the subnormal range
+  // (lr_decay = 2 gets there in about 1,030 steps): its 6 significant digits
+  // read back with ERANGE. A line whose step is not a number is no point.
+  TempDir dir;
+  writeRun(dir / "a", "nonsaturating", 1);
+  {
+    std::ofstream out(dir / "a" / "metrics.jsonl", std::ios::app);
+    out << "\n{\"step\":400,\"lr_d\":8.6916947596e-314,\"elapsed_s\":1.0}\n"
+        << "{\"step\":\"x\",\"elapsed_s\":5}\n";
+  }
+  json run;
+  ASSERT_NO_THROW(run = gantry::report::runData(dir / "a", "a"));
+  EXPECT_EQ(run["metrics"]["step"], json::parse("[100, 200, 300, 400]"));
+  EXPECT_EQ(run["facts"]["steps_done"], 400);
+  const double lr = run["metrics"]["lr_d"].back().get<double>();
+  EXPECT_NEAR(lr, 8.69169e-314, 1e-319);
+  EXPECT_NO_THROW(gantry::report::pageHtml(gantry::report::pageData({dir / "a"})));
 }
 
 TEST(ReportTest, ALongRunKeepsEvenlySpacedPicturesWithTheFirstAndTheLast) {

@@ -11,6 +11,7 @@
 #include <algorithm>
 #include <chrono>
 #include <cmath>
+#include <cstdlib>
 #include <ctime>
 #include <fstream>
 #include <map>
@@ -78,7 +79,9 @@ json shortened(const json& value) {
   if (!value.is_number_float()) return value;
   const double v = value.get<double>();
   if (!std::isfinite(v)) return json();
-  return std::stod(fmt::format("{:.6g}", v));
+  // strtod, not stod: a subnormal (a learning rate decayed towards 0) reads
+  // back with ERANGE, which stod throws on.
+  return std::strtod(fmt::format("{:.6g}", v).c_str(), nullptr);
 }
 
 /// Bookkeeping, not figures: no chart of its own (wall time and steps/s are
@@ -293,7 +296,9 @@ json runData(const std::filesystem::path& run, const std::string& name) {
   }
   std::vector<json> training, evaluations;
   for (auto& line : jsonLines(run / "metrics.jsonl")) {
-    if (!line.contains("step")) continue;
+    // A line without a numeric step is no point of a curve (a hand-edited
+    // or foreign file): left out, as a line that is not JSON is.
+    if (!line.contains("step") || !line["step"].is_number()) continue;
     // A population's page charts the members' means (its line without
     // "member"; docs/population.md).
     if (line.contains("member")) continue;
