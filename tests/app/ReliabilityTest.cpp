@@ -143,6 +143,9 @@ TEST(ReliabilityTest, TheLockOfADeadProcessAndItsTempFilesAreTakenOver) {
   // A temp file of a live process (this one) is not touched.
   const auto live = run / ("metrics.jsonl.tmp-" + std::to_string(getpid()));
   gantry::test::writeFile(live, "{}");
+  // Nor a file whose number no process id can be (it broke the start).
+  const auto foreign = run / "notes.tmp-99999999999999999999";
+  gantry::test::writeFile(foreign, "mine");
 
   auto resumed = runGantry("train --resume " + quoted(run) + " --steps 60 --quiet");
   ASSERT_EQ(resumed.exitCode, 0) << resumed.err;
@@ -150,6 +153,7 @@ TEST(ReliabilityTest, TheLockOfADeadProcessAndItsTempFilesAreTakenOver) {
   EXPECT_NE(resumed.err.find("pid " + std::to_string(pid)), std::string::npos) << resumed.err;
   EXPECT_FALSE(fs::exists(temp)) << "the dead write's temp file is still there";
   EXPECT_TRUE(fs::exists(live));
+  EXPECT_TRUE(fs::exists(foreign));
 }
 
 TEST(ReliabilityTest, TheLockIsHeldWhileTheObjectLives) {
@@ -568,6 +572,10 @@ TEST(ReliabilityTest, HostileCommandLinesGetOneLineAndLeaveNoFolder) {
   // Refused, not clamped to the largest 64-bit integer.
   expectOneLineError(runGantry(trainRing8(run, "--steps 99999999999999999999")), "out of range of a 64-bit integer");
   expectOneLineError(runGantry(trainRing8(run, "--steps 10 --set threads=100000")), "hardware threads");
+  // A rate float32 cannot hold (Adam and RMSprop stopped on it with
+  // LibTorch's own text).
+  expectOneLineError(runGantry(trainRing8(run, "--steps 10 --set lr_g=1e39")), "'lr_g'");
+  expectOneLineError(runGantry(trainRing8(run, "--steps 10 --set optimizer=rmsprop --set lr_d=1e39")), "'lr_d'");
   // Sizes beyond the machine's memory, refused before the folder is made:
   // by the estimate, or by the allocation that fails.
   expectOneLineError(runGantry(trainRing8(run, "--steps 10 --set batch_size=1000000000")), "'batch_size' needs");
@@ -667,6 +675,20 @@ TEST(ReliabilityTest, AFirstStepOutOfMemoryTakesTheNewFolderWithIt) {
                                               trainRing8(run, "--steps 10 --set batch_size=" + std::to_string(batch))),
                      "out of memory");
   EXPECT_FALSE(fs::exists(run)) << "the folder of a start that failed in its first step is still there";
+  // A folder that was there before keeps what it held, and only that, so
+  // that a corrected start goes on there (before, its config.toml stayed
+  // and the next start was refused as "already holds a run").
+  const auto existing = dir / "existing";
+  fs::create_directories(existing);
+  gantry::test::writeFile(existing / "notes.txt", "mine");
+  expectOneLineError(
+      gantry::test::runCommand("ulimit -v 6000000; " + std::string(GANTRY_BIN) + " " +
+                               trainRing8(existing, "--steps 10 --set batch_size=" + std::to_string(batch))),
+      "out of memory");
+  std::vector<fs::path> left;
+  for (const auto& entry : fs::directory_iterator(existing)) left.push_back(entry.path().filename());
+  EXPECT_EQ(left, std::vector<fs::path>{"notes.txt"});
+  ASSERT_NO_FATAL_FAILURE(trainedRing8(existing, "--steps 10"));
 }
 
 TEST(ReliabilityTest, ASignalIgnoredAtStartStaysIgnored) {

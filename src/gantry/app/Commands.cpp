@@ -433,13 +433,22 @@ void refuseExistingRun(const RunFolder& run) {
                     run.root.string(), run.root.string()));
 }
 
-/// Whether a run folder holds nothing but its config and lock: no
-/// checkpoint, no sample, no metrics line.
-bool holdsNothingYet(const RunFolder& run) {
+/// The entries of a folder (none when it does not exist).
+std::set<std::filesystem::path> entriesOf(const std::filesystem::path& folder) {
+  std::set<std::filesystem::path> entries;
+  std::error_code ec;
+  for (const auto& entry : std::filesystem::directory_iterator(folder, ec)) entries.insert(entry.path());
+  return entries;
+}
+
+/// Whether a run folder holds nothing of the run but its config and lock
+/// (no checkpoint, no sample, no metrics line) beside the entries it held
+/// `before` the start.
+bool holdsNothingYet(const RunFolder& run, const std::set<std::filesystem::path>& before) {
   std::error_code ec;
   for (const auto& entry : std::filesystem::directory_iterator(run.root, ec)) {
     const auto& path = entry.path();
-    if (path == run.config() || path == lockFile(run.root)) continue;
+    if (before.count(path) > 0 || path == run.config() || path == lockFile(run.root)) continue;
     if (path == run.metrics() && std::filesystem::file_size(path, ec) == 0) continue;
     if (path == run.facts()) continue;
     if (path == run.samples() && std::filesystem::is_empty(path, ec)) continue;
@@ -497,6 +506,7 @@ int trainNew(const TrainRequest& request, const std::shared_ptr<train::DataParal
   // A folder that exists may be another process's: its lock names it.
   std::optional<RunLock> lock;
   std::error_code ec;
+  const auto before = entriesOf(run.root);  // what a failed start leaves there
   if (std::filesystem::is_directory(run.root, ec)) lock.emplace(run.root, "gantry train");
   refuseExistingRun(run);
   // Everything that can fail on bad input (config, data) fails here, before
@@ -519,10 +529,16 @@ int trainNew(const TrainRequest& request, const std::shared_ptr<train::DataParal
     return trainUnderPolicy(run, config, std::move(trainer), request.quiet, evaluator);
   } catch (...) {
     // A size the memory estimate let through fails in the first steps: that
-    // is still the start, and the folder this command made goes with it,
-    // while it holds nothing a user could want.
-    if (made && holdsNothingYet(run)) {
-      std::filesystem::remove_all(run.root, ec);
+    // is still the start, and what it wrote goes with it while the run holds
+    // nothing a user could want: the folder, if this command made it, else
+    // the start's own files, so that a corrected command can start there.
+    if (holdsNothingYet(run, before)) {
+      if (made) {
+        std::filesystem::remove_all(run.root, ec);
+      } else {
+        for (const auto& entry : entriesOf(run.root))
+          if (before.count(entry) == 0) std::filesystem::remove_all(entry, ec);
+      }
       lock.reset();
     }
     throw;

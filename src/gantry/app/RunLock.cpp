@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <charconv>
 #include <csignal>
 #include <cstring>
 #include <regex>
@@ -43,7 +44,12 @@ int removeDeadTempFiles(const std::filesystem::path& folder) {
     for (const auto& entry : std::filesystem::directory_iterator(dir, ec)) {
       std::smatch match;
       const auto name = entry.path().filename().string();
-      if (!std::regex_match(name, match, temp) || processAlive(std::stol(match[1].str()))) continue;
+      if (!std::regex_match(name, match, temp)) continue;
+      // A number no process id can be (beyond pid_t) is not a write of ours.
+      pid_t pid = 0;
+      const auto digits = match[1].str();
+      if (std::from_chars(digits.data(), digits.data() + digits.size(), pid).ec != std::errc() || processAlive(pid))
+        continue;
       if (std::filesystem::remove(entry.path(), ec)) ++removed;
     }
   }

@@ -6,6 +6,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <limits>
 #include <stdexcept>
 
 namespace gantry::train {
@@ -42,14 +43,14 @@ const Section<OptimizerSettings>& optimizerSection() {
           // update (OptimizerSpec::apply), never read back from a checkpoint,
           // so a resume may change them: the schedule goes on from the new
           // values at the step reached (a drop of the rate late in training).
-          .number("lr_g", &S::lr_g, "generator learning rate", Range::atLeast(0))
+          .number("lr_g", &S::lr_g, "generator learning rate", learningRateRange())
           .resumable()
-          .number("lr_d", &S::lr_d, "discriminator learning rate", Range::atLeast(0))
+          .number("lr_d", &S::lr_d, "discriminator learning rate", learningRateRange())
           .resumable()
           .number("lr_decay", &S::lr_decay, "divide the learning rates by this after every step (1 = constant)",
                   Range::atLeast(1))
           .resumable()
-          .number("lr_min", &S::lr_min, "floor of the decayed learning rates", Range::atLeast(0))
+          .number("lr_min", &S::lr_min, "floor of the decayed learning rates", learningRateRange())
           .resumable()
           .number("momentum", &S::momentum, "sgd: momentum (at epoch momentum_start)", Range::rightOpen(0, 1))
           .number("momentum_final", &S::momentum_final, "sgd: momentum reached at epoch momentum_end",
@@ -62,6 +63,8 @@ const Section<OptimizerSettings>& optimizerSection() {
                   Range::closed(0, 1));
   return section;
 }
+
+Range learningRateRange() { return Range::closed(0, std::numeric_limits<float>::max()); }
 
 std::pair<OptimizerSpec, OptimizerSpec> optimizerSpecs(const OptimizerSettings& s) {
   OptimizerSpec spec;

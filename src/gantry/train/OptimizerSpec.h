@@ -61,6 +61,10 @@ struct OptimizerSettings {
 };
 const Section<OptimizerSettings>& optimizerSection();
 
+/// A learning-rate key's range: 0 to the largest float32, as the optimizers
+/// apply their rates to float32 tensors (a larger one overflowed there).
+Range learningRateRange();
+
 /// Each player's spec from the settings: {generator's, discriminator's}.
 std::pair<OptimizerSpec, OptimizerSpec> optimizerSpecs(const OptimizerSettings& settings);
 

@@ -14,9 +14,9 @@ const Section<SweepSettings>& sweepSection() {
       Section<S>("sweep")
           .numbers("sweep_lr_d", &S::sweep_lr_d,
                    "population members' discriminator learning rates (empty: lr_d for all; docs/population.md)",
-                   Range::atLeast(0))
+                   learningRateRange())
           .numbers("sweep_lr_g", &S::sweep_lr_g, "population members' generator learning rates (empty: lr_g for all)",
-                   Range::atLeast(0))
+                   learningRateRange())
           .text("sweep", &S::sweep,
                 "grid: every sweep_lr_d with every sweep_lr_g; list: their i-th entries together (equal lengths)",
                 {"grid", "list"})
