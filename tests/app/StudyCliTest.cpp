@@ -1,6 +1,8 @@
 // gantry study mode-collapse: its runs, its table's means and standard
 // errors recomputed from results.jsonl, reading finished runs back, and
 // bad requests refused before anything runs.
+#include "gantry/train/Checkpoint.h"
+
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 
@@ -72,7 +74,38 @@ TEST(StudyCliTest, AnUnknownMethodOrDatasetIsOneLineBeforeAnyRun) {
                      "unknown method 'wgan'");
   expectOneLineError(runGantry("study mode-collapse --datasets mnist --out " + quoted(dir / "b")), "ring8 and grid25");
   expectOneLineError(runGantry("study collapse --out " + quoted(dir / "c")), "choose mode-collapse");
-  for (const char* name : {"a", "b", "c"}) EXPECT_FALSE(std::filesystem::exists(dir / name)) << name;
+  // A name twice would count its runs twice in each mean.
+  expectOneLineError(runGantry("study mode-collapse --methods gan,gan --out " + quoted(dir / "d")),
+                     "--methods names 'gan' twice");
+  expectOneLineError(runGantry("study mode-collapse --datasets ring8,ring8 --out " + quoted(dir / "e")),
+                     "--datasets names 'ring8' twice");
+  for (const char* name : {"a", "b", "c", "d", "e"}) EXPECT_FALSE(std::filesystem::exists(dir / name)) << name;
+}
+
+TEST(StudyCliTest, ARunStoppedBeforeItsEvaluationOrAskedForMoreStepsGoesOn) {
+  TempDir dir;
+  auto command = [&](int steps) {
+    return "study mode-collapse --seeds 1 --steps " + std::to_string(steps) +
+           " --methods gan --datasets ring8 --quiet --out " + quoted(dir / "s");
+  };
+  const auto run = dir / "s" / "runs" / "ring8" / "gan" / "seed-1";
+  ASSERT_EQ(runGantry(command(20)).exitCode, 0);
+  // Stopped after training, before the evaluation was written: only the
+  // evaluation is left to do, and the checkpoint stays as it was.
+  const auto checkpoint = gantry::test::readFile(run / "checkpoint.pt");
+  std::filesystem::remove(run / "modes.json");
+  auto evaluated = runGantry(command(20));
+  ASSERT_EQ(evaluated.exitCode, 0) << evaluated.err;
+  EXPECT_TRUE(std::filesystem::exists(run / "modes.json"));
+  EXPECT_EQ(gantry::test::readFile(run / "checkpoint.pt"), checkpoint);
+  // More steps: the run trains on to them and is evaluated again; fewer
+  // than it has: one line.
+  const auto evaluatedAt = std::filesystem::last_write_time(run / "modes.json");
+  auto longer = runGantry(command(40));
+  ASSERT_EQ(longer.exitCode, 0) << longer.err;
+  EXPECT_EQ(gantry::train::CheckpointReader(run / "checkpoint.pt").steps(), 40);
+  EXPECT_GT(std::filesystem::last_write_time(run / "modes.json"), evaluatedAt);
+  expectOneLineError(runGantry(command(30)), "is at step 40, past the 30 steps asked for");
 }
 
 TEST(StudyCliTest, JobsShareTheRunsAmongWorkersAndEachRunIsTheOneAProcessAloneTrains) {

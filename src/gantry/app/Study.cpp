@@ -2,9 +2,11 @@
 
 #include "gantry/app/Commands.h"
 #include "gantry/app/Launch.h"
+#include "gantry/app/RunFolder.h"
 #include "gantry/core/AtomicFile.h"
 #include "gantry/core/Error.h"
 #include "gantry/report/Report.h"
+#include "gantry/train/Checkpoint.h"
 
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
@@ -101,7 +103,23 @@ RunResult runOne(const StudyRequest& request, const std::string& dataset, const 
   result.run = request.out / "runs" / dataset / method.name / fmt::format("seed-{}", seed);
   const auto evaluation = result.run / "modes.json";
   std::error_code ec;
-  if (!std::filesystem::exists(evaluation, ec)) {
+  // A run there already: trained as far as asked (then read back, or only
+  // evaluated when it was stopped before that), or to continue.
+  bool toTrain = true;
+  if (std::filesystem::exists(result.run / "config.toml", ec)) {
+    const RunFolder folder{result.run};
+    const int64_t wanted = request.steps.value_or(readRunConfig(folder).getInt("steps"));
+    const int64_t trained =
+        std::filesystem::exists(folder.checkpoint(), ec) ? train::CheckpointReader(folder.checkpoint()).steps() : 0;
+    if (trained > wanted)
+      throw UserError(
+          fmt::format("run {} is at step {}, past the {} steps asked for; give --steps {} or more, or "
+                      "another --out",
+                      result.run.string(), trained, wanted, trained));
+    toTrain = trained < wanted;
+    if (toTrain) std::filesystem::remove(evaluation, ec);  // of fewer steps
+  }
+  if (toTrain || !std::filesystem::exists(evaluation, ec)) {
     TrainRequest train;
     if (std::filesystem::exists(result.run / "config.toml", ec)) {
       train.resume = result.run;  // interrupted: continue where it stopped
@@ -114,9 +132,10 @@ RunResult runOne(const StudyRequest& request, const std::string& dataset, const 
     }
     train.steps = request.steps;
     train.quiet = true;
-    if (const int code = app::train(train); code != 0)
-      throw UserError(fmt::format("training of {} stopped (exit status {}); the same command resumes the study",
-                                  result.run.string(), code));
+    if (toTrain)
+      if (const int code = app::train(train); code != 0)
+        throw UserError(fmt::format("training of {} stopped (exit status {}); the same command resumes the study",
+                                    result.run.string(), code));
     EvalRequest eval;
     eval.run = result.run;
     eval.metrics = {"modes"};
@@ -249,6 +268,12 @@ int study(const StudyRequest& request) {
   for (const auto& dataset : request.datasets)
     if (dataset != "ring8" && dataset != "grid25")
       throw UserError(fmt::format("gantry study: --datasets takes ring8 and grid25, not '{}'", dataset));
+  // A name twice would count its runs twice in every mean and standard error.
+  for (const auto* list : {&names, &request.datasets})
+    for (auto it = list->begin(); it != list->end(); ++it)
+      if (std::find(list->begin(), it, *it) != it)
+        throw UserError(fmt::format("gantry study: --{} names '{}' twice; name each once",
+                                    list == &names ? "methods" : "datasets", *it));
   // Workers first, each on its share of the runs; this process then reads
   // them all back for the page.
   const bool workers = request.jobs > 1 && !request.shard;

@@ -130,6 +130,13 @@ int64_t CheckpointReader::generatorClasses() {
   return classes.toInt();
 }
 
+int64_t CheckpointReader::steps() {
+  c10::IValue steps;
+  if (!archive_.try_read("steps", steps) || !steps.isInt() || steps.toInt() < 0)
+    throw UserError(fmt::format("checkpoint {} is corrupt (steps); restore it or retrain", path_.string()));
+  return steps.toInt();
+}
+
 void CheckpointReader::readGenerator(models::Generator& generator, bool average) {
   torch::serialize::InputArchive g;
   if (average && !archive_.try_read("generator_ema", g))

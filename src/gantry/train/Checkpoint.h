@@ -52,6 +52,9 @@ class CheckpointReader {
   /// and for checkpoints that predate conditional models).
   int64_t generatorClasses();
 
+  /// The steps the run had taken when it was written.
+  int64_t steps();
+
   /// Loads only the generator's weights (for sampling): the trained ones,
   /// or with `average` the run's average of them (g_ema; a UserError naming
   /// the key when the run kept none).
