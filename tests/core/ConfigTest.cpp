@@ -199,6 +199,21 @@ TEST(ConfigTest, ANumberListParsesFromTextAndTomlAndMayBeEmpty) {
   EXPECT_TRUE(config.getFloatList("sweep_lr_g").empty());
 }
 
+TEST(ConfigTest, AKeyGivenFlatAndInItsSectionIsRefused) {
+  // TOML cannot see the two spellings as one key; which value won depended
+  // on toml++'s order (the section's for lr_g, the flat one for seed).
+  for (const char* text : {"lr_g = 0.001\n[optimizer]\nlr_g = 0.002\n", "seed = 7\n[run]\nseed = 5\n",
+                           "optimizer.lr_g = 0.002\nlr_g = 0.001\n"}) {
+    Config config(gantry::app::trainingSchema());
+    auto message = userErrorOf([&] { config.mergeTomlString(text, "f.toml"); });
+    EXPECT_NE(message.find("(f.toml) is given twice"), std::string::npos) << text << ": " << message;
+  }
+  Config config(gantry::app::trainingSchema());
+  config.mergeTomlString("lr_g = 0.001\n[optimizer]\nlr_d = 0.002\n", "f.toml");
+  EXPECT_DOUBLE_EQ(config.getFloat("lr_g"), 0.001);
+  EXPECT_DOUBLE_EQ(config.getFloat("lr_d"), 0.002);
+}
+
 TEST(ConfigTest, ABadNumberListNamesTheKeyAndTheRange) {
   Config config(gantry::app::trainingSchema());
   for (const char* assignment :
@@ -208,7 +223,8 @@ TEST(ConfigTest, ABadNumberListNamesTheKeyAndTheRange) {
     EXPECT_NE(message.find("list of numbers"), std::string::npos) << assignment << ": " << message;
   }
   auto negative = userErrorOf([&] { config.setAssignment("sweep_lr_g=1e-4,-1e-4", "--set"); });
-  EXPECT_NE(negative.find("entries must be finite numbers in [0, 3.4028234663852886e+38], got 0.0001,-0.0001"), std::string::npos)
+  EXPECT_NE(negative.find("entries must be finite numbers in [0, 3.4028234663852886e+38], got 0.0001,-0.0001"),
+            std::string::npos)
       << negative;
   auto text = userErrorOf([&] { config.mergeTomlString("[sweep]\nsweep_lr_d = [1e-4, \"x\"]\n", "s.toml"); });
   EXPECT_NE(text.find("'sweep_lr_d' (s.toml) expects a comma-separated list of numbers"), std::string::npos) << text;

@@ -10,6 +10,7 @@
 #include <cmath>
 #include <cstdlib>
 #include <fstream>
+#include <map>
 #include <optional>
 #include <sstream>
 
@@ -324,19 +325,25 @@ void Config::mergeTomlString(const std::string& text, const std::string& origin)
     throw UserError(fmt::format("config file {} does not parse at line {}: {}; fix the TOML syntax", origin,
                                 e.source().begin.line, std::string(e.description())));
   }
+  // A key given flat and in its section is one key twice, which TOML
+  // cannot see: refused, as TOML refuses a key written twice, since which
+  // value won would depend on the order toml++ keeps, not on the file's.
+  std::map<std::string, std::string> spelled;  // key name -> as the file gives it
+  auto take = [&](const std::string& spelling, const toml::node& value) {
+    const auto& key = schema_->require(spelling, origin);
+    if (auto [at, fresh] = spelled.try_emplace(key.name, spelling); !fresh)
+      throw UserError(fmt::format("config key '{}' ({}) is given twice, as '{}' and as '{}'; keep one", key.name,
+                                  origin, at->second, spelling));
+    set(key.name, fromToml(key, value, origin), origin);
+  };
   for (const auto& [k, node] : table) {
     std::string name(k.str());
     if (const auto* section = node.as_table()) {
       // [section] key = value: the key must be of that section.
-      for (const auto& [inner, value] : *section) {
-        const auto qualified = name + "." + std::string(inner.str());
-        const auto& key = schema_->require(qualified, origin);
-        set(key.name, fromToml(key, value, origin), origin);
-      }
+      for (const auto& [inner, value] : *section) take(name + "." + std::string(inner.str()), value);
       continue;
     }
-    const auto& key = schema_->require(name, origin);
-    set(key.name, fromToml(key, node, origin), origin);
+    take(name, node);
   }
 }
 
