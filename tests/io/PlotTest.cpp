@@ -1,7 +1,14 @@
 #include "gantry/io/Plot.h"
 
+#include "gantry/core/Error.h"
+#include "gantry/io/Chart.h"
+
 #include <gtest/gtest.h>
 #include <torch/torch.h>
+
+#include <filesystem>
+
+#include "TestSupport.h"
 
 namespace gantry::io {
 namespace {
@@ -100,3 +107,22 @@ TEST(PlotTest, HistogramReferenceLineIsRedAndScalesTheBars) {
 
 }  // namespace
 }  // namespace gantry::io
+
+TEST(PlotTest, AChartThatCannotBeWrittenIsOneUserErrorNotAnExit) {
+  // PLplot ends the process when it cannot open its file; the chart's
+  // temporary file beside the picture is a folder here, which no one can
+  // open for writing.
+  gantry::test::TempDir dir;
+  const auto path = dir / "chart.png";
+  std::filesystem::create_directories(dir / "chart.png.tmp.png");
+  gantry::io::Chart chart;
+  chart.xMin = chart.yMin = 0;
+  chart.xMax = chart.yMax = 1;
+  try {
+    gantry::io::writeChartPng(path, chart);
+    FAIL() << "a chart written where it cannot be";
+  } catch (const gantry::UserError& e) {
+    EXPECT_NE(std::string(e.what()).find("cannot write " + path.string()), std::string::npos) << e.what();
+  }
+  EXPECT_FALSE(std::filesystem::exists(path));
+}

@@ -7,6 +7,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstdio>
 #include <mutex>
 
 namespace gantry::io {
@@ -31,6 +32,10 @@ bool hasPngDriver() {
   return false;
 }
 
+UserError unwritable(const std::filesystem::path& path) {
+  return UserError(fmt::format("cannot write {}: check that its folder exists and is writable", path.string()));
+}
+
 // cmap0 indices: 0 background, 1 frame and text, 2 arrows, 3.. the series.
 constexpr int kFrame = 1, kArrows = 2, kFirstSeries = 3;
 
@@ -51,6 +56,11 @@ void writeChartPng(const std::filesystem::path& path, const Chart& chart) {
                     path.string()));
   auto temporary = path;
   temporary += ".tmp.png";
+  // PLplot ends the process (plexit) when it cannot open its file: opened
+  // here first, a folder that cannot be written is this function's error.
+  std::FILE* probe = std::fopen(temporary.c_str(), "wb");
+  if (!probe) throw unwritable(path);
+  std::fclose(probe);
   plsdev("pngcairo");
   plsfnam(temporary.c_str());
   plspage(0, 0, chart.width, chart.height, 0, 0);
@@ -132,7 +142,7 @@ void writeChartPng(const std::filesystem::path& path, const Chart& chart) {
   std::filesystem::rename(temporary, path, ec);
   if (ec) {
     std::filesystem::remove(temporary, ec);
-    throw UserError(fmt::format("cannot write {}: check that its folder exists and is writable", path.string()));
+    throw unwritable(path);
   }
 }
 
