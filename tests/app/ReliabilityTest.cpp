@@ -363,6 +363,47 @@ TEST(ReliabilityTest, ACheckpointWrittenCorruptIsRefusedWithOneLine) {
                      "an empty zip file");
 }
 
+TEST(ReliabilityTest, ATensorRecordCutShortIsRefusedWithOneLine) {
+  // A tensor's record shorter than its sizes need, its CRC-32 made anew:
+  // LibTorch 1.13 reads it all the same, and resuming from it aborted
+  // ("free(): invalid size"), crashed or read garbage as diverged weights.
+  // Each data record in turn cut to half its bytes.
+  TempDir dir;
+  const auto run = dir / "run";
+  ASSERT_NO_FATAL_FAILURE(trainedRing8(run, "--steps 20"));
+  const auto checkpoint = run / "checkpoint.pt";
+  const std::string good = gantry::test::readFile(checkpoint);
+  int code = 0;
+  zip_t* archive = zip_open(checkpoint.c_str(), ZIP_RDONLY, &code);
+  ASSERT_NE(archive, nullptr);
+  std::vector<std::string> records;
+  for (zip_int64_t i = 0; i < zip_get_num_entries(archive, 0); ++i)
+    if (std::string name = zip_get_name(archive, static_cast<zip_uint64_t>(i), 0); name.rfind("archive/data/", 0) == 0)
+      records.push_back(name);
+  zip_discard(archive);
+  ASSERT_GE(records.size(), 4u) << "LibTorch's archive layout changed";
+  for (size_t r = 0; r < records.size(); ++r) {
+    SCOPED_TRACE(records[r]);
+    gantry::test::writeFile(checkpoint, good);
+    archive = zip_open(checkpoint.c_str(), 0, &code);
+    ASSERT_NE(archive, nullptr);
+    const zip_int64_t index = zip_name_locate(archive, records[r].c_str(), 0);
+    zip_stat_t stat;
+    ASSERT_EQ(zip_stat_index(archive, static_cast<zip_uint64_t>(index), 0, &stat), 0);
+    std::string bytes(stat.size / 2, '\0');
+    zip_file_t* file = zip_fopen_index(archive, static_cast<zip_uint64_t>(index), 0);
+    ASSERT_NE(file, nullptr);
+    ASSERT_EQ(zip_fread(file, bytes.data(), bytes.size()), static_cast<zip_int64_t>(bytes.size()));
+    zip_fclose(file);
+    zip_source_t* source = zip_source_buffer(archive, bytes.data(), bytes.size(), 0);
+    ASSERT_EQ(zip_file_replace(archive, static_cast<zip_uint64_t>(index), source, 0), 0);
+    ASSERT_EQ(zip_close(archive), 0);  // libzip writes the record's new CRC-32
+    const auto& command = r % 2 == 0 ? "train --resume " + quoted(run) + " --steps 40 --quiet"
+                                     : "sample --run " + quoted(run) + " -n 5 --out " + quoted(dir / "s.npy");
+    expectOneLineError(runGantry(command), "is corrupt (a tensor record does not hold its tensor's bytes)");
+  }
+}
+
 TEST(ReliabilityTest, ACheckpointAfterOneKilledBeforeItsRenameLeavesNoTemporaryFile) {
   // A write killed after keeping the previous checkpoint and before renaming
   // the new one leaves checkpoint.prev.pt and checkpoint.pt as links to one
@@ -693,24 +734,29 @@ TEST(ReliabilityTest, AFirstStepOutOfMemoryTakesTheNewFolderWithIt) {
 
 TEST(ReliabilityTest, ASignalIgnoredAtStartStaysIgnored) {
   // nohup starts a program with SIGHUP ignored: a closed terminal must not
-  // stop it. Children inherit an ignored signal across exec.
-  TempDir dir;
-  const auto run = dir / "run";
-  auto previous = std::signal(SIGHUP, SIG_IGN);
-  const pid_t child =
-      gantry::test::spawnGantry({"train", "--preset", "ring8", "--steps", "1000000", "--set", "log_every=10", "--set",
-                                 "sample_every=0", "--quiet", "--out", run.string()},
-                                dir / "out", dir / "err");
-  std::signal(SIGHUP, previous);
-  ASSERT_GT(child, 0);
-  const bool started = waitForFile(run / "metrics.jsonl", child);
-  if (!started) kill(child, SIGKILL);
-  ASSERT_TRUE(started) << gantry::test::readFile(dir / "err");
-  ASSERT_EQ(kill(child, SIGHUP), 0);
-  EXPECT_FALSE(gantry::test::waitFor(child, 2.0)) << "SIGHUP stopped a run started with it ignored";
-  ASSERT_EQ(kill(child, SIGINT), 0);
-  auto status = gantry::test::waitFor(child, 120);
-  if (!status) kill(child, SIGKILL);
-  ASSERT_TRUE(status && WIFEXITED(*status));
-  EXPECT_EQ(WEXITSTATUS(*status), 130);
+  // stop it. Children inherit an ignored signal across exec: so do the ranks
+  // of --nproc, whose launcher used to catch it and pass it on (its run
+  // stopped with status 129).
+  for (const bool launched : {false, true}) {
+    SCOPED_TRACE(launched ? "--nproc 2" : "one process");
+    TempDir dir;
+    const auto run = dir / "run";
+    std::vector<std::string> args = {"train",        "--preset", "ring8",          "--steps", "1000000", "--set",
+                                     "log_every=10", "--set",    "sample_every=0", "--quiet", "--out",   run.string()};
+    if (launched) args.insert(args.end(), {"--nproc", "2"});
+    auto previous = std::signal(SIGHUP, SIG_IGN);
+    const pid_t child = gantry::test::spawnGantry(args, dir / "out", dir / "err");
+    std::signal(SIGHUP, previous);
+    ASSERT_GT(child, 0);
+    const bool started = waitForFile(run / "metrics.jsonl", child);
+    if (!started) kill(child, SIGKILL);
+    ASSERT_TRUE(started) << gantry::test::readFile(dir / "err");
+    ASSERT_EQ(kill(child, SIGHUP), 0);
+    EXPECT_FALSE(gantry::test::waitFor(child, 2.0)) << "SIGHUP stopped a run started with it ignored";
+    ASSERT_EQ(kill(child, SIGINT), 0);
+    auto status = gantry::test::waitFor(child, 120);
+    if (!status) kill(child, SIGKILL);
+    ASSERT_TRUE(status && WIFEXITED(*status));
+    EXPECT_EQ(WEXITSTATUS(*status), 130);
+  }
 }

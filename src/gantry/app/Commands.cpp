@@ -1,6 +1,7 @@
 #include "gantry/app/Commands.h"
 
 #include "gantry/app/EvalSetup.h"
+#include "gantry/app/Launch.h"
 #include "gantry/app/RunFolder.h"
 #include "gantry/app/RunLock.h"
 #include "gantry/app/RunSetup.h"
@@ -48,36 +49,12 @@ namespace {
 std::atomic<bool> gInterrupted{false};
 std::atomic<int> gSignal{0};
 
+/// StopSignals' handler in a training: each signal stops the run at the end
+/// of its step, which saves a checkpoint.
 extern "C" void onInterrupt(int signal) {
   gSignal = signal;
   gInterrupted = true;
 }
-
-/// Ctrl-C (SIGINT), and SIGTERM and SIGHUP, what schedulers, `docker stop`
-/// and a closed terminal send: each stops the run at the end of its step,
-/// which saves a checkpoint, unless the process was started to ignore it.
-/// The old handlers come back with the object.
-class StopSignals {
- public:
-  StopSignals() {
-    gInterrupted = false;
-    gSignal = 0;
-    for (int signal : kSignals) {
-      previous_.push_back(std::signal(signal, onInterrupt));
-      // Ignored on purpose (nohup, a background job of a shell): stays so.
-      if (previous_.back() == SIG_IGN) std::signal(signal, SIG_IGN);
-    }
-  }
-  ~StopSignals() {
-    for (size_t i = 0; i < kSignals.size(); ++i) std::signal(kSignals[i], previous_[i]);
-  }
-  StopSignals(const StopSignals&) = delete;
-  StopSignals& operator=(const StopSignals&) = delete;
-
- private:
-  static constexpr std::array<int, 3> kSignals = {SIGINT, SIGTERM, SIGHUP};
-  std::vector<void (*)(int)> previous_;
-};
 
 void printNotes(const std::string& notes) {
   std::istringstream lines(notes);
@@ -330,7 +307,7 @@ int runTraining(const RunFolder& run, const Config& config, train::Trainer& trai
   if (!quiet) callbacks.push_back(&progress);
 
   {
-    StopSignals stopSignals;
+    StopSignals stopSignals(onInterrupt);
     trainer.setStopFlag(&gInterrupted);
     trainer.run(total, callbacks);
   }
@@ -491,7 +468,7 @@ int trainFollower(const std::shared_ptr<train::DataParallel>& parallel, bool qui
   torch::serialize::InputArchive archive;
   archive.load_from(state.data(), state.size());
   trainer->load(archive);
-  StopSignals stopSignals;
+  StopSignals stopSignals(onInterrupt);
   trainer->setStopFlag(&gInterrupted);
   trainer->run(readSettings(config).run.steps, {});
   return trainer->stopped() ? 128 + (gSignal.load() > 0 ? gSignal.load() : SIGINT) : 0;

@@ -6,6 +6,7 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <array>
 #include <atomic>
 #include <cerrno>
 #include <chrono>
@@ -82,12 +83,25 @@ std::vector<std::string> shareEnvironment(int processes) {
   return environment;
 }
 
+namespace {
+constexpr std::array<int, 3> kStopSignals = {SIGINT, SIGTERM, SIGHUP};
+}  // namespace
+
+StopSignals::StopSignals(void (*handler)(int)) {
+  for (int signal : kStopSignals) {
+    previous_.push_back(std::signal(signal, handler));
+    if (previous_.back() == SIG_IGN) std::signal(signal, SIG_IGN);
+  }
+}
+
+StopSignals::~StopSignals() {
+  for (size_t i = 0; i < kStopSignals.size(); ++i) std::signal(kStopSignals[i], previous_[i]);
+}
+
 int superviseProcesses(const std::vector<std::vector<std::string>>& arguments,
                        const std::vector<std::string>& environment, const std::function<std::string(size_t)>& name) {
   gForward = 0;
-  std::vector<void (*)(int)> previous;
-  const int signals[] = {SIGINT, SIGTERM, SIGHUP};
-  for (int s : signals) previous.push_back(std::signal(s, onSignal));
+  StopSignals forwarded(onSignal);
 
   std::vector<pid_t> pids;
   for (size_t i = 0; i < arguments.size(); ++i) {
@@ -97,7 +111,6 @@ int superviseProcesses(const std::vector<std::vector<std::string>>& arguments,
       pids.push_back(spawn(argv, environment, name(i)));
     } catch (const UserError&) {
       for (pid_t pid : pids) ::kill(pid, SIGKILL);  // ranks would wait for the missing one
-      for (size_t k = 0; k < previous.size(); ++k) std::signal(signals[k], previous[k]);
       throw;
     }
   }
@@ -138,7 +151,6 @@ int superviseProcesses(const std::vector<std::vector<std::string>>& arguments,
       std::cerr << fmt::format("gantry: {} {}; stopping the others\n", name(index), describe(status));
     stopOthers();
   }
-  for (size_t i = 0; i < previous.size(); ++i) std::signal(signals[i], previous[i]);
   return result;
 }
 

@@ -7,6 +7,22 @@
 
 namespace gantry::app {
 
+/// Catches SIGINT (Ctrl-C), SIGTERM and SIGHUP (what schedulers, `docker
+/// stop` and a closed terminal send) with `handler` for its lifetime and
+/// puts back what was there after. A signal ignored on purpose (nohup, a
+/// background job of a shell) stays ignored, for the processes started
+/// meanwhile too, which inherit it.
+class StopSignals {
+ public:
+  explicit StopSignals(void (*handler)(int));
+  ~StopSignals();
+  StopSignals(const StopSignals&) = delete;
+  StopSignals& operator=(const StopSignals&) = delete;
+
+ private:
+  std::vector<void (*)(int)> previous_;
+};
+
 /// `gantry train --nproc N ...`: runs this program N times on this machine,
 /// each with the same arguments and `--rank i --world-size N --master
 /// 127.0.0.1:PORT` (a free port), ranks above 0 quiet, OpenBLAS and LibTorch

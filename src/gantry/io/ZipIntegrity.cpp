@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 #include <zip.h>
 
+#include <algorithm>
 #include <memory>
 #include <regex>
 #include <sstream>
@@ -114,6 +115,21 @@ std::optional<std::string> zipIntegrityError(const std::filesystem::path& path) 
     }
   }
   return std::nullopt;
+}
+
+std::vector<uint64_t> tensorRecordSizes(const std::filesystem::path& path) {
+  int code = 0;
+  std::unique_ptr<zip_t, decltype(&zip_discard)> archive(zip_open(path.c_str(), ZIP_RDONLY, &code), &zip_discard);
+  std::vector<uint64_t> sizes;
+  if (!archive) return sizes;
+  for (zip_int64_t i = 0; i < zip_get_num_entries(archive.get(), 0); ++i) {
+    zip_stat_t stat;
+    if (zip_stat_index(archive.get(), static_cast<zip_uint64_t>(i), 0, &stat) != 0 || !stat.name) continue;
+    const std::string name = stat.name;
+    if (name.find("/data/") != std::string::npos && stat.size > 0) sizes.push_back(stat.size);
+  }
+  std::sort(sizes.begin(), sizes.end());
+  return sizes;
 }
 
 }  // namespace gantry::io

@@ -3,6 +3,7 @@
 #include <filesystem>
 #include <optional>
 #include <string>
+#include <vector>
 
 namespace gantry::io {
 
@@ -15,5 +16,9 @@ namespace gantry::io {
 /// Returns what is wrong ("checksum mismatch in record 'archive/data/3'",
 /// "not a zip file", an empty zip), or nothing when every record matches.
 std::optional<std::string> zipIntegrityError(const std::filesystem::path& path);
+
+/// The sizes in bytes of a LibTorch archive's tensor records (`*/data/N`),
+/// ascending; those of no byte left out. Empty when it cannot be read.
+std::vector<uint64_t> tensorRecordSizes(const std::filesystem::path& path);
 
 }  // namespace gantry::io

@@ -10,11 +10,44 @@
 
 #include <unistd.h>
 
+#include <algorithm>
+#include <map>
 #include <sstream>
 
 namespace gantry::train {
 
 namespace {
+
+/// Each tensor storage's bytes, once per storage (views share one).
+using Storages = std::map<const void*, uint64_t>;
+void collectStorages(const c10::IValue& value, Storages& storages);
+
+/// The storages of every tensor of the archive and of the archives in it.
+void collectStorages(torch::serialize::InputArchive& archive, Storages& storages) {
+  for (const auto& key : archive.keys()) {
+    torch::serialize::InputArchive nested;
+    if (archive.try_read(key, nested)) {
+      collectStorages(nested, storages);
+      continue;
+    }
+    c10::IValue value;
+    if (archive.try_read(key, value)) collectStorages(value, storages);
+  }
+}
+
+void collectStorages(const c10::IValue& value, Storages& storages) {
+  if (value.isTensor()) {
+    const auto& t = value.toTensor();
+    if (t.defined() && t.has_storage() && t.storage().nbytes() > 0)
+      storages[t.storage().unsafeGetStorageImpl()] = t.storage().nbytes();
+  } else if (value.isList()) {
+    for (const auto& item : value.toListRef()) collectStorages(item, storages);
+  } else if (value.isTuple()) {
+    for (const auto& item : value.toTupleRef().elements()) collectStorages(item, storages);
+  } else if (value.isGenericDict()) {
+    for (const auto& entry : value.toGenericDict()) collectStorages(entry.value(), storages);
+  }
+}
 
 constexpr const char* kFormat = "gantry-checkpoint";
 
@@ -87,13 +120,15 @@ CheckpointReader::CheckpointReader(std::filesystem::path path) : path_(std::move
                                               path_.string(), previous.string(), path_.string())
                                 : fmt::format("checkpoint {} not found; train the run first or check the run folder",
                                               path_.string()));
-  if (auto error = io::zipIntegrityError(path_))
-    throw UserError(fmt::format(
-        "checkpoint {} is corrupt ({}); {}", path_.string(), *error,
+  const auto corrupt = [&](const std::string& why) {
+    return UserError(fmt::format(
+        "checkpoint {} is corrupt ({}); {}", path_.string(), why,
         hasPrevious ? fmt::format("fall back to the previous one, {} (it is up to checkpoint_every steps older): copy "
                                   "it over the corrupt one",
                                   previous.string())
                     : "restore it or retrain"));
+  };
+  if (auto error = io::zipIntegrityError(path_)) throw corrupt(*error);
   try {
     archive_.load_from(path_.string());
     c10::IValue format, version;
@@ -102,6 +137,16 @@ CheckpointReader::CheckpointReader(std::filesystem::path path) : path_(std::move
     if (!format.isString() || format.toStringRef() != kFormat || !version.isInt())
       throw c10::Error("not a gantry checkpoint", "");
     version_ = version.toInt();
+    // LibTorch 1.13 takes a storage's size from data.pkl and its bytes from
+    // its record, with no check between the two: a record cut short (its
+    // CRC made anew) would be read and written past its end. The records'
+    // sizes must be the storages'.
+    Storages storages;
+    collectStorages(archive_, storages);
+    std::vector<uint64_t> held;
+    for (const auto& [storage, bytes] : storages) held.push_back(bytes);
+    std::sort(held.begin(), held.end());
+    if (held != io::tensorRecordSizes(path_)) throw corrupt("a tensor record does not hold its tensor's bytes");
   } catch (const UserError&) {
     throw;
   } catch (const std::exception& e) {  // c10::Error, and the TorchScript importer's errors
