@@ -105,8 +105,9 @@ RunResult runOne(const StudyRequest& request, const std::string& dataset, const 
   std::error_code ec;
   // A run there already: trained as far as asked (then read back, or only
   // evaluated when it was stopped before that), or to continue.
+  const bool started = std::filesystem::exists(result.run / "config.toml", ec);
   bool toTrain = true;
-  if (std::filesystem::exists(result.run / "config.toml", ec)) {
+  if (started) {
     const RunFolder folder{result.run};
     const int64_t wanted = request.steps.value_or(readRunConfig(folder).getInt("steps"));
     const int64_t trained =
@@ -117,12 +118,12 @@ RunResult runOne(const StudyRequest& request, const std::string& dataset, const 
                       "another --out",
                       result.run.string(), trained, wanted, trained));
     toTrain = trained < wanted;
-    if (toTrain) std::filesystem::remove(evaluation, ec);  // of fewer steps
   }
-  if (toTrain || !std::filesystem::exists(evaluation, ec)) {
+  if (toTrain) {
+    std::filesystem::remove(evaluation, ec);  // of fewer steps
     TrainRequest train;
-    if (std::filesystem::exists(result.run / "config.toml", ec)) {
-      train.resume = result.run;  // interrupted: continue where it stopped
+    if (started) {
+      train.resume = result.run;  // interrupted, or asked for more steps: continue where it stopped
     } else {
       train.preset = dataset + "-pacgan";
       train.out = result.run;
@@ -132,10 +133,11 @@ RunResult runOne(const StudyRequest& request, const std::string& dataset, const 
     }
     train.steps = request.steps;
     train.quiet = true;
-    if (toTrain)
-      if (const int code = app::train(train); code != 0)
-        throw UserError(fmt::format("training of {} stopped (exit status {}); the same command resumes the study",
-                                    result.run.string(), code));
+    if (const int code = app::train(train); code != 0)
+      throw UserError(fmt::format("training of {} stopped (exit status {}); the same command resumes the study",
+                                  result.run.string(), code));
+  }
+  if (!std::filesystem::exists(evaluation, ec)) {
     EvalRequest eval;
     eval.run = result.run;
     eval.metrics = {"modes"};
