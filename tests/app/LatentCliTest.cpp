@@ -329,6 +329,12 @@ TEST(LatentCliTest, BadRequestsGetOneLine) {
   expectOneLineError(
       runGantry("sample --run " + r + " -n 3 --z " + quoted(dir / "codes.npy") + " --out " + quoted(dir / "x.npy")),
       "-n COUNT or --z");
+  // Samples written over the codes they come from: refused, the codes kept.
+  gantry::io::writeNpy(dir / "z.npy", torch::zeros({2, 100}));
+  expectOneLineError(
+      runGantry("sample --run " + r + " --z " + quoted(dir / "z.npy") + " --out " + quoted(dir / "z.npy")),
+      "is --z, the codes this command reads");
+  EXPECT_EQ(gantry::io::readNpy(dir / "z.npy").sizes(), (std::vector<int64_t>{2, 100}));
   auto toy = dir / "toy";
   ASSERT_EQ(runGantry("train --preset ring8 --steps 5 --quiet --out " + quoted(toy)).exitCode, 0);
   expectOneLineError(runGantry("latent interpolate --run " + quoted(toy) + " --points 1:2,1:3 --out " +

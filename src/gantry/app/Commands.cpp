@@ -677,6 +677,12 @@ int sample(const SampleRequest& request) {
   auto ext = request.out.extension().string();
   if (ext != ".npy" && ext != ".png")
     throw UserError(fmt::format("--out {} must end in .npy (array) or .png (picture)", request.out.string()));
+  // The samples would be written over the codes they were drawn from.
+  std::error_code ec;
+  if (!request.codes.empty() &&
+      std::filesystem::weakly_canonical(request.out, ec) == std::filesystem::weakly_canonical(request.codes, ec))
+    throw UserError(
+        fmt::format("--out {} is --z, the codes this command reads; choose another --out", request.out.string()));
   auto [config, generator] = loadTrainedGenerator(RunFolder{request.run}, request.ema, request.member);
   const int64_t classes = generator->classes();
   torch::Tensor labels;
