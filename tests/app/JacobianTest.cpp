@@ -142,6 +142,11 @@ TEST(JacobianTest, BadRequestsAreOneLineErrors) {
                      "--which must be magnitude, real or imag");
   expectOneLineError(runGantry("jacobian --run " + quoted(run) + " --max-restarts 0 --out " + quoted(dir / "a.json")),
                      "--max-restarts must be at least 1");
+  // Beyond the machine's memory, named before any pass (it was the
+  // out-of-memory line that names config keys).
+  expectOneLineError(
+      runGantry("jacobian --run " + quoted(run) + " --batch 1000000000000000 --out " + quoted(dir / "a.json")),
+      "lower --batch");
   expectOneLineError(runGantry("jacobian --run " + quoted(run) + " --method arnoldi --out " + quoted(dir / "a.json")),
                      "use the dense method");
   expectOneLineError(runGantry("jacobian --run " + quoted(dir / "nothing") + " --out " + quoted(dir / "a.json")),

@@ -195,6 +195,20 @@ void drawSpectrum(const std::filesystem::path& path, const std::vector<std::comp
   io::writeChartPng(path, chart);
 }
 
+/// UserError naming --batch when the batch's float64 passes, kept for the
+/// second derivatives, would not fit the machine's memory: at least twice
+/// the floats a training step keeps per sample (float64), before any pass.
+void requireBatchFits(train::Trainer& trainer, int64_t batch) {
+  const double perSample =
+      stepFloatsPerSample(trainer, c10::multiply_integers(trainer.generator().outputShape())) * sizeof(double);
+  const double bytes = static_cast<double>(batch) * perSample;
+  if (bytes > static_cast<double>(physicalMemory()))
+    throw UserError(
+        fmt::format("--batch {} needs at least {:.3g} GB (float64 passes with their graph), more than "
+                    "this machine's {:.3g} GB of memory; lower --batch",
+                    batch, bytes / 1e9, static_cast<double>(physicalMemory()) / 1e9));
+}
+
 /// Berard et al. 2020's path angle: along w(α) = w_A + α (w_B − w_A), the
 /// norm of the joint gradient g = −v and its cosine with the line.
 int pathAngle(const JacobianRequest& request, const std::filesystem::path& to) {
@@ -202,6 +216,7 @@ int pathAngle(const JacobianRequest& request, const std::filesystem::path& to) {
   auto start = loadTrainedGame(request.from, request.assignments);
   auto end = loadTrainedGame(to, request.assignments);
   auto& arena = end.trainer->arena();
+  requireBatchFits(*end.trainer, request.batch);
   JointField field(arena, request.batch, static_cast<uint64_t>(request.seed));
   JointField startField(start.trainer->arena(), 1, 0);
   if (startField.size() != field.size())
@@ -268,6 +283,7 @@ int jacobian(const JacobianRequest& request) {
 
   auto game = loadTrainedGame(path, request.assignments);
   auto& arena = game.trainer->arena();
+  requireBatchFits(*game.trainer, request.batch);
   JointField field(arena, request.batch, static_cast<uint64_t>(request.seed));
   const int64_t n = field.size();
   const bool dense = request.method == "dense" || (request.method == "auto" && n <= kDenseLimit);

@@ -97,6 +97,12 @@ int64_t activationsOf(const models::Model& model) {
 
 }  // namespace
 
+double stepFloatsPerSample(train::Trainer& trainer, int64_t sampleSize) {
+  // G's pass, D's passes on the real and the generated batch, and both batches.
+  return static_cast<double>(activationsOf(trainer.generator()) + 2 * activationsOf(trainer.discriminator()) +
+                             2 * sampleSize);
+}
+
 std::vector<MemoryNeed> memoryNeeds(const RunSettings& settings, train::Trainer& trainer) {
   const auto& g = trainer.generator();
   const auto& d = trainer.discriminator();
@@ -104,9 +110,7 @@ std::vector<MemoryNeed> memoryNeeds(const RunSettings& settings, train::Trainer&
   const int64_t sampleSize = c10::multiply_integers(shape);
   const int64_t widest = std::max({widestLayer(g), widestLayer(d), sampleSize});
   const double floatBytes = 4;
-  // A step: G's pass, D's passes on the real and the generated batch, and
-  // both batches.
-  const double stepFloats = static_cast<double>(activationsOf(g) + 2 * activationsOf(d) + 2 * sampleSize);
+  const double stepFloats = stepFloatsPerSample(trainer, sampleSize);
   // Each bound is what one key scales: the key to name when it does not fit.
   return {// Weights, gradients, two optimizer moments and the flat buffers of
           // the fused optimizers: ring8 with latent_dim = 1e7 failed asking for

@@ -57,6 +57,11 @@ struct MemoryNeed {
 /// (Model::activationsPerSample); the fixed noise of the pictures and of
 /// the evaluations through the widest layer.
 std::vector<MemoryNeed> memoryNeeds(const RunSettings& settings, train::Trainer& trainer);
+/// Floats a training step keeps per sample of its batch: G's pass, D's
+/// passes on the real and the generated sample (what each model keeps for
+/// the backward, Model::activationsPerSample) and both samples, of
+/// `sampleSize` floats each.
+double stepFloatsPerSample(train::Trainer& trainer, int64_t sampleSize);
 /// Refuses (UserError naming the key and both figures) a run whose sizes
 /// cannot fit in this machine's memory, before anything is written: each
 /// of memoryNeeds() against the physical memory. An estimate, not a
