@@ -12,6 +12,7 @@
 
 #include <gtest/gtest.h>
 #include <signal.h>
+#include <sys/prctl.h>
 #include <sys/wait.h>
 #include <torch/torch.h>
 #include <unistd.h>
@@ -759,4 +760,51 @@ TEST(ReliabilityTest, ASignalIgnoredAtStartStaysIgnored) {
     ASSERT_TRUE(status && WIFEXITED(*status));
     EXPECT_EQ(WEXITSTATUS(*status), 130);
   }
+}
+
+/// The processes whose parent is `parent` (/proc/<pid>/stat's fourth field).
+std::vector<pid_t> childrenOf(pid_t parent) {
+  std::vector<pid_t> children;
+  for (const auto& entry : fs::directory_iterator("/proc")) {
+    const auto name = entry.path().filename().string();
+    if (name.find_first_not_of("0123456789") != std::string::npos) continue;
+    std::ifstream stat(entry.path() / "stat");
+    std::string line;
+    if (!std::getline(stat, line) || line.rfind(')') == std::string::npos) continue;
+    std::istringstream rest(line.substr(line.rfind(')') + 1));  // the name may hold spaces
+    std::string state;
+    pid_t ppid = 0;
+    if (rest >> state >> ppid && ppid == parent) children.push_back(std::stoi(name));
+  }
+  return children;
+}
+
+TEST(ReliabilityTest, RanksStopWhenTheirLauncherIsKilled) {
+  // A launcher killed with SIGKILL cannot pass the stop on: its ranks used
+  // to train on without it. The kernel now sends them SIGTERM, and they stop
+  // as on a forwarded one: status 143, the checkpoint saved. The orphans
+  // come to this process (a subreaper), so that their statuses can be read.
+  ASSERT_EQ(prctl(PR_SET_CHILD_SUBREAPER, 1), 0);
+  TempDir dir;
+  const auto run = dir / "run";
+  const pid_t launcher =
+      gantry::test::spawnGantry({"train", "--preset", "ring8", "--steps", "1000000", "--set", "log_every=10", "--set",
+                                 "sample_every=0", "--quiet", "--out", run.string(), "--nproc", "2"},
+                                dir / "out", dir / "err");
+  ASSERT_GT(launcher, 0);
+  const bool started = waitForFile(run / "metrics.jsonl", launcher);
+  if (!started) kill(launcher, SIGKILL);
+  ASSERT_TRUE(started) << gantry::test::readFile(dir / "err");
+  const auto ranks = childrenOf(launcher);
+  ASSERT_EQ(ranks.size(), 2u);
+  ASSERT_EQ(kill(launcher, SIGKILL), 0);
+  ASSERT_TRUE(gantry::test::waitFor(launcher, 10));
+  for (const pid_t rank : ranks) {
+    const auto status = gantry::test::waitFor(rank, 120);
+    if (!status) kill(rank, SIGKILL);
+    ASSERT_TRUE(status) << "a rank trained on after its launcher was killed";
+    EXPECT_TRUE(WIFEXITED(*status) && WEXITSTATUS(*status) == 128 + SIGTERM)
+        << *status << ": " << gantry::test::readFile(dir / "err");
+  }
+  EXPECT_TRUE(fs::exists(run / "checkpoint.pt")) << gantry::test::readFile(dir / "err");
 }

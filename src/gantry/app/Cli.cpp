@@ -96,6 +96,7 @@ void refuseEmptyValues(const CLI::App& app) {
 }  // namespace
 
 int runCli(int argc, char** argv) {
+  followSupervisor();
   CLI::App app{"gantry: train, sample and study generative adversarial networks"};
   app.require_subcommand(1);
   app.set_version_flag("--version", std::string(GANTRY_VERSION));

@@ -9,6 +9,7 @@
 #include <array>
 #include <atomic>
 #include <cerrno>
+#include <charconv>
 #include <chrono>
 #include <csignal>
 #include <cstdlib>
@@ -21,6 +22,9 @@
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <spawn.h>
+#ifdef __linux__
+#include <sys/prctl.h>
+#endif
 #include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -32,6 +36,10 @@ namespace gantry::app {
 namespace {
 
 std::atomic<int> gForward{0};
+
+/// The environment variable by which a supervised process knows its
+/// supervisor's pid (followSupervisor).
+constexpr const char* kSupervisor = "GANTRY_SUPERVISOR";
 
 void onSignal(int signal) { gForward = signal; }
 
@@ -98,10 +106,28 @@ StopSignals::~StopSignals() {
   for (size_t i = 0; i < kStopSignals.size(); ++i) std::signal(kStopSignals[i], previous_[i]);
 }
 
+void followSupervisor() {
+  const char* value = std::getenv(kSupervisor);
+  if (value == nullptr) return;
+  const std::string text = value;
+  ::unsetenv(kSupervisor);  // not for what this process starts in turn
+  pid_t supervisor = 0;
+  const auto [end, error] = std::from_chars(text.data(), text.data() + text.size(), supervisor);
+  if (error != std::errc() || end != text.data() + text.size() || supervisor <= 1) return;
+#ifdef __linux__
+  ::prctl(PR_SET_PDEATHSIG, SIGTERM);
+#endif
+  // Gone before the request above: it would never come.
+  if (::getppid() != supervisor) std::_Exit(128 + SIGTERM);
+}
+
 int superviseProcesses(const std::vector<std::vector<std::string>>& arguments,
-                       const std::vector<std::string>& environment, const std::function<std::string(size_t)>& name) {
+                       const std::vector<std::string>& sharedEnvironment,
+                       const std::function<std::string(size_t)>& name) {
   gForward = 0;
   StopSignals forwarded(onSignal);
+  auto environment = sharedEnvironment;
+  environment.push_back(fmt::format("{}={}", kSupervisor, ::getpid()));
 
   std::vector<pid_t> pids;
   for (size_t i = 0; i < arguments.size(); ++i) {

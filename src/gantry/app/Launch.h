@@ -41,6 +41,14 @@ int launchRanks(const std::vector<std::string>& arguments, int nproc);
 int superviseProcesses(const std::vector<std::vector<std::string>>& arguments,
                        const std::vector<std::string>& environment, const std::function<std::string(size_t)>& name);
 
+/// In a process superviseProcesses started (it names itself in the
+/// environment): asks the kernel for SIGTERM when the supervisor ends, so
+/// that ranks and study jobs stop, saving what they save on SIGTERM, when
+/// their launcher is killed without a chance to stop them (SIGKILL, the
+/// out-of-memory killer). Ends this process at once when the supervisor is
+/// gone already. Does nothing in any other process.
+void followSupervisor();
+
 /// A port nobody listens on now: the kernel's pick for a socket bound to
 /// port 0 of the loopback. Throws UserError when there is none.
 int freeLoopbackPort();
