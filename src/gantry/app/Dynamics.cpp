@@ -201,12 +201,8 @@ void drawSpectrum(const std::filesystem::path& path, const std::vector<std::comp
 void requireBatchFits(train::Trainer& trainer, int64_t batch) {
   const double perSample =
       stepFloatsPerSample(trainer, c10::multiply_integers(trainer.generator().outputShape())) * sizeof(double);
-  const double bytes = static_cast<double>(batch) * perSample;
-  if (bytes > static_cast<double>(physicalMemory()))
-    throw UserError(
-        fmt::format("--batch {} needs at least {:.3g} GB (float64 passes with their graph), more than "
-                    "this machine's {:.3g} GB of memory; lower --batch",
-                    batch, bytes / 1e9, static_cast<double>(physicalMemory()) / 1e9));
+  requireMemory(static_cast<double>(batch) * perSample,
+                fmt::format("--batch {} needs, for float64 passes with their graph,", batch), "lower --batch");
 }
 
 /// Berard et al. 2020's path angle: along w(α) = w_A + α (w_B − w_A), the

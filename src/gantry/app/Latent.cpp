@@ -71,13 +71,9 @@ void refuseOverwritingInputs(const LatentRequest& request) {
 void requireFits(const LatentRun& run, const std::string& flag, double count, bool images) {
   const double perCode = static_cast<double>(run.latentDim()) +
                          (images ? static_cast<double>(c10::multiply_integers(run.generator->outputShape())) : 0.0);
-  const double bytes = 2.0 * count * perCode * sizeof(float);
-  if (bytes > static_cast<double>(physicalMemory()))
-    throw UserError(
-        fmt::format("{} asks for {:.0f} codes{}, at least {:.3g} GB, more than this machine's {:.3g} GB of "
-                    "memory; give a smaller {}",
-                    flag, count, images ? " and their images" : "", bytes / 1e9,
-                    static_cast<double>(physicalMemory()) / 1e9, flag));
+  requireMemory(2.0 * count * perCode * sizeof(float),
+                fmt::format("{} asks for {:.0f} codes{},", flag, count, images ? " and their images" : ""),
+                "give a smaller " + flag);
 }
 
 LatentRun openRun(const LatentRequest& request) {

@@ -125,16 +125,11 @@ std::vector<MemoryNeed> memoryNeeds(const RunSettings& settings, train::Trainer&
 }
 
 void checkMemory(const RunSettings& settings, train::Trainer& trainer) {
-  const int64_t memory = physicalMemory();
-  for (const auto& [keys, bytes] : memoryNeeds(settings, trainer))
-    if (bytes > static_cast<double>(memory)) {
-      const bool one = keys.find(',') == std::string::npos;
-      throw UserError(
-          fmt::format("config {} '{}' {} at least {:.3g} GB, more than this machine's {:.3g} GB of memory; "
-                      "lower {}",
-                      one ? "key" : "keys", keys, one ? "needs" : "need", bytes / 1e9,
-                      static_cast<double>(memory) / 1e9, one ? "it" : "them"));
-    }
+  for (const auto& [keys, bytes] : memoryNeeds(settings, trainer)) {
+    const bool one = keys.find(',') == std::string::npos;
+    requireMemory(bytes, fmt::format("config {} '{}' {}", one ? "key" : "keys", keys, one ? "needs" : "need"),
+                  one ? "lower it" : "lower them");
+  }
 }
 
 int64_t samplesPerStep(const RunSettings& settings) { return settings.data.batch_size * settings.stabilisers.pack; }
@@ -249,13 +244,9 @@ namespace {
 /// UserError when `count` samples of G would not fit the machine's memory:
 /// the chunks, then their concatenation, take twice the samples' bytes.
 void requireSampleMemory(const models::Generator& generator, int64_t count) {
-  const double bytes = 2.0 * static_cast<double>(count) *
-                       static_cast<double>(c10::multiply_integers(generator.outputShape())) * sizeof(float);
-  if (bytes > static_cast<double>(physicalMemory()))
-    throw UserError(
-        fmt::format("{} samples need at least {:.3g} GB, more than this machine's {:.3g} GB of memory; "
-                    "draw fewer",
-                    count, bytes / 1e9, static_cast<double>(physicalMemory()) / 1e9));
+  requireMemory(2.0 * static_cast<double>(count) *
+                    static_cast<double>(c10::multiply_integers(generator.outputShape())) * sizeof(float),
+                fmt::format("{} samples need", count), "draw fewer");
 }
 
 }  // namespace

@@ -1,6 +1,8 @@
 #include "gantry/core/Blas.h"
+#include "gantry/core/Error.h"
 
 #include <dlfcn.h>
+#include <fmt/format.h>
 #include <sched.h>
 #include <unistd.h>
 
@@ -80,6 +82,13 @@ std::vector<std::string> cpuVectorExtensions() {
 }
 
 int64_t physicalMemory() { return static_cast<int64_t>(sysconf(_SC_PHYS_PAGES)) * sysconf(_SC_PAGE_SIZE); }
+
+void requireMemory(double bytes, const std::string& need, const std::string& remedy) {
+  const auto memory = static_cast<double>(physicalMemory());
+  if (bytes > memory)
+    throw UserError(fmt::format("{} at least {:.3g} GB, more than this machine's {:.3g} GB of memory; {}", need,
+                                bytes / 1e9, memory / 1e9, remedy));
+}
 
 int availableCores() {
   int cores = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));

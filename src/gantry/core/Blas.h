@@ -43,6 +43,12 @@ int availableCores();
 /// run's sizes compare against).
 int64_t physicalMemory();
 
+/// The one memory check of every command: a UserError when `bytes` exceed
+/// physicalMemory(), worded "<need> at least X GB, more than this machine's
+/// Y GB of memory; <remedy>", where `need` names the key or flag that asks
+/// for the bytes ("--batch 9 needs") and `remedy` says what to lower.
+void requireMemory(double bytes, const std::string& need, const std::string& remedy);
+
 /// The CPU's model name (/proc/cpuinfo), or "unknown CPU": the machine a
 /// run's figures come from (OpenBLAS picks its kernels by it).
 std::string cpuName();
