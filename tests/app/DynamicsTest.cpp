@@ -7,6 +7,7 @@
 
 #include "TestSupport.h"
 
+using gantry::test::expectOneLineError;
 using gantry::test::quoted;
 using gantry::test::readFile;
 using gantry::test::runGantry;
@@ -128,4 +129,9 @@ TEST(DynamicsTest, OptimalDRefusesRunsWithoutADensityOrAnotherGame) {
   r = runGantry("dynamics optimal-d --run " + quoted(wgan) + " --out " + quoted(dir / "o.txt"));
   EXPECT_NE(r.exitCode, 0);
   EXPECT_NE(r.err.find("must end in .json"), std::string::npos) << r.err;
+  // --run beside --checkpoint was ignored: the checkpoints were drawn alone.
+  expectOneLineError(runGantry("dynamics optimal-d --run " + quoted(wgan) + " --checkpoint " +
+                               quoted(wgan / "checkpoint.pt") + " --out " + quoted(dir / "o.json")),
+                     "not both");
+  EXPECT_FALSE(std::filesystem::exists(dir / "o.json"));
 }

@@ -135,6 +135,9 @@ TEST(EvalCliTest, BadInputIsOneLineNamingWhatToDo) {
   expectOneLineError(runGantry("eval" + samples + " --metrics prdc --classifier " + quoted(dir / "fashion.pt") + out),
                      "was trained on fashion, not mnist");
   expectOneLineError(runGantry("classifier train --dataset ring8 --out " + quoted(dir / "c.pt")), "mnist or fashion");
+  // A run imitates its config's dataset; --dataset beside it was ignored.
+  expectOneLineError(runGantry("eval --run " + quoted(dir / "run") + " --dataset fashion --metrics parzen" + out),
+                     "drop --dataset");
   EXPECT_FALSE(std::filesystem::exists(dir / "e.json"));
 }
 

@@ -152,6 +152,10 @@ TEST(JacobianTest, BadRequestsAreOneLineErrors) {
   expectOneLineError(runGantry("jacobian --run " + quoted(dir / "nothing") + " --out " + quoted(dir / "a.json")),
                      "is not a gantry run folder");
   expectOneLineError(runGantry("jacobian --out " + quoted(dir / "a.json")), "give a run folder with --run");
+  // Both: one was ignored (the checkpoint's game was taken, the run's not said).
+  expectOneLineError(runGantry("jacobian --run " + quoted(run) + " --checkpoint " + quoted(run / "checkpoint.pt") +
+                               " --out " + quoted(dir / "a.json")),
+                     "not both");
   EXPECT_FALSE(std::filesystem::exists(dir / "a.json"));
 }
 

@@ -278,6 +278,11 @@ TEST(LatentCliTest, BadRequestsGetOneLine) {
                      "in pairs");
   expectOneLineError(runGantry("latent interpolate --run " + r + " --points 1:200,1:3 --out " + quoted(dir / "x.png")),
                      "beyond the 100 samples");
+  // --pool numbers --points' samples; beside --codes it was ignored.
+  gantry::io::writeNpy(dir / "ends.npy", torch::zeros({2, 100}));
+  expectOneLineError(runGantry("latent interpolate --run " + r + " --codes " + quoted(dir / "ends.npy") +
+                               " --pool 5 --out " + quoted(dir / "x.png")),
+                     "drop --pool");
   expectOneLineError(runGantry("latent arithmetic --run " + r + " --a ink:0.5:0.2 --b ink:0:1 --c ink:0:1 --out " +
                                quoted(dir / "x.png")),
                      "quantiles");

@@ -98,6 +98,10 @@ io::ChartArrows diracFieldArrows(train::Trainer& trainer, double extent) {
 }
 
 std::filesystem::path checkpointOf(const std::filesystem::path& run, const std::filesystem::path& checkpoint) {
+  // Both given, one would be ignored silently: the run's config is not the
+  // checkpoint's when the file comes from another run.
+  if (!run.empty() && !checkpoint.empty())
+    throw UserError("give a run folder with --run or a checkpoint file with --checkpoint, not both");
   if (!checkpoint.empty()) return checkpoint;
   if (run.empty()) throw UserError("give a run folder with --run, or a checkpoint file with --checkpoint");
   readRunConfig(RunFolder{run});  // names a folder that holds no run

@@ -81,6 +81,8 @@ int evaluateMembers(const EvalRequest& request, const Config& config, const mode
 int evaluate(const EvalRequest& request) {
   if (request.run.empty() == request.samples.empty())
     throw UserError("gantry eval needs either --run RUN_DIR or --samples FILE.npy (with --dataset NAME)");
+  if (!request.run.empty() && !request.dataset.empty())
+    throw UserError("--dataset goes with --samples; a run's samples imitate its own config's dataset: drop --dataset");
   if (request.out.extension() != ".json")
     throw UserError(fmt::format("--out {} must end in .json", request.out.string()));
   if (request.metrics.empty()) throw UserError("--metrics needs at least one metric name");

@@ -123,6 +123,8 @@ int interpolate(const LatentRequest& request) {
     throw UserError(fmt::format("--method must be lerp or slerp, got '{}'", request.method));
   if (request.points.empty() == request.codes.empty())
     throw UserError("gantry latent interpolate needs the ends: --points SEED:INDEX,... or --codes FILE.npy");
+  if (!request.codes.empty() && request.pool)
+    throw UserError("--pool is the -n that --points' indices refer to; --codes FILE.npy takes none: drop --pool");
   auto run = openRun(request);
   torch::Tensor ends;
   if (!request.codes.empty()) {

@@ -292,6 +292,8 @@ int optimalDiscriminator(const OptimalDRequest& request) {
   if (request.lbfgsSteps < 0) throw UserError("--lbfgs-steps must be at least 0");
   if (request.lbfgsSamples < 1) throw UserError("--lbfgs-samples must be at least 1");
   if (request.samples < 100) throw UserError("--samples must be at least 100");
+  if (!request.run.empty() && !request.checkpoints.empty())
+    throw UserError("give a run folder with --run or checkpoint files with --checkpoint, not both");
   std::vector<std::filesystem::path> checkpoints = request.checkpoints;
   if (checkpoints.empty()) checkpoints.push_back(checkpointOf(request.run, {}));
   createParentFolder(request.out);
