@@ -4,6 +4,7 @@
 
 #include <gtest/gtest.h>
 #include <torch/torch.h>
+#include <nlohmann/json.hpp>
 
 #include <string>
 #include <vector>
@@ -94,6 +95,28 @@ TEST(DcganCliTest, ResumeKeepsBatchNormsStatisticsBitForBit) {
   auto whole = samplesOf(dir / "whole", dir / "w.npy", 64), half = samplesOf(dir / "half", dir / "h.npy", 64);
   ASSERT_TRUE(whole.defined() && half.defined());
   EXPECT_TRUE(torch::equal(whole, half)) << "max difference " << (whole - half).abs().max().item<double>();
+}
+
+TEST(DcganCliTest, MemorizationOnASmallFolderHoldsOutHalfOfIt) {
+  // 120 pictures: the metric held out 1,000 of them, and every evaluation,
+  // in training and in gantry eval, stopped with an internal error.
+  TempDir dir;
+  gantry::test::writeImageFolder(dir / "images");
+  const auto run = dir / "run";
+  auto trained =
+      runGantry(folderRun(dir / "images") +
+                "--set image_size=32 --steps 2 --set eval_every=2 --set eval_samples=64 --out " + quoted(run));
+  ASSERT_EQ(trained.exitCode, 0) << trained.err;
+  EXPECT_NE(gantry::test::readFile(run / "metrics.jsonl").find("memorization"), std::string::npos);
+  auto evaluated =
+      runGantry("eval --quiet --run " + quoted(run) + " --metrics memorization -n 64 --out " + quoted(dir / "m.json"));
+  ASSERT_EQ(evaluated.exitCode, 0) << evaluated.err;
+  const auto report = nlohmann::json::parse(gantry::test::readFile(dir / "m.json")).at("metrics").at("memorization");
+  EXPECT_EQ(report.at("training_images").get<int64_t>(), 120);
+  EXPECT_EQ(report.at("baseline_images").get<int64_t>(), 60);
+  // Held-out pictures against the other half: most are no copy (a square
+  // drawn at the same place twice is).
+  EXPECT_GT(report.at("train_nearest_distance").at("median").get<double>(), 0.0);
 }
 
 TEST(DcganCliTest, ATanhOutputOnImagesIsRefusedForTrainingAndStillLoads) {

@@ -30,6 +30,16 @@ TEST(MixtureMetricsTest, CollapseOnOneModeAndOffModeNoise) {
   EXPECT_NEAR(c.klFromUniform, std::log(25.0), 1e-12);  // all mass on one of 25 modes
 }
 
+TEST(MixtureMetricsTest, NoHighQualitySampleIsTheWorstKlNotTheBest) {
+  // Every sample at the ring's centre, 2 from each mode: no histogram. The
+  // KL was left at 0, which reads as every mode equally often.
+  auto ring = makeToyDistribution("ring8");
+  auto c = mixtureCoverage(torch::zeros({100, 2}), *ring);
+  EXPECT_EQ(c.modesCaptured, 0);
+  EXPECT_DOUBLE_EQ(c.highQualityFraction, 0.0);
+  EXPECT_NEAR(c.klFromUniform, std::log(8.0), 1e-12);
+}
+
 TEST(MixtureMetricsTest, TwoModesInProportionGiveTheirKl) {
   auto ring = makeToyDistribution("ring8");
   auto samples = torch::cat({ring->means().slice(0, 0, 1).repeat({3, 1}), ring->means().slice(0, 4, 5)});

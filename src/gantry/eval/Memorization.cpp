@@ -133,7 +133,16 @@ MetricEntry memorizationMetric() {
   entry.data = MetricData::Images;
   entry.trainingDefault = [](const data::DatasetEntry& d) { return !d.isToy() && !d.hasSplits; };
   entry.make = [](MetricContext& context) -> std::unique_ptr<Metric> {
-    return std::make_unique<MemorizationMetric>(context.trainingSet().samples(), 1000, context.seed());
+    auto training = context.trainingSet().samples();
+    const int64_t n = training.size(0);
+    if (n < 2)
+      throw UserError(
+          fmt::format("metric 'memorization' compares training images with each other; the training set "
+                      "has {}: give a folder of at least 2 images or drop the metric",
+                      n));
+    // 1,000 held-in images, or half of a smaller set (an image folder of
+    // 1,000 or fewer stopped every evaluation with an internal error).
+    return std::make_unique<MemorizationMetric>(training, std::min<int64_t>(1000, n / 2), context.seed());
   };
   entry.summarize = [](const nlohmann::json& r) {
     return fmt::format("memorization: median NN distance {:.3f} ({:.2f}× the training set's)",

@@ -24,7 +24,8 @@ NearestNeighbours nearestNeighbours(const torch::Tensor& queries, const torch::T
 /// "memorization": does the generator copy its training images? For every
 /// sample, the pixel-space L2 distance to its nearest training image, beside
 /// the same distance for real images: `baselineSize` training images drawn
-/// at random (seeded) against the rest of the training set. A generator that
+/// at random (seeded) against the rest of the training set (the registry's
+/// "memorization" holds out 1,000, or half of a smaller set). A generator that
 /// memorises has many samples far closer to the training set than real
 /// images are to each other (median_ratio well below 1, a large
 /// fraction_below_train_q01); closest() gives the pairs for the grid that

@@ -44,6 +44,13 @@ MixtureCoverage MixtureCoverageMetric::coverage() const {
   coverage.highQualityFraction =
       samples_ > 0 ? static_cast<double>(totalHighQuality) / static_cast<double>(samples_) : 0.0;
   const double modes = static_cast<double>(highQualityPerMode_.size());
+  // No high-quality sample: the histogram is empty and the KL undefined
+  // (PacGAN's code divides 0 by 0). The loop below would leave 0, the best
+  // value; log M, the largest any histogram has, is the honest bound.
+  if (totalHighQuality == 0) {
+    coverage.klFromUniform = std::log(modes);
+    return coverage;
+  }
   for (auto c : highQualityPerMode_) {
     if (c == 0) continue;
     double p = static_cast<double>(c) / static_cast<double>(totalHighQuality);

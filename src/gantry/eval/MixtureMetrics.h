@@ -21,7 +21,8 @@ struct MixtureCoverage {
   int64_t modesCaptured = 0;
   double highQualityFraction = 0.0;
   /// KL(p ‖ uniform) of the histogram p of high-quality samples over modes
-  /// (0 = every mode equally often; log M = all on one mode).
+  /// (0 = every mode equally often; log M = all on one mode, and when no
+  /// sample is high quality).
   double klFromUniform = 0.0;
   std::vector<int64_t> highQualityPerMode;
 };
