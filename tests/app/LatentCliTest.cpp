@@ -278,6 +278,13 @@ TEST(LatentCliTest, BadRequestsGetOneLine) {
                      "in pairs");
   expectOneLineError(runGantry("latent interpolate --run " + r + " --points 1:200,1:3 --out " + quoted(dir / "x.png")),
                      "beyond the 100 samples");
+  // A path through a loop of links: the check of outputs against inputs
+  // stopped with "internal error: filesystem error".
+  std::filesystem::create_directory_symlink(dir / "loopB", dir / "loopA");
+  std::filesystem::create_directory_symlink(dir / "loopA", dir / "loopB");
+  expectOneLineError(runGantry("latent invert --run " + r + " --images " + quoted(dir / "loopA" / "x.png") + " --out " +
+                               quoted(dir / "inv.png")),
+                     "cannot read image");
   // --pool numbers --points' samples; beside --codes it was ignored.
   gantry::io::writeNpy(dir / "ends.npy", torch::zeros({2, 100}));
   expectOneLineError(runGantry("latent interpolate --run " + r + " --codes " + quoted(dir / "ends.npy") +

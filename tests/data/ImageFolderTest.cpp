@@ -96,6 +96,24 @@ TEST(ImageFolderTest, LoadsRgbAtRequestedSize) {
   EXPECT_LT(blue[0].item<float>(), 0.1f);
 }
 
+TEST(ImageFolderTest, AClassFolderThatIsALinkIsFollowed) {
+  // A class linked in from elsewhere was skipped: its images silently
+  // missing, and the class count one short.
+  TempDir dir;
+  writeSolidPng(dir / "elsewhere" / "d.png", 28, 28, 10, 250, 10);
+  writeSolidPng(dir / "root" / "cats" / "a.png", 28, 28, 200, 100, 50);
+  fs::create_directory_symlink(dir / "elsewhere", dir / "root" / "dogs");
+  const TensorDataset dataset = loadImageFolder(dir / "root", {});
+  ASSERT_EQ(dataset.length(), 2);
+  EXPECT_EQ(dataset.labels()[1].item<int64_t>(), 1);
+  EXPECT_NEAR(dataset.samples()[1].mean().item<float>(), stbGray(10, 250, 10), 2.0f / 255);
+  // A loop of links was walked some 40 levels deep, each level's images
+  // taken again: one line now.
+  fs::create_directory_symlink(dir / "root", dir / "elsewhere" / "loop");
+  const std::string message = userErrorOf([&] { loadImageFolder(dir / "root", {}); });
+  EXPECT_NE(message.find("reaches " + fs::canonical(dir / "root").string() + " twice"), std::string::npos) << message;
+}
+
 TEST(ImageFolderTest, ImagesDirectlyInRootGetLabelZero) {
   TempDir dir;
   writeSolidPng(dir / "x.png", 28, 28, 0, 0, 0);

@@ -402,6 +402,29 @@ int trainUnderPolicy(const RunFolder& run, Config config, std::unique_ptr<train:
   }
 }
 
+/// A relative data_dir is the working directory's: it is kept absolute, so
+/// that the run resumes and is evaluated from any directory (it named
+/// another folder, or none, from elsewhere).
+void keepDataFolderAbsolute(Config& config) {
+  const std::filesystem::path folder = config.getString("data_dir");
+  if (folder.empty() || folder.is_absolute()) return;
+  std::error_code ec;
+  const auto absolute = std::filesystem::absolute(folder, ec);
+  if (!ec) config.setText("data_dir", absolute.lexically_normal().string(), "data_dir");
+}
+
+/// An image folder is read with its subfolders: a run folder inside it
+/// would become training data (its pictures a class of their own) when the
+/// run resumes or is evaluated.
+void refuseRunInsideImages(const RunFolder& run, const RunSettings& settings) {
+  if (settings.data.dataset != "images" || settings.data.data_dir.empty()) return;
+  if (isInside(run.root, settings.data.data_dir))
+    throw UserError(
+        fmt::format("--out {} lies inside the image folder data_dir = {}: its pictures would become "
+                    "training images; choose an --out outside it",
+                    run.root.string(), settings.data.data_dir));
+}
+
 void refuseExistingRun(const RunFolder& run) {
   std::error_code ec;
   if (std::filesystem::exists(run.config(), ec) || std::filesystem::exists(run.checkpoint(), ec))
@@ -477,9 +500,11 @@ int trainFollower(const std::shared_ptr<train::DataParallel>& parallel, bool qui
 int trainNew(const TrainRequest& request, const std::shared_ptr<train::DataParallel>& parallel) {
   if (request.out.empty()) throw UserError("gantry train needs --out RUN_DIR (or --resume RUN_DIR)");
   auto config = resolveNewRunConfig(request);
+  keepDataFolderAbsolute(config);
   const auto settings = readSettings(config);
   checkThreads(settings.run);
   RunFolder run{request.out};
+  refuseRunInsideImages(run, settings);
   // A folder that exists may be another process's: its lock names it.
   std::optional<RunLock> lock;
   std::error_code ec;
@@ -583,6 +608,16 @@ int trainResume(const TrainRequest& request, const std::shared_ptr<train::DataPa
   }
   if (request.steps) config.set("steps", *request.steps, "--steps");
   auto trainer = buildTrainer(config, parallel);
+  // A conditional G's classes come from the data: an image folder that
+  // gained or lost a class since would load into embeddings of the old
+  // size and fail on the first new label (0: unconditional, or a
+  // checkpoint older than the record).
+  if (const int64_t saved = checkpoint ? checkpoint->generatorClasses() : 0;
+      saved > 0 && saved != trainer->generator().classes())
+    throw UserError(
+        fmt::format("run {} was trained on {} classes, its data (data_dir = {}) now has {}: restore the "
+                    "data's class folders, or train a new run with --out",
+                    run.root.string(), saved, config.getString("data_dir"), trainer->generator().classes()));
   if (checkpoint) checkpoint->restore(*trainer);
   refuseOtherWorldSize(*trainer, parallel.get());
   if (trainer->steps() >= config.getInt("steps"))
@@ -678,9 +713,7 @@ int sample(const SampleRequest& request) {
   if (ext != ".npy" && ext != ".png")
     throw UserError(fmt::format("--out {} must end in .npy (array) or .png (picture)", request.out.string()));
   // The samples would be written over the codes they were drawn from.
-  std::error_code ec;
-  if (!request.codes.empty() &&
-      std::filesystem::weakly_canonical(request.out, ec) == std::filesystem::weakly_canonical(request.codes, ec))
+  if (!request.codes.empty() && samePath(request.out, request.codes))
     throw UserError(
         fmt::format("--out {} is --z, the codes this command reads; choose another --out", request.out.string()));
   auto [config, generator] = loadTrainedGenerator(RunFolder{request.run}, request.ema, request.member);

@@ -7,6 +7,7 @@
 #include "gantry/core/Blas.h"
 #include "gantry/core/Error.h"
 #include "gantry/core/Finite.h"
+#include "gantry/data/Datasets.h"
 #include "gantry/eval/EvalCallback.h"
 #include "gantry/eval/Memorization.h"
 #include "gantry/io/Npy.h"
@@ -105,6 +106,14 @@ int evaluate(const EvalRequest& request) {
     if (request.label) throw UserError("--label draws from a conditional run; give --run, not --samples");
     if (request.ema) throw UserError("--ema draws from a run's averaged generator; give --run, not --samples");
     config.setText("dataset", request.dataset, "--dataset");
+    // A dataset without a folder of its own (an image folder: data_dir)
+    // cannot be found from --samples, which has no data_dir to give.
+    const auto& entry = data::datasets().require(request.dataset, "--dataset");
+    if (!entry.isToy() && (!entry.defaultFolder || entry.defaultFolder().empty()))
+      throw UserError(
+          fmt::format("--dataset {} has no folder of its own (a run's data_dir); evaluate samples of it "
+                      "through the run that trained on it, with --run",
+                      request.dataset));
     report["source"] = {{"samples", request.samples.string()}};
   }
   // Evaluation is not training: every core for the classifier and the

@@ -60,7 +60,7 @@ void refuseOverwritingInputs(const LatentRequest& request) {
   if (std::filesystem::path(request.labels).extension() == ".npy") inputs.push_back(request.labels);
   for (const auto& output : {request.out, beside(request.out, ".npy"), beside(request.out, ".json")})
     for (const auto& input : inputs)
-      if (std::filesystem::weakly_canonical(output) == std::filesystem::weakly_canonical(input))
+      if (samePath(output, input))
         throw UserError(fmt::format("--out {} would write {} over an input of this command; choose another --out",
                                     request.out.string(), output.string()));
 }

@@ -11,6 +11,21 @@
 
 namespace gantry::app {
 
+bool samePath(const std::filesystem::path& a, const std::filesystem::path& b) {
+  std::error_code ecA, ecB;
+  const auto first = std::filesystem::weakly_canonical(a, ecA), second = std::filesystem::weakly_canonical(b, ecB);
+  return !ecA && !ecB && first == second;
+}
+
+bool isInside(const std::filesystem::path& path, const std::filesystem::path& folder) {
+  std::error_code ecA, ecB;
+  const auto inner = std::filesystem::weakly_canonical(std::filesystem::absolute(path, ecA), ecA);
+  const auto outer = std::filesystem::weakly_canonical(std::filesystem::absolute(folder, ecB), ecB);
+  if (ecA || ecB) return false;
+  const auto relative = inner.lexically_relative(outer);
+  return !relative.empty() && *relative.begin() != "..";
+}
+
 Config readRunConfig(const RunFolder& run) {
   std::error_code ec;
   if (!std::filesystem::is_regular_file(run.config(), ec))

@@ -24,6 +24,14 @@ struct RunFolder {
   std::filesystem::path report() const { return root / "report.html"; }
 };
 
+/// Whether two paths name one file, after links and `..` (the outputs of a
+/// command that would overwrite its inputs). A path that cannot be resolved
+/// (a loop of links) is no other path.
+bool samePath(const std::filesystem::path& a, const std::filesystem::path& b);
+
+/// Whether `path` is `folder` or lies below it, after links and `..`.
+bool isInside(const std::filesystem::path& path, const std::filesystem::path& folder);
+
 /// The run's config.toml. Throws UserError when the folder holds no run.
 Config readRunConfig(const RunFolder& run);
 

@@ -28,8 +28,10 @@ ShuffledBatchSource::ShuffledBatchSource(std::shared_ptr<const TensorDataset> da
                                          torch::Device device)
     : BatchSource(batchSize, device), dataset_(std::move(dataset)), seed_(seed) {
   if (dataset_->length() < batchSize)
-    throw UserError(fmt::format("the dataset has {} samples, fewer than batch_size = {}; lower batch_size",
-                                dataset_->length(), batchSize));
+    throw UserError(
+        fmt::format("the dataset has {} samples, fewer than the {} a step draws (batch_size, times pack "
+                    "when packing); lower batch_size",
+                    dataset_->length(), batchSize));
   samples_ = dataset_->samples().to(device_, torch::kFloat32).contiguous();
   if (dataset_->labels().defined()) {
     labels_ = dataset_->labels().to(device_, torch::kLong).contiguous();

@@ -3,8 +3,8 @@
 #include "gantry/core/AtomicFile.h"
 #include "gantry/core/Error.h"
 #include "gantry/data/Datasets.h"
+#include "gantry/io/ImageFile.h"
 
-#include <stb_image.h>
 #include <stb_image_resize.h>
 #include <torch/torch.h>
 
@@ -40,11 +40,25 @@ bool isHidden(const fs::path& path) {
 std::vector<fs::path> findImages(const fs::path& root) {
   std::vector<fs::path> images;
   std::error_code ec;
-  fs::recursive_directory_iterator it(root, fs::directory_options::skip_permission_denied, ec);
+  // Links to folders are followed: a class linked in from elsewhere was
+  // skipped, its images silently missing. A folder reached twice (a loop of
+  // links, which would be walked some 40 levels deep, or two links to one
+  // folder) would give its images twice.
+  std::set<fs::path> folders = {fs::weakly_canonical(root, ec)};
+  fs::recursive_directory_iterator it(
+      root, fs::directory_options::skip_permission_denied | fs::directory_options::follow_directory_symlink, ec);
   for (; !ec && it != fs::recursive_directory_iterator(); it.increment(ec)) {
     const fs::path& path = it->path();
     if (isHidden(path)) {
       if (it->is_directory(ec)) it.disable_recursion_pending();
+      continue;
+    }
+    if (it->is_directory(ec)) {
+      std::error_code resolved;
+      const auto real = fs::canonical(path, resolved);
+      if (!resolved && !folders.insert(real).second)
+        throw UserError("image folder " + root.string() + " reaches " + real.string() + " twice (the second time as " +
+                        path.string() + "): remove the link that loops or repeats it");
       continue;
     }
     if (it->is_regular_file(ec) && isImageFile(path)) images.push_back(path);
@@ -54,35 +68,6 @@ std::vector<fs::path> findImages(const fs::path& root) {
   }
   std::sort(images.begin(), images.end());
   return images;
-}
-
-struct StbImageDeleter {
-  void operator()(unsigned char* pixels) const { stbi_image_free(pixels); }
-};
-
-uint32_t littleEndian(const std::string& bytes, size_t at, size_t width) {
-  uint32_t value = 0;
-  for (size_t i = 0; i < width; ++i)
-    value |= static_cast<uint32_t>(static_cast<unsigned char>(bytes[at + i])) << (8 * i);
-  return value;
-}
-
-/// Whether an uncompressed BMP (by content: stb reads by content, whatever
-/// the name) ends before its rows do: stb then fills the missing rows with
-/// zeros instead of failing, so a cut-short download would train as a
-/// picture half black.
-bool bmpCutShort(const std::string& bytes) {
-  if (bytes.size() < 34 || bytes[0] != 'B' || bytes[1] != 'M' || littleEndian(bytes, 14, 4) < 40) return false;
-  const uint32_t compression = littleEndian(bytes, 30, 4);
-  if (compression != 0 && compression != 3) return false;  // run-length coded: stb's own checks
-  const int64_t offset = littleEndian(bytes, 10, 4);
-  const int64_t width = std::abs(static_cast<int64_t>(static_cast<int32_t>(littleEndian(bytes, 18, 4))));
-  const int64_t height = std::abs(static_cast<int64_t>(static_cast<int32_t>(littleEndian(bytes, 22, 4))));
-  const int64_t bits = littleEndian(bytes, 28, 2);
-  const int64_t rowBytes = (bits * width + 31) / 32 * 4;
-  const int64_t size = static_cast<int64_t>(bytes.size());
-  if (rowBytes == 0 || height == 0) return false;  // no pixels: refused below
-  return offset > size || height > (size - offset) / rowBytes;
 }
 
 }  // namespace
@@ -136,39 +121,14 @@ TensorDataset loadImageFolder(const fs::path& root, const ImageFolderOptions& op
 
   for (int64_t i = 0; i < count; ++i) {
     const fs::path& path = paths[i];
-    int sourceWidth = 0;
-    int sourceHeight = 0;
-    int sourceChannels = 0;
-    // Read once: the header check and the decoding share the bytes.
-    const std::string bytes = readTextFile(path);  // binary: any bytes
-    const auto* data = reinterpret_cast<const stbi_uc*>(bytes.data());
-    const int length = static_cast<int>(std::min<size_t>(bytes.size(), std::numeric_limits<int>::max()));
-    if (stbi_info_from_memory(data, length, &sourceWidth, &sourceHeight, &sourceChannels) &&
-        static_cast<int64_t>(sourceWidth) * sourceHeight > options.maxSourcePixels)
-      throw UserError("image " + path.string() + " is " + std::to_string(sourceWidth) + "x" +
-                      std::to_string(sourceHeight) + " pixels, more than the " +
-                      std::to_string(options.maxSourcePixels) +
-                      " gantry decodes per image; shrink it or remove it from the folder");
-    if (bmpCutShort(bytes))
-      throw UserError("image " + path.string() + " is cut short: its BMP header promises more rows than the file's " +
-                      std::to_string(bytes.size()) + " bytes hold; replace the file");
     // stb converts to the requested channel count itself (gray = its weighted sum of R, G, B).
-    std::unique_ptr<unsigned char, StbImageDeleter> source(
-        stbi_load_from_memory(data, length, &sourceWidth, &sourceHeight, &sourceChannels, channels));
-    if (!source) {
-      const char* reason = stbi_failure_reason();
-      throw UserError("cannot read image " + path.string() + " (" + (reason ? reason : "unknown error") +
-                      "); remove or replace the file");
-    }
-    // stb hands back some headers' empty images (a BMP of width 0), which
-    // its resampler asserts on.
-    if (sourceWidth < 1 || sourceHeight < 1)
-      throw UserError("image " + path.string() + " has no pixels (" + std::to_string(sourceWidth) + "x" +
-                      std::to_string(sourceHeight) + "); remove or replace the file");
+    const auto image = io::decodeImage(readTextFile(path), path, channels, options.maxSourcePixels);
+    const int sourceWidth = image.width, sourceHeight = image.height;
+    const unsigned char* source = image.pixels.get();
     uint8_t* target = out + i * imageBytes;
     if (sourceWidth == width && sourceHeight == height) {
-      std::memcpy(target, source.get(), imageBytes);
-    } else if (!stbir_resize_uint8(source.get(), sourceWidth, sourceHeight, 0, target, width, height, 0, channels)) {
+      std::memcpy(target, source, imageBytes);
+    } else if (!stbir_resize_uint8(source, sourceWidth, sourceHeight, 0, target, width, height, 0, channels)) {
       throw UserError("cannot resize image " + path.string() + " (" + std::to_string(sourceWidth) + "x" +
                       std::to_string(sourceHeight) + "); remove or replace the file");
     }

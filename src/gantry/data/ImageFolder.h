@@ -2,6 +2,7 @@
 
 #include "gantry/data/DatasetEntry.h"
 #include "gantry/data/TensorDataset.h"
+#include "gantry/io/ImageFile.h"
 
 #include <filesystem>
 
@@ -15,16 +16,15 @@ struct ImageFolderOptions {
   int64_t height = 28;
   int64_t width = 28;
   bool grayscale = true;  // 1 channel; otherwise 3 (RGB)
-  // Largest source image decoded, in pixels (8192 x 8192 by default): a
-  // header of a few bytes can claim billions of pixels, which stb would
-  // decode (zero-filled) into gigabytes before any check of ours.
-  int64_t maxSourcePixels = int64_t{1} << 26;
+  // Largest source image decoded, in pixels (io::decodeImage).
+  int64_t maxSourcePixels = io::kMaxDecodedPixels;
 };
 
 /// Loads every .png/.jpg/.jpeg (any case) below `root`, recursively, in sorted
 /// path order, resized to height x width (stb's resampler) as float
 /// [N, C, H, W] in [0, 1]. Labels are the index of the image's top-level
-/// subfolder (sorted), or 0 when images sit directly in `root`.
+/// subfolder (sorted), or 0 when images sit directly in `root`. Subfolders
+/// that are symbolic links are followed (a class linked in from elsewhere).
 /// Throws gantry::UserError naming the file for an unreadable image, and
 /// naming the folder when it is missing, holds no image, or holds images at
 /// its top level beside class subfolders.

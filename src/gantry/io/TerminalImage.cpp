@@ -1,21 +1,15 @@
 #include "gantry/io/TerminalImage.h"
 
-#include "gantry/core/Error.h"
+#include "gantry/io/ImageFile.h"
 
 #include <fmt/format.h>
-#include <stb_image.h>
 #include <torch/torch.h>
 
 namespace gantry::io {
 
 torch::Tensor readRgbImage(const std::filesystem::path& path) {
-  int width = 0, height = 0, channels = 0;
-  unsigned char* pixels = stbi_load(path.c_str(), &width, &height, &channels, 3);
-  if (!pixels)
-    throw UserError(fmt::format("cannot read image {} ({}); check the path", path.string(), stbi_failure_reason()));
-  auto image = torch::from_blob(pixels, {height, width, 3}, torch::kUInt8).clone();
-  stbi_image_free(pixels);
-  return image;
+  const auto image = readImageFile(path, 3);
+  return torch::from_blob(image.pixels.get(), {image.height, image.width, 3}, torch::kUInt8).clone();
 }
 
 std::string renderForTerminal(const torch::Tensor& image, int64_t maxWidth, bool color) {

@@ -7,8 +7,9 @@
 
 namespace gantry::io {
 
-/// Reads a PNG/JPEG as a uint8 RGB tensor [H, W, 3]. Throws UserError naming
-/// the file when it cannot be read.
+/// Reads a PNG/JPEG as a uint8 RGB tensor [H, W, 3] (io::readImageFile:
+/// its size capped, a cut-short BMP refused). Throws UserError naming the
+/// file when it cannot be read.
 torch::Tensor readRgbImage(const std::filesystem::path& path);
 
 /// Text that draws an RGB image [H, W, 3] in a terminal, at most `maxWidth`
