@@ -496,6 +496,26 @@ void expectNoNonFiniteCheckpoint(const fs::path& run, const fs::path& scratch) {
 
 }  // namespace
 
+TEST(ReliabilityTest, AnEvaluationOfADivergedGeneratorIsTheRunsDivergence) {
+  // Evaluations come between the divergence checks at the ends of log
+  // intervals: they took a diverged G's NaN samples as samples (ring8's
+  // modes: "no mode, KL 0"; FD's eigensolver and the report's histograms
+  // stopped with an internal error). Now the first evaluation that meets
+  // them is the run's divergence, under its policy.
+  TempDir dir;
+  auto run = runGantry(trainRing8(dir / "run", kDiverging + " --steps 200 --set eval_every=1"));
+  EXPECT_EQ(run.exitCode, 3) << run.err;
+  std::smatch match;
+  ASSERT_TRUE(std::regex_search(run.err, match, std::regex("diverged at step ([0-9]+) \\(non-finite generated samples")))
+      << run.err;
+  const int64_t step = std::stoll(match[1]);
+  EXPECT_LT(step, 10) << "not before the check at the end of the first log interval";
+  // Only the evaluations before it are in the log.
+  std::istringstream lines(gantry::test::readFile(dir / "run" / "metrics.jsonl"));
+  for (std::string line; std::getline(lines, line);)
+    EXPECT_LT(nlohmann::json::parse(line).at("step").get<int64_t>(), step) << line;
+}
+
 TEST(ReliabilityTest, ADivergingRunStopsWithinOneLogIntervalWithOneLine) {
   TempDir dir;
   auto run = runGantry(trainRing8(dir / "run", kDiverging + " --steps 200"));

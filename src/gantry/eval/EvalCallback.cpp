@@ -1,5 +1,7 @@
 #include "gantry/eval/EvalCallback.h"
 
+#include "gantry/train/Divergence.h"
+
 #include <torch/torch.h>
 
 #include <algorithm>
@@ -25,7 +27,7 @@ void EvalCallback::onEnd(train::Trainer& trainer) {
   if (every_ > 0 && !trainer.stopped() && lastEvaluated_ != trainer.steps()) evaluate(trainer);
 }
 
-nlohmann::json EvalCallback::measure(models::Generator& generator, const torch::Device& device) {
+nlohmann::json EvalCallback::measure(models::Generator& generator, const torch::Device& device, int64_t step) {
   evaluator_->reset();
   torch::NoGradGuard guard;
   generator.eval();
@@ -34,7 +36,12 @@ nlohmann::json EvalCallback::measure(models::Generator& generator, const torch::
     auto z = latents_.slice(0, begin, begin + chunk).to(device);
     torch::Tensor labels;
     if (labels_.defined()) labels = labels_.slice(0, begin, begin + chunk).to(device);
-    evaluator_->update(generator.forward(z, labels).to(torch::kCPU, torch::kFloat32), labels);
+    auto samples = generator.forward(z, labels).to(torch::kCPU, torch::kFloat32);
+    if (!torch::isfinite(samples).all().item<bool>()) {
+      generator.train();
+      throw train::Diverged(step, "generated samples");
+    }
+    evaluator_->update(samples, labels);
   }
   generator.train();
   return evaluator_->compute();
@@ -47,13 +54,13 @@ void EvalCallback::evaluate(train::Trainer& trainer) {
   const int64_t members = generator.members();
   lastEvaluated_ = trainer.steps();
   if (members == 1) {
-    auto result = measure(generator, trainer.device());
+    auto result = measure(generator, trainer.device(), trainer.steps());
     sink_({{"step", trainer.steps()}, {"eval", result}, {"eval_samples", latents_.size(0)}, {"eval_s", seconds()}});
     return;
   }
   std::vector<nlohmann::json> results;
   for (int64_t n = 0; n < members; ++n) {
-    results.push_back(measure(*generator.member(n), trainer.device()));
+    results.push_back(measure(*generator.member(n), trainer.device(), trainer.steps()));
     nlohmann::json line = {{"step", trainer.steps()}, {"member", n}, {"eval", results.back()}};
     if (!memberSettings_.empty()) line["setting"] = memberSettings_.at(static_cast<size_t>(n));
     line["eval_samples"] = latents_.size(0);

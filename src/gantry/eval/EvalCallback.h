@@ -39,8 +39,12 @@ class EvalCallback : public train::Callback {
 
  private:
   void evaluate(train::Trainer& trainer);
-  /// The metrics of one generator on the fixed codes.
-  nlohmann::json measure(models::Generator& generator, const torch::Device& device);
+  /// The metrics of one generator on the fixed codes. Throws
+  /// train::Diverged when its samples are not finite: an evaluation can come
+  /// before the divergence check at the end of its log interval, and NaN
+  /// samples gave metrics of nothing, or stopped FD's eigensolver with an
+  /// internal error instead of the run's divergence policy.
+  nlohmann::json measure(models::Generator& generator, const torch::Device& device, int64_t step);
 
   std::shared_ptr<Evaluator> evaluator_;
   int64_t every_;

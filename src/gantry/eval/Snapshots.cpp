@@ -2,6 +2,7 @@
 
 #include "gantry/eval/dynamics/OptimalDiscriminator.h"
 #include "gantry/train/Arena.h"
+#include "gantry/train/Divergence.h"
 #include "gantry/train/SampleRenderer.h"
 
 #include <ATen/CPUGeneratorImpl.h>
@@ -125,6 +126,13 @@ nlohmann::json SnapshotCallback::take(train::Trainer& trainer) {
   const auto device = arena.options().device;
   auto labels = inputs_.labels.defined() ? inputs_.labels.to(device) : torch::Tensor();
   auto fake = generator.forward(inputs_.latents.to(device), labels);
+  // Before the divergence check at the end of the log interval: NaN samples
+  // stopped the histograms with an internal error.
+  if (!torch::isfinite(fake).all().item<bool>()) {
+    generator.train();
+    discriminator.train();
+    throw train::Diverged(trainer.steps(), "generated samples");
+  }
   nlohmann::json line = {{"step", trainer.steps()}};
   // Outputs per sample: not for a D whose output reads the whole batch.
   if (discriminator.judgesSamplesAlone())
