@@ -6,7 +6,8 @@
 // a fixture: tests/fixtures/acgan-mnist is the config.toml and checkpoint.pt
 // (4 MB, G's and D's weights with their Adam state) of `gantry train
 // --preset acgan-mnist --seed 1 --set threads=1 --set blas_threads=1`
-// (10,000 steps). Narrower players do not serve: at w = 16 G drew one
+// (10,000 steps), trained before 2026-12-07 with D's class term at twice
+// the paper's weight (the command now trains the paper's ratio). Narrower players do not serve: at w = 16 G drew one
 // image per class whatever z (measured).
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>

@@ -1,5 +1,6 @@
 // The trainer plays AC-GAN's game (Odena et al. 2017): D's loss is the
-// objective's plus the class term on the real and the generated batch, G's
+// objective's plus the class term on the real and the generated batch (at
+// the scale of the objective's D loss: the paper's L_S + L_C), G's
 // the objective's plus the class term on its own batch, each recomputed here
 // from D's outputs on the same batches.
 #include "gantry/train/Trainer.h"
@@ -8,6 +9,7 @@
 #include <torch/torch.h>
 
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "TestSupport.h"
@@ -27,9 +29,10 @@ torch::Tensor crossEntropy(const torch::Tensor& logits, const torch::Tensor& lab
 }  // namespace
 
 TEST(ArenaClassTermTest, BothPlayersLossesCarryTheWeightedClassTerm) {
-  for (double weight : {1.0, 0.25}) {
-    SCOPED_TRACE(weight);
-    auto trainer = trainerOf({"conditional=acgan", "class_loss_weight=" + std::to_string(weight)});
+  for (const auto& [weight, sum] : std::vector<std::pair<double, bool>>{{1.0, false}, {0.25, false}, {1.0, true}}) {
+    SCOPED_TRACE(std::to_string(weight) + (sum ? ", d_loss_sum" : ""));
+    auto trainer = trainerOf({"conditional=acgan", "class_loss_weight=" + std::to_string(weight),
+                              std::string("d_loss_sum=") + (sum ? "true" : "false")});
     for (int i = 0; i < 20; ++i) trainer->step();  // away from the initial point
     auto& arena = trainer->arena();
     auto real = arena.realBatch();
@@ -44,7 +47,13 @@ TEST(ArenaClassTermTest, BothPlayersLossesCarryTheWeightedClassTerm) {
     ASSERT_TRUE(r.classLogits.defined());
     const auto& objective = arena.objective();
     auto classTerm = weight * (crossEntropy(r.classLogits, real.labels) + crossEntropy(f.classLogits, fake.labels));
-    auto expectedD = objective.discriminatorLoss(r.logits, f.logits) + classTerm;
+    // The paper's D maximises L_S + λ L_C: its loss, −V + λ·CE, at the scale
+    // of gantry's D loss (½: the 2014 code's −V/2). It carried 2λ·CE before.
+    const double scale = objective.discriminatorLossScale();
+    EXPECT_EQ(scale, sum ? 1.0 : 0.5);
+    EXPECT_NEAR(objective.discriminatorLoss(r.logits, f.logits).item<double>(),
+                -scale * objective.value(r.logits, f.logits).item<double>(), 1e-6);
+    auto expectedD = scale * (-objective.value(r.logits, f.logits) + classTerm);
     EXPECT_NEAR(pass.loss.item<double>(), expectedD.item<double>(), 1e-5);
     EXPECT_NEAR(pass.classLoss.item<double>(), classTerm.item<double>(), 1e-5);
     EXPECT_GT(classTerm.item<double>(), 1e-4);  // the term is not vanishing here
@@ -76,8 +85,8 @@ struct ClassTermPass {
 TEST(ArenaClassTermTest, WithoutTheFakeTermDsClassTermReadsRealDataAlone) {
   ClassTermPass t({"conditional=acgan", "class_loss_d_fake=false"});
   auto& arena = t.trainer->arena();
-  auto expectedD =
-      arena.objective().discriminatorLoss(t.r.logits, t.f.logits) + crossEntropy(t.r.classLogits, t.real.labels);
+  auto expectedD = arena.objective().discriminatorLoss(t.r.logits, t.f.logits) +
+                   arena.objective().discriminatorLossScale() * crossEntropy(t.r.classLogits, t.real.labels);
   EXPECT_NEAR(t.pass.loss.item<double>(), expectedD.item<double>(), 1e-5);
   // G's term is unchanged: its own samples' classes.
   auto expectedG = arena.objective().generatorLoss({}, t.f.logits) + crossEntropy(t.f.classLogits, t.fake.labels);
@@ -90,7 +99,8 @@ TEST(ArenaClassTermTest, WithoutTheRealTermTheDatasLabelsAreNeverRead) {
   ClassTermPass t({"conditional=acgan", "class_loss_d_real=false"});
   auto& arena = t.trainer->arena();
   const auto fakeTerm = crossEntropy(t.f.classLogits, t.fake.labels);
-  auto expectedD = arena.objective().discriminatorLoss(t.r.logits, t.f.logits) + fakeTerm;
+  auto expectedD = arena.objective().discriminatorLoss(t.r.logits, t.f.logits) +
+                   arena.objective().discriminatorLossScale() * fakeTerm;
   EXPECT_NEAR(t.pass.loss.item<double>(), expectedD.item<double>(), 1e-5);
   EXPECT_NEAR(t.pass.classLoss.item<double>(), fakeTerm.item<double>(), 1e-5);
   // The real term, had it been there, is not small: its absence is seen.

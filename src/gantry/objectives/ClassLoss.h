@@ -16,6 +16,10 @@ namespace gantry::objectives {
 ///
 ///   D: λ · (CE(real) + CE(fake)),   G: λ · CE(fake),
 ///
+/// D's at the scale of its adversarial loss (Objective::
+/// discriminatorLossScale: ½ when that is −V/2), so that λ = 1 is the
+/// paper's L_S + L_C whatever the scale; G's adversarial loss is its paper's.
+///
 /// where CE is the mean cross-entropy of the class logits against the labels
 /// (the real batch's own, the classes G was asked for). G cannot move the
 /// real term. Without D's fake term (discriminatorOnFake = false, as

@@ -32,7 +32,8 @@ const Section<GameSettings>& gameSection() {
                  "steps over which instance_noise decays linearly to 0 (0 = constant)", Range::atLeast(0))
         .number("class_loss_weight", &GameSettings::class_loss_weight,
                 "conditional = acgan: weight of the class head's cross-entropy in both players' losses (real and "
-                "generated batches for D, generated for G; Odena et al. 2017: 1)",
+                "generated batches for D, generated for G), D's at the scale of its adversarial loss (1/2 unless "
+                "d_loss_sum), so that 1 is the paper's L_S + L_C (Odena et al. 2017: 1)",
                 Range::atLeast(0))
         .flag("class_loss_d_real", &GameSettings::class_loss_d_real,
               "conditional = acgan: D's class term covers real data (the paper's); false: generated batches "

@@ -39,6 +39,7 @@ class MinimaxObjective : public Objective {
   std::string name() const override;
   torch::Tensor discriminatorLoss(const torch::Tensor& realLogits, const torch::Tensor& fakeLogits) const override;
   torch::Tensor generatorLoss(const torch::Tensor& realLogits, const torch::Tensor& fakeLogits) const override;
+  double discriminatorLossScale() const override { return dLossScale_; }
   torch::Tensor value(const torch::Tensor& realLogits, const torch::Tensor& fakeLogits) const override;
   /// D* = ½ everywhere, V = −log 4 (Goodfellow et al. 2014, Theorem 1).
   Equilibrium equilibrium() const override { return {-std::log(4.0), 0.5}; }

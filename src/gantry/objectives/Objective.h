@@ -30,6 +30,13 @@ class Objective {
   /// generated [M] samples.
   virtual torch::Tensor discriminatorLoss(const torch::Tensor& realLogits, const torch::Tensor& fakeLogits) const = 0;
 
+  /// D's loss as a multiple of the one its paper has D minimise: ½ for the
+  /// 2014 code's −V/2 (MinimaxObjective without d_loss_sum), 1 elsewhere.
+  /// A term that a paper adds to D's objective beside the game's (AC-GAN's
+  /// class term: D maximises L_S + L_C) is scaled alike, so that its weight
+  /// keeps the paper's meaning.
+  virtual double discriminatorLossScale() const { return 1.0; }
+
   /// The loss the generator minimises, from logits on real [N] and generated
   /// [M] samples. `realLogits` is undefined unless generatorReadsReal().
   virtual torch::Tensor generatorLoss(const torch::Tensor& realLogits, const torch::Tensor& fakeLogits) const = 0;

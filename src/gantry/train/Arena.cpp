@@ -167,14 +167,16 @@ DiscriminatorPass Arena::discriminateInputs(const data::Batch& real, const data:
   pass.loss = game_.objective->discriminatorLoss(pass.realOutput.logits, pass.fakeOutput.logits);
   if (pass.realOutput.classLogits.defined()) {
     // D's class head: every sample classified as its class, real and
-    // generated ones, unless told otherwise (at least one of the two).
+    // generated ones, unless told otherwise (at least one of the two). At
+    // the scale of D's loss (½ of −V in the 2014 code), so that
+    // class_loss_weight = 1 is the paper's L_S + L_C; it was twice that.
     const auto& terms = game_.classLoss;
     if (terms.discriminatorOnReal) pass.classLoss = terms(pass.realOutput.classLogits, real.labels);
     if (terms.discriminatorOnFake) {
       auto fakeTerm = terms(pass.fakeOutput.classLogits, fake.labels);
       pass.classLoss = pass.classLoss.defined() ? pass.classLoss + fakeTerm : fakeTerm;
     }
-    pass.loss = pass.loss + pass.classLoss;
+    pass.loss = pass.loss + game_.objective->discriminatorLossScale() * pass.classLoss;
   }
   for (const auto& [penalty, weight] : game_.penalties) {
     // A penalty is D's alone: no gradient of it reaches G.
