@@ -12,13 +12,16 @@ namespace gantry::models {
 /// generator δ_θ (every sample is θ, whatever the noise) and the
 /// discriminator linear, D(x) = ψ·x (a logit, or a critic's value):
 ///
-///   L(θ, ψ) = f(ψθ) + f(0)
+///   L(θ, ψ) = f(−ψθ) + f(0)
 ///
-/// for the game's f (f(t) = −log(1 + e^{−t}) for the original game; with
-/// gantry's objective = wgan the critic loses ψθ − ψ·0 and the generator
-/// −ψθ: the bilinear game). The unique equilibrium is θ = ψ = 0; the paper's
-/// Figure 1 and Table 1 give which update rules and penalties converge to
-/// it. Two parameters in all, so every update rule can be checked against
+/// for the game's f (f(t) = −log(1 + e^{−t}) for the original game): the
+/// paper's f(ψθ) + f(0) with ψ's sign flipped, since gantry's D is high on
+/// the real data, here at 0, and low on G's θ (the first step of the dirac
+/// preset from θ = ψ = 1 logs value f(−1) + f(0) = −2.0064). The dynamics
+/// are the paper's, mirrored in ψ. With objective = wgan the critic loses
+/// ψθ − ψ·0 and the generator −ψθ: the bilinear game. The unique
+/// equilibrium is θ = ψ = 0; the paper's Figure 1 and Table 1 give which
+/// update rules and penalties converge to it. Two parameters in all, so every update rule can be checked against
 /// its closed form on it (docs/architecture.md, tests/train/DiracTest.cpp).
 class DiracGenerator : public Generator {
  public:
