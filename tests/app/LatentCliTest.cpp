@@ -3,6 +3,7 @@
 // finds codes for G's own images, arithmetic carries a direction over, and
 // bad requests get one line.
 #include "gantry/io/Npy.h"
+#include "gantry/io/Png.h"
 #include "gantry/io/TerminalImage.h"
 
 #include <gtest/gtest.h>
@@ -109,6 +110,26 @@ TEST(LatentCliTest, InversionFindsCodesForGsOwnImages) {
   auto targets = gantry::io::readNpy(dir / "targets.npy"), rebuilt = gantry::io::readNpy(dir / "re.npy");
   auto mse = (targets - rebuilt).pow(2).flatten(1).mean(1);
   for (int i = 0; i < 3; ++i) EXPECT_NEAR(mse[i].item<double>(), report["mse"][i].get<double>(), 1e-6);
+}
+
+TEST(LatentCliTest, APictureTargetIsReadAsTheTrainingImagesWere) {
+  // An RGB picture for a grey G: stb's weighted grey, (77 r + 150 g + 29 b)
+  // >> 8, as image folders are read (a plain mean of R, G and B before: 117
+  // here instead of 124), and a name in capitals is a picture too (.PNG was
+  // refused).
+  TempDir dir;
+  const auto run = trainedRun();
+  auto rgb = torch::empty({28, 28, 3}, torch::kUInt8);
+  rgb.select(2, 0).fill_(200);
+  rgb.select(2, 1).fill_(100);
+  rgb.select(2, 2).fill_(50);
+  gantry::io::writePng(dir / "target.PNG", rgb);
+  auto invert = runGantry("latent invert --run " + quoted(run) + " --images " + quoted(dir / "target.PNG") +
+                          " --starts 1 --iterations 1 --out " + quoted(dir / "inv.png"));
+  ASSERT_EQ(invert.exitCode, 0) << invert.err;
+  // The targets' row comes first: the middle of the first cell (2 pixels of padding).
+  auto picture = gantry::io::readRgbImage(dir / "inv.png");
+  EXPECT_EQ(picture[16][16][0].item<int>(), (77 * 200 + 150 * 100 + 29 * 50) >> 8);
 }
 
 // The arithmetic itself: groups by quantiles of ink, each mean over its

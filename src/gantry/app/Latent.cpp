@@ -10,6 +10,7 @@
 #include "gantry/eval/latent/ImageStatistics.h"
 #include "gantry/eval/latent/Interpolation.h"
 #include "gantry/eval/latent/Inversion.h"
+#include "gantry/io/ImageFile.h"
 #include "gantry/io/Npy.h"
 #include "gantry/io/Png.h"
 #include "gantry/io/TerminalImage.h"
@@ -20,6 +21,7 @@
 #include <nlohmann/json.hpp>
 
 #include <algorithm>
+#include <cctype>
 #include <iostream>
 #include <limits>
 #include <map>
@@ -391,19 +393,27 @@ torch::Tensor readTargets(const LatentRun& run, const std::vector<std::filesyste
   const std::string dataset = run.config.getString("dataset");
   std::vector<torch::Tensor> parts;
   for (const auto& file : files) {
-    if (file.extension() == ".npy") {
+    std::string extension = file.extension().string();
+    std::transform(extension.begin(), extension.end(), extension.begin(),
+                   [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+    if (extension == ".npy") {
       parts.push_back(samplesOfFile(file, run.config, dataset));
       continue;
     }
-    if (file.extension() != ".png")
-      throw UserError(fmt::format("--images {}: give .npy arrays of images or .png files", file.string()));
-    auto rgb = io::readRgbImage(file);  // [H, W, 3] uint8
-    if (shape.size() != 3 || rgb.size(0) != shape[1] || rgb.size(1) != shape[2])
-      throw UserError(fmt::format("--images {} is {}x{} pixels; this run's images are {}", file.string(), rgb.size(1),
-                                  rgb.size(0), fmt::join(shape, "x")));
-    auto image = rgb.permute({2, 0, 1}).to(torch::kFloat32).div(255.0);
-    if (shape[0] == 1) image = image.mean(0, /*keepdim=*/true);
-    parts.push_back(image.unsqueeze(0));
+    // The pictures an image folder takes, in any case of their names.
+    if (extension != ".png" && extension != ".jpg" && extension != ".jpeg")
+      throw UserError(fmt::format("--images {}: give .npy arrays of images or .png/.jpg files", file.string()));
+    if (shape.size() != 3 || (shape[0] != 1 && shape[0] != 3))
+      throw UserError(
+          fmt::format("--images {}: this run's samples are not images; give a .npy of them", file.string()));
+    // Decoded as the training images were: grey by stb's weighted sum of R,
+    // G and B (a plain mean before), or RGB.
+    const auto decoded = io::readImageFile(file, static_cast<int>(shape[0]));
+    if (decoded.height != shape[1] || decoded.width != shape[2])
+      throw UserError(fmt::format("--images {} is {}x{} pixels; this run's images are {}", file.string(), decoded.width,
+                                  decoded.height, fmt::join(shape, "x")));
+    auto pixels = torch::from_blob(decoded.pixels.get(), {decoded.height, decoded.width, shape[0]}, torch::kUInt8);
+    parts.push_back(pixels.permute({2, 0, 1}).to(torch::kFloat32).div(255.0).unsqueeze(0));
   }
   return torch::cat(parts);
 }
