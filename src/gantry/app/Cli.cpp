@@ -150,7 +150,10 @@ int runCli(int argc, char** argv) {
   latentCommand->require_subcommand(1);
   auto common = [&](CLI::App* command) {
     command->add_option("--run", latentRun, "run folder")->required();
-    command->add_option("--out", latentOut, "the picture (.png); the codes (.npy) and figures (.json) go beside it")
+    command
+        ->add_option("--out", latentOut,
+                     "the picture (.png); the codes (.npy) go beside it, and for arithmetic and invert the "
+                     "figures (.json)")
         ->required();
     command->add_option("--label", latentLabel, "conditional runs: the class of every code")->check(kInt64);
     command->add_option("--member", latentMember, "a population's run: which member (0..population - 1)")
@@ -360,7 +363,8 @@ int runCli(int argc, char** argv) {
   std::string listKind;
   auto* listCommand = app.add_subcommand(
       "list",
-      "list the members of an extension point: objectives, penalties, rules, models, conditionings, metrics, datasets");
+      "list the members of an extension point: objectives, penalties, rules, models, conditionings, batch-features, "
+      "metrics, datasets");
   listCommand->add_option("kind", listKind, "which (default: all)");
   listCommand->add_flag("--markdown", markdown, "as the markdown tables of docs/reference.md");
   std::string infoPreset;

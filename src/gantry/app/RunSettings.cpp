@@ -27,12 +27,15 @@ const Section<RunOptions>& runSection() {
           .text("device", &S::device, "cpu, cuda or cuda:N (cuda needs a LibTorch built with CUDA)")
           .resumable()
           .integer("threads", &S::threads,
-                   "LibTorch intra-op threads (0 = auto: 1, as OpenBLAS threads the matrix products itself)",
+                   "LibTorch intra-op threads (0 = auto: 1, as OpenBLAS threads the matrix products itself; one per "
+                   "available core for convolutions of at least 2^28 multiply-adds and for bf16 products, which "
+                   "run in oneDNN on these threads)",
                    Range::atLeast(0))
           .resumable()
           .integer("blas_threads", &S::blas_threads,
-                   "OpenBLAS threads (0 = auto: 1 for small models, whose products are too small to share, else one "
-                   "per available core: the CPU affinity, at most OMP_NUM_THREADS)",
+                   "OpenBLAS threads (0 = auto: 1 for small models, whose products are too small to share, or when "
+                   "LibTorch runs more than one thread, else one per available core: the CPU affinity, at most "
+                   "OMP_NUM_THREADS)",
                    Range::atLeast(0))
           .resumable()
           .flag("overlap", &S::overlap,

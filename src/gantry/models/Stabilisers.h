@@ -38,7 +38,7 @@ class BatchFeature : public torch::nn::Module {
   virtual std::vector<torch::Tensor*> parameterSlots() { return {}; }
 };
 
-/// A kind of batch feature (`gantry list stabilisers`).
+/// A kind of batch feature (`gantry list batch-features`).
 struct BatchFeatureEntry : RegistryEntry {
   std::function<bool(const StabiliserSettings&)> enabled;
   /// Features it appends per sample.
