@@ -401,7 +401,7 @@ torch::Tensor readTargets(const LatentRun& run, const std::vector<std::filesyste
       continue;
     }
     // The pictures an image folder takes, in any case of their names.
-    if (extension != ".png" && extension != ".jpg" && extension != ".jpeg")
+    if (!io::isImageFile(file))
       throw UserError(fmt::format("--images {}: give .npy arrays of images or .png/.jpg files", file.string()));
     if (shape.size() != 3 || (shape[0] != 1 && shape[0] != 3))
       throw UserError(

@@ -9,13 +9,9 @@
 #include <torch/torch.h>
 
 #include <algorithm>
-#include <cctype>
 #include <cstdint>
-#include <cstdlib>
 #include <cstring>
-#include <limits>
 #include <map>
-#include <memory>
 #include <set>
 #include <string>
 #include <vector>
@@ -24,12 +20,6 @@ namespace gantry::data {
 namespace {
 
 namespace fs = std::filesystem;
-
-bool isImageFile(const fs::path& path) {
-  std::string ext = path.extension().string();
-  std::transform(ext.begin(), ext.end(), ext.begin(), [](unsigned char c) { return std::tolower(c); });
-  return ext == ".png" || ext == ".jpg" || ext == ".jpeg";
-}
 
 /// Hidden entries (".git", macOS "._photo.png" resource forks) are never images of the dataset.
 bool isHidden(const fs::path& path) {
@@ -61,7 +51,7 @@ std::vector<fs::path> findImages(const fs::path& root) {
                         path.string() + "): remove the link that loops or repeats it");
       continue;
     }
-    if (it->is_regular_file(ec) && isImageFile(path)) images.push_back(path);
+    if (it->is_regular_file(ec) && io::isImageFile(path)) images.push_back(path);
   }
   if (ec) {
     throw UserError("cannot list image folder " + root.string() + " (" + ec.message() + "); check its permissions");

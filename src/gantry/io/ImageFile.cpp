@@ -7,6 +7,7 @@
 #include <stb_image.h>
 
 #include <algorithm>
+#include <cctype>
 #include <cstdlib>
 #include <limits>
 
@@ -37,6 +38,13 @@ bool bmpCutShort(const std::string& bytes) {
 }
 
 }  // namespace
+
+bool isImageFile(const std::filesystem::path& path) {
+  std::string extension = path.extension().string();
+  std::transform(extension.begin(), extension.end(), extension.begin(),
+                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+  return extension == ".png" || extension == ".jpg" || extension == ".jpeg";
+}
 
 DecodedImage decodeImage(const std::string& bytes, const std::filesystem::path& path, int channels, int64_t maxPixels) {
   DecodedImage image;

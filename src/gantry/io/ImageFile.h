@@ -12,6 +12,10 @@ namespace gantry::io {
 /// gigabytes before any check of ours.
 constexpr int64_t kMaxDecodedPixels = int64_t{1} << 26;
 
+/// Whether `path` names a picture gantry reads: .png, .jpg or .jpeg, in any
+/// case of the name (image folders and gantry latent invert alike).
+bool isImageFile(const std::filesystem::path& path);
+
 /// An image decoded by stb: `channels` bytes per pixel, rows top to bottom.
 struct DecodedImage {
   int width = 0;
