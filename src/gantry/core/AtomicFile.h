@@ -1,14 +1,20 @@
 #pragma once
 
 #include <filesystem>
+#include <initializer_list>
 #include <string>
+#include <string_view>
 
 namespace gantry {
 
-/// Writes `text` to a temporary file beside `path` and renames it over
-/// `path`, so readers never see a half-written file and a failed write
-/// leaves the old file intact. Throws UserError naming the file.
+/// Writes `text` to a temporary file beside `path`, syncs it to the disk
+/// and renames it over `path`, so readers never see a half-written file and
+/// neither a failed write nor a crash loses the old one. Throws UserError
+/// naming the file.
 void writeFileAtomic(const std::filesystem::path& path, const std::string& text);
+/// The same for a file written in pieces (a header and a tensor's bytes),
+/// without joining them first.
+void writeFileAtomic(const std::filesystem::path& path, std::initializer_list<std::string_view> pieces);
 
 /// Creates the folder `path` is to be written into, and its parents, when
 /// missing. Throws UserError naming the folder (a parent that is a file, no

@@ -1,11 +1,10 @@
 #include "gantry/io/Png.h"
 
-#include "gantry/core/Error.h"
+#include "gantry/core/AtomicFile.h"
 
 #include <stb_image_write.h>
 #include <torch/torch.h>
 
-#include <unistd.h>
 #include <algorithm>
 #include <cmath>
 #include <stdexcept>
@@ -30,16 +29,17 @@ void writePng(const fs::path& path, const torch::Tensor& image) {
   const int height = static_cast<int>(pixels.size(0));
   const int width = static_cast<int>(pixels.size(1));
 
-  // Atomic: a viewer polling the file during training never sees a half-written PNG.
-  const fs::path tmp = path.string() + ".tmp-" + std::to_string(::getpid());
-  const int ok = stbi_write_png(tmp.c_str(), width, height, static_cast<int>(channels), pixels.data_ptr(),
-                                width * static_cast<int>(channels));
-  std::error_code ec;
-  if (ok) fs::rename(tmp, path, ec);
-  if (!ok || ec) {
-    fs::remove(tmp, ec);
-    throw UserError("cannot write PNG " + path.string() + "; check that its folder exists and is writable");
+  // Encoded in memory and written atomically: a viewer polling the file
+  // during training never sees a half-written PNG.
+  std::string png;
+  const auto append = [](void* context, void* data, int size) {
+    static_cast<std::string*>(context)->append(static_cast<const char*>(data), static_cast<size_t>(size));
+  };
+  if (!stbi_write_png_to_func(append, &png, width, height, static_cast<int>(channels), pixels.data_ptr(),
+                              width * static_cast<int>(channels))) {
+    throw std::runtime_error("writePng: stb could not encode " + path.string());
   }
+  writeFileAtomic(path, png);
 }
 
 torch::Tensor makeGrid(const torch::Tensor& images, int64_t cols, int64_t pad, double padValue) {
