@@ -1,10 +1,10 @@
 #include "gantry/io/Npy.h"
 
+#include "gantry/core/AtomicFile.h"
 #include "gantry/core/Error.h"
 
 #include <torch/torch.h>
 
-#include <unistd.h>
 #include <cctype>
 #include <cerrno>
 #include <cstring>
@@ -193,24 +193,7 @@ void writeNpy(const fs::path& path, const torch::Tensor& tensor) {
   header += {1, 0, static_cast<char>(dict.size() & 0xff), static_cast<char>(dict.size() >> 8)};
   header += dict;
 
-  const fs::path tmp = path.string() + ".tmp-" + std::to_string(::getpid());
-  const auto fail = [&](const std::string& reason) {
-    std::error_code ec;
-    fs::remove(tmp, ec);
-    throw UserError("cannot write " + path.string() + " (" + reason +
-                    "); check that its folder exists and is writable");
-  };
-  {
-    std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
-    if (!out) fail(std::strerror(errno));
-    out.write(header.data(), static_cast<std::streamsize>(header.size()));
-    out.write(static_cast<const char*>(data.data_ptr()), static_cast<std::streamsize>(data.nbytes()));
-    out.close();
-    if (!out) fail("write failed");
-  }
-  std::error_code ec;
-  fs::rename(tmp, path, ec);
-  if (ec) fail(ec.message());
+  writeFileAtomic(path, {header, std::string_view(static_cast<const char*>(data.data_ptr()), data.nbytes())});
 }
 
 torch::Tensor readNpy(const fs::path& path) {
@@ -254,7 +237,10 @@ torch::Tensor readNpy(const fs::path& path) {
     if (header.descr == dtype.descr) type = dtype.type;
   }
   if (!type) {
-    throw UserError(invalid(path, "unsupported dtype '" + header.descr + "'; expected <f4, <f8, <i8 or |u1"));
+    // A valid file of a type gantry does not read: say so, not "not a valid .npy file".
+    throw UserError("file " + path.string() + " holds '" + header.descr +
+                    "' values, which gantry does not read (it reads <f4, <f8, <i8 and |u1); convert it, e.g. "
+                    "numpy.save(path, array.astype('float32'))");
   }
 
   // Checked against the file size before allocating, so a corrupt shape cannot request terabytes.
