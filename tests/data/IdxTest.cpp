@@ -164,6 +164,16 @@ TEST(IdxTest, ImplausibleDimsThrow) {
   expectOneLineNaming(userErrorOf([&] { readIdx(path); }), path);
 }
 
+TEST(IdxTest, ImplausibleDimsAreShownAsTheHeaderHasThem) {
+  TempDir dir;
+  const auto path = dir / "zero-rows";
+  // 0 x 28 x 28: the dims after the bad one are named too, not left at 0.
+  test::writeFile(path, std::string("\0\0\x08\x03\0\0\0\0\0\0\0\x1c\0\0\0\x1c", 16));
+  const std::string message = userErrorOf([&] { readIdx(path); });
+  expectOneLineNaming(message, path);
+  EXPECT_NE(message.find("[0, 28, 28]"), std::string::npos) << message;
+}
+
 TEST(IdxTest, MissingFileThrowsNamingIt) {
   TempDir dir;
   const auto path = dir / "nowhere-idx1-ubyte";

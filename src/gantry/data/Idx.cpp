@@ -157,12 +157,13 @@ torch::Tensor readIdx(const fs::path& path) {
   unsigned char dimBytes[4 * kMaxDims];
   readExactly(file.get(), path, dimBytes, 4 * ndim, "header");
   std::vector<int64_t> dims(ndim);
+  for (int i = 0; i < ndim; ++i) dims[i] = bigEndian32(dimBytes + 4 * i);
+  // All dims are read before any is judged, so a refusal shows the header's whole shape.
   int64_t numBytes = 1;
-  for (int i = 0; i < ndim; ++i) {
-    dims[i] = bigEndian32(dimBytes + 4 * i);
+  for (const int64_t dim : dims) {
     // Each dim is < 2^32 and the running product stays < 2^31, so this cannot overflow int64.
-    if (dims[i] > 0) numBytes *= dims[i];
-    if (dims[i] <= 0 || numBytes >= kMaxDataBytes) {
+    if (dim > 0) numBytes *= dim;
+    if (dim <= 0 || numBytes >= kMaxDataBytes) {
       throw UserError("IDX file " + quoted(path) + " has implausible dimensions " + shapeString(dims) +
                       " (each must be positive and the data under 2 GiB); " + kRefetchHint);
     }
