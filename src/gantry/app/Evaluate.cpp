@@ -106,10 +106,8 @@ int evaluate(const EvalRequest& request) {
     if (request.label) throw UserError("--label draws from a conditional run; give --run, not --samples");
     if (request.ema) throw UserError("--ema draws from a run's averaged generator; give --run, not --samples");
     config.setText("dataset", request.dataset, "--dataset");
-    // A dataset without a folder of its own (an image folder: data_dir)
-    // cannot be found from --samples, which has no data_dir to give.
-    const auto& entry = data::datasets().require(request.dataset, "--dataset");
-    if (!entry.isToy() && (!entry.defaultFolder || entry.defaultFolder().empty()))
+    // --samples has no data_dir to give.
+    if (data::datasets().require(request.dataset, "--dataset").needsDataDir())
       throw UserError(
           fmt::format("--dataset {} has no folder of its own (a run's data_dir); evaluate samples of it "
                       "through the run that trained on it, with --run",

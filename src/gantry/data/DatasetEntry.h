@@ -49,6 +49,9 @@ struct DatasetEntry : RegistryEntry {
   bool hasSplits = false;
 
   bool isToy() const { return static_cast<bool>(distribution); }
+  /// Files without a folder of their own (an image folder): only data_dir
+  /// can say where they are.
+  bool needsDataDir() const { return !isToy() && (!defaultFolder || defaultFolder().empty()); }
 };
 
 }  // namespace gantry::data

@@ -58,11 +58,10 @@ const DatasetEntry& datasetOf(const DataSettings& settings) {
 std::filesystem::path dataFolder(const DataSettings& settings) {
   if (!settings.data_dir.empty()) return settings.data_dir;
   const auto& entry = datasetOf(settings);
-  auto folder = entry.defaultFolder ? entry.defaultFolder() : std::filesystem::path();
-  if (folder.empty() && !entry.isToy())
+  if (entry.needsDataDir())
     throw UserError(
         fmt::format("config key 'data_dir' must name the folder of the data when dataset = {}", settings.dataset));
-  return folder;
+  return entry.defaultFolder ? entry.defaultFolder() : std::filesystem::path();
 }
 
 std::vector<int64_t> sampleShape(const DataSettings& settings) {
