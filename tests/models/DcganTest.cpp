@@ -4,6 +4,7 @@
 #include "gantry/models/Dcgan.h"
 
 #include "gantry/core/Error.h"
+#include "gantry/models/ConcatConditioning.h"
 
 #include <gtest/gtest.h>
 #include <torch/torch.h>
@@ -138,6 +139,16 @@ TEST(DcganTest, WorkloadSeparatesTheLinearLayersFromTheConvolutions) {
   EXPECT_EQ(d.largestConvolution(64), int64_t{64} * 49 * 32 * 16 * 64);
   EXPECT_EQ(g.largestProduct(64), int64_t{64} * 16 * 64 * 49);
   EXPECT_EQ(d.largestProduct(64), int64_t{64} * 64 * 49);
+}
+
+TEST(DcganTest, AClassConditionedGeneratorShowsItsConvolutionsToTheThreadPlan) {
+  // cGAN's G is the DCGAN G behind a class embedding (16 + 8 inputs).
+  auto o = options({1, 28, 28}, 32);
+  o.latentDim = 16 + 8;
+  auto inner = std::make_shared<DcganGenerator>(o);
+  ConcatConditionedGenerator g(inner, 16, 10, 8);
+  EXPECT_EQ(g.largestConvolution(64), int64_t{64} * 49 * 64 * 16 * 32);  // as the unconditioned G's (above)
+  EXPECT_EQ(g.largestProduct(64), inner->largestProduct(64));
 }
 
 TEST(DcganTest, EveryParameterGetsAGradientAndEvalModeIsDeterministic) {

@@ -30,6 +30,7 @@ class ConcatConditionedGenerator : public Generator {
   std::vector<int64_t> outputShape() const override { return inner_->outputShape(); }
   int64_t classes() const override { return classes_; }
   int64_t largestProduct(int64_t batch) const override { return inner_->largestProduct(batch); }
+  int64_t largestConvolution(int64_t batch) const override { return inner_->largestConvolution(batch); }
   int64_t activationsPerSample() const override { return inner_->activationsPerSample(); }
   void setExecution(const Execution& execution) override;
   Generator& inner() { return *inner_; }
