@@ -311,6 +311,13 @@ TEST(LatentCliTest, BadRequestsGetOneLine) {
   expectOneLineError(runGantry("latent interpolate --run " + r + " --codes " + quoted(dir / "ends.npy") +
                                " --pool 5 --out " + quoted(dir / "x.png")),
                      "drop --pool");
+  // Codes finite in float64 but not in float32, the precision G runs in.
+  auto large = torch::zeros({2, 100}, torch::kFloat64);
+  large[1][7] = -3e40;
+  gantry::io::writeNpy(dir / "large.npy", large);
+  expectOneLineError(runGantry("latent interpolate --run " + r + " --codes " + quoted(dir / "large.npy") + " --out " +
+                               quoted(dir / "x.png")),
+                     "as large as 3e+40, beyond float32's range");
   expectOneLineError(runGantry("latent arithmetic --run " + r + " --a ink:0.5:0.2 --b ink:0:1 --c ink:0:1 --out " +
                                quoted(dir / "x.png")),
                      "quantiles");

@@ -506,7 +506,8 @@ TEST(ReliabilityTest, AnEvaluationOfADivergedGeneratorIsTheRunsDivergence) {
   auto run = runGantry(trainRing8(dir / "run", kDiverging + " --steps 200 --set eval_every=1"));
   EXPECT_EQ(run.exitCode, 3) << run.err;
   std::smatch match;
-  ASSERT_TRUE(std::regex_search(run.err, match, std::regex("diverged at step ([0-9]+) \\(non-finite generated samples")))
+  ASSERT_TRUE(
+      std::regex_search(run.err, match, std::regex("diverged at step ([0-9]+) \\(non-finite generated samples")))
       << run.err;
   const int64_t step = std::stoll(match[1]);
   EXPECT_LT(step, 10) << "not before the check at the end of the first log interval";
@@ -616,6 +617,13 @@ TEST(ReliabilityTest, NonFiniteModelsAndSampleFilesAreRefused) {
   expectOneLineError(runGantry("eval --samples " + quoted(dir / "nan.npy") + " --dataset ring8 --metrics modes --out " +
                                quoted(dir / "m.json")),
                      "NaN or infinite values");
+  // Finite in float64, infinite in the float32 gantry computes in: named as such.
+  auto large = torch::randn({100, 2}, torch::kFloat64);
+  large[5][0] = 1e39;
+  gantry::io::writeNpy(dir / "large.npy", large);
+  expectOneLineError(runGantry("eval --samples " + quoted(dir / "large.npy") +
+                               " --dataset ring8 --metrics modes --out " + quoted(dir / "m.json")),
+                     "as large as 1e+39, beyond float32's range");
 }
 
 TEST(ReliabilityTest, HostileCommandLinesGetOneLineAndLeaveNoFolder) {

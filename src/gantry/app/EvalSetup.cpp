@@ -190,12 +190,12 @@ torch::Tensor samplesOfFile(const std::filesystem::path& path, const Config& con
     samples = samples.reshape({samples.size(0), c, h, w});
   }
   if (images && samples.scalar_type() == torch::kUInt8) return samples.to(torch::kFloat32).div_(255.0);
-  samples = samples.to(torch::kFloat32).contiguous();
   if (firstNonFinite({samples}) >= 0)
     throw UserError(
         fmt::format("{} holds NaN or infinite values: samples of a diverged generator? Every metric "
                     "would be meaningless; sample a finite run",
                     path.string()));
+  samples = float32Of(samples, path).contiguous();
   if (images) {
     const double lo = samples.min().item<double>(), hi = samples.max().item<double>();
     if (!(lo >= 0.0 && hi <= 1.0))

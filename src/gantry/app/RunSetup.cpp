@@ -278,10 +278,19 @@ torch::Tensor readLatentCodes(const std::filesystem::path& path, int64_t latentD
   if (codes.dim() != 2 || codes.size(1) != latentDim || codes.size(0) < 1)
     throw UserError(fmt::format("{} holds an array of shape ({}); codes of this run have shape (N, {})", path.string(),
                                 fmt::join(codes.sizes(), ", "), latentDim));
-  codes = codes.to(torch::kFloat32);
   if (!torch::isfinite(codes).all().item<bool>())
     throw UserError(fmt::format("{} holds NaN or infinite codes", path.string()));
-  return codes;
+  return float32Of(codes, path);
+}
+
+torch::Tensor float32Of(const torch::Tensor& values, const std::filesystem::path& path) {
+  auto converted = values.to(torch::kFloat32);
+  if (!torch::isfinite(converted).all().item<bool>())
+    throw UserError(
+        fmt::format("{} holds values as large as {:.4g}, beyond float32's range, in which gantry "
+                    "computes; rescale them",
+                    path.string(), values.abs().max().item<double>()));
+  return converted;
 }
 
 namespace {

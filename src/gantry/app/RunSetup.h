@@ -139,6 +139,11 @@ torch::Tensor generateFrom(models::Generator& generator, const Config& config, c
 /// for another shape or a non-finite value.
 torch::Tensor readLatentCodes(const std::filesystem::path& path, int64_t latentDim);
 
+/// Finite `values` read from the file `path` in float32, gantry's
+/// precision. Values beyond its range (finite in float64) are refused with
+/// a UserError naming the file, not made infinite.
+torch::Tensor float32Of(const torch::Tensor& values, const std::filesystem::path& path);
+
 /// Seeds the CPU generator, loads the data, builds and initialises both
 /// players, the game and the update rule, and sets the threads. With
 /// `parallel`, this process trains its shard of each batch
