@@ -21,7 +21,6 @@
 #include <nlohmann/json.hpp>
 
 #include <algorithm>
-#include <cctype>
 #include <iostream>
 #include <limits>
 #include <map>
@@ -393,10 +392,7 @@ torch::Tensor readTargets(const LatentRun& run, const std::vector<std::filesyste
   const std::string dataset = run.config.getString("dataset");
   std::vector<torch::Tensor> parts;
   for (const auto& file : files) {
-    std::string extension = file.extension().string();
-    std::transform(extension.begin(), extension.end(), extension.begin(),
-                   [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-    if (extension == ".npy") {
+    if (io::lowercaseExtension(file) == ".npy") {
       parts.push_back(samplesOfFile(file, run.config, dataset));
       continue;
     }

@@ -39,10 +39,15 @@ bool bmpCutShort(const std::string& bytes) {
 
 }  // namespace
 
-bool isImageFile(const std::filesystem::path& path) {
+std::string lowercaseExtension(const std::filesystem::path& path) {
   std::string extension = path.extension().string();
   std::transform(extension.begin(), extension.end(), extension.begin(),
                  [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+  return extension;
+}
+
+bool isImageFile(const std::filesystem::path& path) {
+  const std::string extension = lowercaseExtension(path);
   return extension == ".png" || extension == ".jpg" || extension == ".jpeg";
 }
 

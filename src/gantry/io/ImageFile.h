@@ -14,6 +14,9 @@ constexpr int64_t kMaxDecodedPixels = int64_t{1} << 26;
 
 /// Whether `path` names a picture gantry reads: .png, .jpg or .jpeg, in any
 /// case of the name (image folders and gantry latent invert alike).
+/// The extension of `path` in lower case (".PNG" → ".png").
+std::string lowercaseExtension(const std::filesystem::path& path);
+
 bool isImageFile(const std::filesystem::path& path);
 
 /// An image decoded by stb: `channels` bytes per pixel, rows top to bottom.
